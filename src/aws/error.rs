@@ -1,0 +1,127 @@
+use std::fmt;
+
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+/// The parts of a pipeline. Used to label errors, engine steps and log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Component {
+    Identity,
+    Key,
+    Archive,
+    LogGroup,
+    DeliveryRole,
+    Trail,
+    MetricFilter,
+    Alarm,
+    Topic,
+    Subscriptions,
+}
+
+impl Component {
+    pub const fn label(self) -> &'static str {
+        match self {
+            Component::Identity => "account identity",
+            Component::Key => "KMS key",
+            Component::Archive => "S3 archive bucket",
+            Component::LogGroup => "CloudWatch Logs group",
+            Component::DeliveryRole => "CloudTrail delivery role",
+            Component::Trail => "CloudTrail trail",
+            Component::MetricFilter => "metric filter",
+            Component::Alarm => "CloudWatch alarm",
+            Component::Topic => "SNS topic",
+            Component::Subscriptions => "SNS subscriptions",
+        }
+    }
+}
+
+impl fmt::Display for Component {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// An AWS call that failed, with enough context for an operator to act on it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{component}: {operation} on {resource} failed: {message}")]
+pub struct AwsError {
+    pub component: Component,
+    pub operation: &'static str,
+    pub resource: String,
+    /// The AWS error code, when AWS answered with one.
+    pub code: Option<String>,
+    pub message: String,
+}
+
+/// Error codes by which the services we use say "this does not exist".
+/// Finders turn them into `Ok(None)` so callers deal with one shape of absence.
+const NOT_FOUND_CODES: &[&str] = &[
+    "NotFoundException",
+    "ResourceNotFoundException",
+    "NoSuchEntity",
+    "NoSuchBucket",
+    "NoSuchBucketPolicy",
+    "NoSuchPublicAccessBlockConfiguration",
+    "NoSuchLifecycleConfiguration",
+    "ServerSideEncryptionConfigurationNotFoundError",
+    "NotFound",
+    "TrailNotFoundException",
+    "CloudTrailARNInvalidException",
+    "InvalidTrailNameException",
+    "ResourceNotFound",
+];
+
+impl AwsError {
+    pub fn new(
+        component: Component,
+        operation: &'static str,
+        resource: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            component,
+            operation,
+            resource: resource.into(),
+            code: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn from_sdk<E, R>(
+        component: Component,
+        operation: &'static str,
+        resource: impl Into<String>,
+        err: SdkError<E, R>,
+    ) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: fmt::Debug + Send + Sync + 'static,
+    {
+        let code = err.code().map(str::to_owned);
+        let message = match (err.code(), err.message()) {
+            (Some(code), Some(message)) => format!("{code}: {message}"),
+            (Some(code), None) => code.to_owned(),
+            _ => DisplayErrorContext(&err).to_string(),
+        };
+        Self {
+            component,
+            operation,
+            resource: resource.into(),
+            code,
+            message,
+        }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.code
+            .as_deref()
+            .is_some_and(|code| NOT_FOUND_CODES.contains(&code))
+    }
+
+    pub fn has_code(&self, wanted: &[&str]) -> bool {
+        self.code
+            .as_deref()
+            .is_some_and(|code| wanted.contains(&code))
+    }
+}

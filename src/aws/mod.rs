@@ -1,0 +1,11 @@
+//! AWS plumbing shared by every component: the clients built once per provider
+//! configuration, the error type that names component, call and resource, and
+//! the retry loop for eventual-consistency errors.
+
+mod clients;
+mod error;
+mod retry;
+
+pub use clients::{AssumeRole, ClientSettings, Clients, Endpoints};
+pub use error::{AwsError, Component};
+pub use retry::{retry_while, RetryPolicy};

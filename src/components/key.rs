@@ -1,0 +1,238 @@
+//! The KMS key that encrypts the trail's logs, the log group and the topic.
+
+use aws_sdk_kms::types::{KeyState, Tag};
+
+use super::{Ctx, Names, Recorder};
+use crate::aws::{AwsError, Component};
+use crate::policy::{PolicyDocument, Statement};
+
+const C: Component = Component::Key;
+
+/// Least privilege for the three services that use the key, plus the account's
+/// own administration (without it the key would become unmanageable).
+pub fn key_policy(names: &Names) -> PolicyDocument {
+    let trail_arn = names.trail_arn();
+    let account = &names.account_id;
+    PolicyDocument::new(vec![
+        Statement::allow("AccountAdministers")
+            .principal(crate::policy::Principal::Aws(names.account_root()))
+            .actions(&["kms:*"])
+            .resources(["*"]),
+        Statement::allow("CloudTrailEncryptsThisTrailsLogs")
+            .service("cloudtrail.amazonaws.com")
+            .actions(&["kms:GenerateDataKey*"])
+            .resources(["*"])
+            .condition("StringEquals", "aws:SourceArn", trail_arn.clone())
+            .condition(
+                "StringLike",
+                "kms:EncryptionContext:aws:cloudtrail:arn",
+                format!("arn:aws:cloudtrail:*:{account}:trail/*"),
+            ),
+        Statement::allow("CloudTrailDescribesKey")
+            .service("cloudtrail.amazonaws.com")
+            .actions(&["kms:DescribeKey"])
+            .resources(["*"])
+            .condition("StringEquals", "aws:SourceArn", trail_arn),
+        Statement::allow("CloudWatchLogsEncryptsThisLogGroup")
+            .service(format!("logs.{}.amazonaws.com", names.region))
+            .actions(&[
+                "kms:Encrypt*",
+                "kms:Decrypt*",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:Describe*",
+            ])
+            .resources(["*"])
+            .condition(
+                "ArnEquals",
+                "kms:EncryptionContext:aws:logs:arn",
+                names.log_group_arn(),
+            ),
+        // Without this an alarm's notification to the encrypted topic is silently dropped.
+        Statement::allow("CloudWatchAlarmsPublishToEncryptedTopic")
+            .service("cloudwatch.amazonaws.com")
+            .actions(&["kms:Decrypt", "kms:GenerateDataKey*"])
+            .resources(["*"])
+            .condition("StringEquals", "aws:SourceAccount", account.clone()),
+    ])
+}
+
+/// What refresh needs to know about the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyObservation {
+    pub arn: String,
+    pub enabled: bool,
+}
+
+/// Finds a usable key by ARN or alias; a key pending deletion counts as gone.
+pub async fn find(ctx: &Ctx<'_>, key_id: &str) -> Result<Option<KeyObservation>, AwsError> {
+    let described = ctx.clients.kms.describe_key().key_id(key_id).send().await;
+    let metadata = match described {
+        Ok(out) => out.key_metadata,
+        Err(err) => {
+            let err = AwsError::from_sdk(C, "DescribeKey", key_id, err);
+            if err.is_not_found() {
+                return Ok(None);
+            }
+            return Err(err);
+        }
+    };
+    let Some(metadata) = metadata else {
+        return Ok(None);
+    };
+    let state = metadata.key_state;
+    if matches!(
+        state,
+        Some(KeyState::PendingDeletion) | Some(KeyState::PendingReplicaDeletion)
+    ) {
+        return Ok(None);
+    }
+    Ok(metadata.arn.map(|arn| KeyObservation {
+        arn,
+        enabled: matches!(state, Some(KeyState::Enabled) | None),
+    }))
+}
+
+pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+    if let Some(arn) = &ctx.spec.kms.key_arn {
+        // A customer-managed key is the customer's to configure; we only use it.
+        rec.update(|o| {
+            o.kms_key_arn = Some(arn.clone());
+            o.kms_key_created = false;
+        });
+        return Ok(());
+    }
+    let lookup = rec
+        .get(|o| o.kms_key_arn.clone())
+        .unwrap_or_else(|| ctx.names.key_alias.clone());
+    let policy = key_policy(ctx.names).to_json();
+    let kms = &ctx.clients.kms;
+    let arn = match find(ctx, &lookup).await? {
+        Some(existing) => {
+            rec.update(|o| {
+                o.kms_key_arn = Some(existing.arn.clone());
+                o.kms_key_created = true;
+            });
+            if !existing.enabled {
+                kms.enable_key()
+                    .key_id(&existing.arn)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(C, "EnableKey", &existing.arn, e))?;
+            }
+            kms.put_key_policy()
+                .key_id(&existing.arn)
+                .policy_name("default")
+                .policy(&policy)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(C, "PutKeyPolicy", &existing.arn, e))?;
+            existing.arn
+        }
+        None => {
+            let mut create = kms
+                .create_key()
+                .description(format!(
+                    "secretmonitor pipeline {}: encrypts its CloudTrail logs, log group and alert topic",
+                    ctx.spec.name
+                ))
+                .policy(&policy);
+            for (key, value) in ctx.tags() {
+                let tag = Tag::builder()
+                    .tag_key(key)
+                    .tag_value(value)
+                    .build()
+                    .map_err(|e| AwsError::new(C, "CreateKey", key, e.to_string()))?;
+                create = create.tags(tag);
+            }
+            let created = create
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(C, "CreateKey", &ctx.names.key_alias, e))?;
+            let arn = created.key_metadata.and_then(|m| m.arn).ok_or_else(|| {
+                AwsError::new(C, "CreateKey", &ctx.names.key_alias, "no key ARN returned")
+            })?;
+            rec.update(|o| {
+                o.kms_key_arn = Some(arn.clone());
+                o.kms_key_created = true;
+            });
+            arn
+        }
+    };
+    ensure_alias(ctx, &arn).await?;
+    kms.enable_key_rotation()
+        .key_id(&arn)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(C, "EnableKeyRotation", &arn, e))?;
+    Ok(())
+}
+
+async fn ensure_alias(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
+    let alias = &ctx.names.key_alias;
+    let created = ctx
+        .clients
+        .kms
+        .create_alias()
+        .alias_name(alias)
+        .target_key_id(arn)
+        .send()
+        .await;
+    match created {
+        Ok(_) => Ok(()),
+        Err(err) => {
+            let err = AwsError::from_sdk(C, "CreateAlias", alias, err);
+            if !err.has_code(&["AlreadyExistsException"]) {
+                return Err(err);
+            }
+            ctx.clients
+                .kms
+                .update_alias()
+                .alias_name(alias)
+                .target_key_id(arn)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| AwsError::from_sdk(C, "UpdateAlias", alias, e))
+        }
+    }
+}
+
+/// Keys are never deleted outright: deletion is scheduled with the configured
+/// window so that logs encrypted with the key stay readable meanwhile.
+pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
+    let kms = &ctx.clients.kms;
+    match kms
+        .delete_alias()
+        .alias_name(&ctx.names.key_alias)
+        .send()
+        .await
+    {
+        Ok(_) => {}
+        Err(err) => {
+            let err = AwsError::from_sdk(C, "DeleteAlias", &ctx.names.key_alias, err);
+            if !err.is_not_found() {
+                return Err(err);
+            }
+        }
+    }
+    let window = i32::try_from(ctx.spec.kms.deletion_window_days).unwrap_or(30);
+    match kms
+        .schedule_key_deletion()
+        .key_id(arn)
+        .pending_window_in_days(window)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(err) => {
+            let err = AwsError::from_sdk(C, "ScheduleKeyDeletion", arn, err);
+            // Already pending deletion is the state we want.
+            if err.is_not_found() || err.has_code(&["KMSInvalidStateException"]) {
+                Ok(())
+            } else {
+                Err(err)
+            }
+        }
+    }
+}

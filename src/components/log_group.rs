@@ -1,0 +1,218 @@
+//! The CloudWatch Logs group the trail delivers to, and the IAM role CloudTrail
+//! assumes to deliver there.
+
+use aws_sdk_iam::types::Tag as IamTag;
+
+use super::{Ctx, Names, Recorder};
+use crate::aws::{AwsError, Component};
+use crate::policy::{PolicyDocument, Statement};
+
+const GROUP: Component = Component::LogGroup;
+const ROLE: Component = Component::DeliveryRole;
+const ROLE_POLICY_NAME: &str = "cloudtrail-delivery";
+
+/// CloudTrail may assume the role only on behalf of this trail.
+pub fn delivery_trust_policy(names: &Names) -> PolicyDocument {
+    PolicyDocument::new(vec![Statement::allow("CloudTrailAssumesForThisTrail")
+        .service("cloudtrail.amazonaws.com")
+        .actions(&["sts:AssumeRole"])
+        .condition("StringEquals", "aws:SourceArn", names.trail_arn())])
+}
+
+/// The role may only create streams and put events in this one log group.
+pub fn delivery_permissions(names: &Names) -> PolicyDocument {
+    PolicyDocument::new(vec![Statement::allow("DeliverToThisLogGroupOnly")
+        .actions(&["logs:CreateLogStream", "logs:PutLogEvents"])
+        .resources([format!("{}:log-stream:*", names.log_group_arn())])])
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogGroupObservation {
+    pub name: String,
+    pub arn: String,
+    pub retention_days: Option<i64>,
+}
+
+pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<LogGroupObservation>, AwsError> {
+    let listed = ctx
+        .clients
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(GROUP, "DescribeLogGroups", name, e))?;
+    Ok(listed
+        .log_groups()
+        .iter()
+        .find(|g| g.log_group_name() == Some(name))
+        .map(|g| LogGroupObservation {
+            name: name.to_owned(),
+            // `arn` ends in ":*"; the bare ARN is what policies and CloudTrail compare.
+            arn: g
+                .log_group_arn()
+                .map(str::to_owned)
+                .or_else(|| g.arn().map(|a| a.trim_end_matches(":*").to_owned()))
+                .unwrap_or_else(|| ctx.names.log_group_arn()),
+            retention_days: g.retention_in_days().map(i64::from),
+        }))
+}
+
+pub async fn ensure_group(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+    let name = ctx.names.log_group.as_str();
+    let logs = &ctx.clients.logs;
+    if !ctx.spec.trail.create {
+        // Reusing another trail's group: it must exist, and it is not ours to change.
+        let found = find(ctx, name).await?.ok_or_else(|| {
+            AwsError::new(
+                GROUP,
+                "DescribeLogGroups",
+                name,
+                "trail.existing_log_group_name names a log group that does not exist",
+            )
+        })?;
+        rec.update(|o| {
+            o.log_group_name = Some(found.name);
+            o.log_group_arn = Some(found.arn);
+            o.log_retention_days = found.retention_days;
+        });
+        return Ok(());
+    }
+    let key_arn = rec.require(GROUP, "KMS key ARN", |o| o.kms_key_arn.clone())?;
+    let found = find(ctx, name).await?;
+    if found.is_none() {
+        let created = logs
+            .create_log_group()
+            .log_group_name(name)
+            .kms_key_id(&key_arn)
+            .set_tags(Some(ctx.spec.tags.clone().into_iter().collect()))
+            .send()
+            .await;
+        if let Err(err) = created {
+            let err = AwsError::from_sdk(GROUP, "CreateLogGroup", name, err);
+            if !err.has_code(&["ResourceAlreadyExistsException"]) {
+                return Err(err);
+            }
+        }
+    }
+    rec.update(|o| {
+        o.log_group_name = Some(name.to_owned());
+        o.log_group_arn = Some(ctx.names.log_group_arn());
+    });
+    let retention = i32::try_from(ctx.spec.log_retention_days).unwrap_or(365);
+    if found.as_ref().and_then(|f| f.retention_days) != Some(i64::from(retention)) {
+        logs.put_retention_policy()
+            .log_group_name(name)
+            .retention_in_days(retention)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(GROUP, "PutRetentionPolicy", name, e))?;
+    }
+    rec.update(|o| o.log_retention_days = Some(i64::from(retention)));
+    Ok(())
+}
+
+pub async fn delete_group(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
+    match ctx
+        .clients
+        .logs
+        .delete_log_group()
+        .log_group_name(name)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(err) => {
+            let err = AwsError::from_sdk(GROUP, "DeleteLogGroup", name, err);
+            if err.is_not_found() {
+                Ok(())
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
+pub async fn find_role(ctx: &Ctx<'_>, name: &str) -> Result<Option<String>, AwsError> {
+    match ctx.clients.iam.get_role().role_name(name).send().await {
+        Ok(out) => Ok(out.role.map(|r| r.arn)),
+        Err(err) => {
+            let err = AwsError::from_sdk(ROLE, "GetRole", name, err);
+            if err.is_not_found() {
+                Ok(None)
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
+pub async fn ensure_role(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+    let name = ctx.names.delivery_role.as_str();
+    let iam = &ctx.clients.iam;
+    let trust = delivery_trust_policy(ctx.names).to_json();
+    let arn = match find_role(ctx, name).await? {
+        Some(arn) => {
+            iam.update_assume_role_policy()
+                .role_name(name)
+                .policy_document(&trust)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(ROLE, "UpdateAssumeRolePolicy", name, e))?;
+            arn
+        }
+        None => {
+            let mut create = iam
+                .create_role()
+                .role_name(name)
+                .assume_role_policy_document(&trust)
+                .description(format!(
+                    "Lets CloudTrail deliver secretmonitor pipeline {} events to its log group",
+                    ctx.spec.name
+                ));
+            for (key, value) in ctx.tags() {
+                create = create.tags(
+                    IamTag::builder()
+                        .key(key)
+                        .value(value)
+                        .build()
+                        .map_err(|e| AwsError::new(ROLE, "CreateRole", name, e.to_string()))?,
+                );
+            }
+            create
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(ROLE, "CreateRole", name, e))?
+                .role
+                .map(|r| r.arn)
+                .ok_or_else(|| AwsError::new(ROLE, "CreateRole", name, "no role returned"))?
+        }
+    };
+    rec.update(|o| o.delivery_role_arn = Some(arn));
+    iam.put_role_policy()
+        .role_name(name)
+        .policy_name(ROLE_POLICY_NAME)
+        .policy_document(delivery_permissions(ctx.names).to_json())
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(ROLE, "PutRolePolicy", name, e))?;
+    Ok(())
+}
+
+pub async fn delete_role(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
+    let iam = &ctx.clients.iam;
+    let ignore_missing = |err: AwsError| if err.is_not_found() { Ok(()) } else { Err(err) };
+    iam.delete_role_policy()
+        .role_name(name)
+        .policy_name(ROLE_POLICY_NAME)
+        .send()
+        .await
+        .map(|_| ())
+        .or_else(|e| ignore_missing(AwsError::from_sdk(ROLE, "DeleteRolePolicy", name, e)))?;
+    iam.delete_role()
+        .role_name(name)
+        .send()
+        .await
+        .map(|_| ())
+        .or_else(|e| ignore_missing(AwsError::from_sdk(ROLE, "DeleteRole", name, e)))
+}

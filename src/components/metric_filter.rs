@@ -1,0 +1,98 @@
+//! The metric filter that turns matching CloudTrail records into a count.
+//! Its pattern comes from [`crate::pattern`]; this module only stores it.
+
+use aws_sdk_cloudwatchlogs::types::MetricTransformation;
+
+use super::{Ctx, Recorder};
+use crate::aws::{AwsError, Component};
+
+const C: Component = Component::MetricFilter;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricFilterObservation {
+    pub name: String,
+    pub pattern: String,
+}
+
+pub async fn find(
+    ctx: &Ctx<'_>,
+    log_group: &str,
+    name: &str,
+) -> Result<Option<MetricFilterObservation>, AwsError> {
+    let listed = ctx
+        .clients
+        .logs
+        .describe_metric_filters()
+        .log_group_name(log_group)
+        .filter_name_prefix(name)
+        .send()
+        .await;
+    let listed = match listed {
+        Ok(listed) => listed,
+        Err(err) => {
+            let err = AwsError::from_sdk(C, "DescribeMetricFilters", name, err);
+            return if err.is_not_found() {
+                Ok(None)
+            } else {
+                Err(err)
+            };
+        }
+    };
+    Ok(listed
+        .metric_filters()
+        .iter()
+        .find(|f| f.filter_name() == Some(name))
+        .map(|f| MetricFilterObservation {
+            name: name.to_owned(),
+            pattern: f.filter_pattern().unwrap_or_default().to_owned(),
+        }))
+}
+
+pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+    let name = ctx.names.metric_filter.as_str();
+    let log_group = rec.require(C, "log group name", |o| o.log_group_name.clone())?;
+    let alarm = &ctx.spec.alarm;
+    let transformation = MetricTransformation::builder()
+        .metric_name(&alarm.metric_name)
+        .metric_namespace(&alarm.namespace)
+        .metric_value("1")
+        .build()
+        .map_err(|e| AwsError::new(C, "PutMetricFilter", name, e.to_string()))?;
+    ctx.clients
+        .logs
+        .put_metric_filter()
+        .log_group_name(&log_group)
+        .filter_name(name)
+        .filter_pattern(&ctx.spec.filter_pattern)
+        .metric_transformations(transformation)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(C, "PutMetricFilter", name, e))?;
+    rec.update(|o| {
+        o.metric_filter_name = Some(name.to_owned());
+        o.filter_pattern = Some(ctx.spec.filter_pattern.clone());
+    });
+    Ok(())
+}
+
+pub async fn delete(ctx: &Ctx<'_>, log_group: &str, name: &str) -> Result<(), AwsError> {
+    match ctx
+        .clients
+        .logs
+        .delete_metric_filter()
+        .log_group_name(log_group)
+        .filter_name(name)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(err) => {
+            let err = AwsError::from_sdk(C, "DeleteMetricFilter", name, err);
+            if err.is_not_found() {
+                Ok(())
+            } else {
+                Err(err)
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! The SNS topic (KMS-encrypted, publishable only by this pipeline's alarm)
+//! and its subscriptions.
+
+use std::collections::BTreeSet;
+
+use aws_sdk_sns::types::Tag;
+
+use super::{Ctx, Names, Recorder, Subscription};
+use crate::aws::{AwsError, Component};
+use crate::policy::{PolicyDocument, Principal, Statement};
+
+const TOPIC: Component = Component::Topic;
+const SUBS: Component = Component::Subscriptions;
+
+/// SNS answers this in place of an ARN for a subscription not yet confirmed.
+const PENDING: &str = "PendingConfirmation";
+
+pub fn topic_arn(names: &Names) -> String {
+    format!(
+        "arn:aws:sns:{}:{}:{}",
+        names.region, names.account_id, names.topic
+    )
+}
+
+pub fn topic_policy(names: &Names) -> PolicyDocument {
+    let topic = topic_arn(names);
+    PolicyDocument::new(vec![
+        Statement::allow("AccountManagesTopic")
+            .principal(Principal::Aws(names.account_root()))
+            .actions(&[
+                "sns:GetTopicAttributes",
+                "sns:SetTopicAttributes",
+                "sns:AddPermission",
+                "sns:RemovePermission",
+                "sns:DeleteTopic",
+                "sns:Subscribe",
+                "sns:ListSubscriptionsByTopic",
+            ])
+            .resources([topic.clone()]),
+        Statement::allow("ThisPipelinesAlarmPublishes")
+            .service("cloudwatch.amazonaws.com")
+            .actions(&["sns:Publish"])
+            .resources([topic])
+            .condition("ArnEquals", "aws:SourceArn", names.alarm_arn())
+            .condition(
+                "StringEquals",
+                "aws:SourceAccount",
+                names.account_id.clone(),
+            ),
+    ])
+}
+
+pub async fn exists(ctx: &Ctx<'_>, arn: &str) -> Result<bool, AwsError> {
+    match ctx
+        .clients
+        .sns
+        .get_topic_attributes()
+        .topic_arn(arn)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(err) => {
+            let err = AwsError::from_sdk(TOPIC, "GetTopicAttributes", arn, err);
+            if err.is_not_found() {
+                Ok(false)
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
+pub async fn ensure_topic(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+    let name = ctx.names.topic.as_str();
+    let key_arn = rec.require(TOPIC, "KMS key ARN", |o| o.kms_key_arn.clone())?;
+    let sns = &ctx.clients.sns;
+    let mut create = sns.create_topic().name(name);
+    for (key, value) in ctx.tags() {
+        create = create.tags(
+            Tag::builder()
+                .key(key)
+                .value(value)
+                .build()
+                .map_err(|e| AwsError::new(TOPIC, "CreateTopic", name, e.to_string()))?,
+        );
+    }
+    // CreateTopic with a bare name is idempotent; attributes are set separately so
+    // that an existing topic with drifted attributes is repaired, not rejected.
+    let arn = create
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(TOPIC, "CreateTopic", name, e))?
+        .topic_arn
+        .unwrap_or_else(|| topic_arn(ctx.names));
+    rec.update(|o| o.topic_arn = Some(arn.clone()));
+    let encryption = sns
+        .set_topic_attributes()
+        .topic_arn(&arn)
+        .attribute_name("KmsMasterKeyId")
+        .attribute_value(&key_arn)
+        .send();
+    let policy = sns
+        .set_topic_attributes()
+        .topic_arn(&arn)
+        .attribute_name("Policy")
+        .attribute_value(topic_policy(ctx.names).to_json())
+        .send();
+    let (encryption, policy) = tokio::join!(encryption, policy);
+    encryption
+        .map_err(|e| AwsError::from_sdk(TOPIC, "SetTopicAttributes(KmsMasterKeyId)", &arn, e))?;
+    policy.map_err(|e| AwsError::from_sdk(TOPIC, "SetTopicAttributes(Policy)", &arn, e))?;
+    Ok(())
+}
+
+pub async fn list_subscriptions(ctx: &Ctx<'_>, topic: &str) -> Result<Vec<Subscription>, AwsError> {
+    let mut subscriptions = Vec::new();
+    let mut next = None;
+    loop {
+        let page = ctx
+            .clients
+            .sns
+            .list_subscriptions_by_topic()
+            .topic_arn(topic)
+            .set_next_token(next)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(SUBS, "ListSubscriptionsByTopic", topic, e))?;
+        for s in page.subscriptions() {
+            let arn = s.subscription_arn().unwrap_or_default().to_owned();
+            subscriptions.push(Subscription {
+                protocol: s.protocol().unwrap_or_default().to_owned(),
+                endpoint: s.endpoint().unwrap_or_default().to_owned(),
+                pending_confirmation: arn == PENDING,
+                arn,
+            });
+        }
+        next = page.next_token;
+        if next.is_none() {
+            break;
+        }
+    }
+    subscriptions.sort_by(|a, b| (&a.protocol, &a.endpoint).cmp(&(&b.protocol, &b.endpoint)));
+    Ok(subscriptions)
+}
+
+pub async fn ensure_subscriptions(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+    let topic = rec.require(SUBS, "topic ARN", |o| o.topic_arn.clone())?;
+    let topic = topic.as_str();
+    let sns = &ctx.clients.sns;
+    let existing = list_subscriptions(ctx, topic).await?;
+    let wanted: BTreeSet<(&str, String)> = ctx.spec.notification.endpoints().into_iter().collect();
+    let have: BTreeSet<(&str, String)> = existing
+        .iter()
+        .map(|s| (s.protocol.as_str(), s.endpoint.clone()))
+        .collect();
+    let subscribe =
+        wanted
+            .iter()
+            .filter(|w| !have.contains(w))
+            .map(|(protocol, endpoint)| async move {
+                sns.subscribe()
+                    .topic_arn(topic)
+                    .protocol(*protocol)
+                    .endpoint(endpoint)
+                    .return_subscription_arn(true)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| AwsError::from_sdk(SUBS, "Subscribe", endpoint, e))
+            });
+    // A pending subscription has no ARN yet and cannot be removed; it expires on its own.
+    let unsubscribe = existing
+        .iter()
+        .filter(|s| {
+            !s.pending_confirmation && !wanted.contains(&(s.protocol.as_str(), s.endpoint.clone()))
+        })
+        .map(|s| async move {
+            sns.unsubscribe()
+                .subscription_arn(&s.arn)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| AwsError::from_sdk(SUBS, "Unsubscribe", &s.arn, e))
+        });
+    let (subscribed, unsubscribed) = tokio::join!(
+        futures::future::join_all(subscribe),
+        futures::future::join_all(unsubscribe)
+    );
+    subscribed
+        .into_iter()
+        .chain(unsubscribed)
+        .collect::<Result<Vec<()>, _>>()?;
+    let now = list_subscriptions(ctx, topic).await?;
+    rec.update(|o| o.subscriptions = now);
+    Ok(())
+}
+
+pub async fn delete_topic(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
+    match ctx.clients.sns.delete_topic().topic_arn(arn).send().await {
+        Ok(_) => Ok(()),
+        Err(err) => {
+            let err = AwsError::from_sdk(TOPIC, "DeleteTopic", arn, err);
+            if err.is_not_found() {
+                Ok(())
+            } else {
+                Err(err)
+            }
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! The CloudTrail trail: multi-region, global service events, log file
+//! validation, KMS-encrypted, delivering to the archive and the log group,
+//! recording read and write management events, and started.
+
+use aws_sdk_cloudtrail::types::{EventSelector, ReadWriteType, Tag};
+
+use super::{Ctx, Recorder};
+use crate::aws::{retry_while, AwsError, Component, RetryPolicy};
+
+const C: Component = Component::Trail;
+
+/// CloudTrail's answers while a new role, key policy or bucket policy is still
+/// propagating; AWS says they pass within minutes.
+const PROPAGATION_ERRORS: &[&str] = &[
+    "InvalidCloudWatchLogsRoleArnException",
+    "InvalidCloudWatchLogsLogGroupArnException",
+    "InsufficientEncryptionPolicyException",
+    "InsufficientS3BucketPolicyException",
+    "InsufficientSnsTopicPolicyException",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrailObservation {
+    pub arn: String,
+    pub logging: bool,
+    pub multi_region: bool,
+    pub organization: bool,
+    pub log_file_validation: bool,
+}
+
+/// Looks the trail up by name with GetTrail (DescribeTrails is not filtered by
+/// name in every implementation) and asks for its logging status.
+pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<TrailObservation>, AwsError> {
+    let trail = match ctx.clients.cloudtrail.get_trail().name(name).send().await {
+        Ok(out) => out.trail,
+        Err(err) => {
+            let err = AwsError::from_sdk(C, "GetTrail", name, err);
+            return if err.is_not_found() {
+                Ok(None)
+            } else {
+                Err(err)
+            };
+        }
+    };
+    let Some(trail) = trail else { return Ok(None) };
+    let status = ctx
+        .clients
+        .cloudtrail
+        .get_trail_status()
+        .name(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(C, "GetTrailStatus", name, e))?;
+    Ok(Some(TrailObservation {
+        arn: trail.trail_arn.unwrap_or_else(|| ctx.names.trail_arn()),
+        logging: status.is_logging.unwrap_or(false),
+        multi_region: trail.is_multi_region_trail.unwrap_or(false),
+        organization: trail.is_organization_trail.unwrap_or(false),
+        log_file_validation: trail.log_file_validation_enabled.unwrap_or(false),
+    }))
+}
+
+pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+    let name = ctx.names.trail.as_str();
+    let key_arn = rec.require(C, "KMS key ARN", |o| o.kms_key_arn.clone())?;
+    let role_arn = rec.require(C, "delivery role ARN", |o| o.delivery_role_arn.clone())?;
+    let log_group_arn = rec.require(C, "log group ARN", |o| o.log_group_arn.clone())?;
+    // CloudTrail wants the log group ARN in its ":*" form.
+    let log_group_arn = format!("{}:*", log_group_arn.trim_end_matches(":*"));
+    let bucket = rec.require(C, "archive bucket", |o| o.archive_bucket_name.clone())?;
+    let trail = &ctx.spec.trail;
+    let cloudtrail = &ctx.clients.cloudtrail;
+    let existing = find(ctx, name).await?;
+
+    let arn = retry_while(
+        RetryPolicy::PROPAGATION,
+        |err| err.has_code(PROPAGATION_ERRORS),
+        || async {
+            if existing.is_some() {
+                let updated = cloudtrail
+                    .update_trail()
+                    .name(name)
+                    .s3_bucket_name(&bucket)
+                    .include_global_service_events(true)
+                    .is_multi_region_trail(trail.multi_region)
+                    .is_organization_trail(trail.organization)
+                    .enable_log_file_validation(trail.log_file_validation)
+                    .cloud_watch_logs_log_group_arn(&log_group_arn)
+                    .cloud_watch_logs_role_arn(&role_arn)
+                    .kms_key_id(&key_arn)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(C, "UpdateTrail", name, e))?;
+                Ok(updated.trail_arn)
+            } else {
+                let mut create = cloudtrail
+                    .create_trail()
+                    .name(name)
+                    .s3_bucket_name(&bucket)
+                    .include_global_service_events(true)
+                    .is_multi_region_trail(trail.multi_region)
+                    .is_organization_trail(trail.organization)
+                    .enable_log_file_validation(trail.log_file_validation)
+                    .cloud_watch_logs_log_group_arn(&log_group_arn)
+                    .cloud_watch_logs_role_arn(&role_arn)
+                    .kms_key_id(&key_arn);
+                for (key, value) in ctx.tags() {
+                    create =
+                        create.tags_list(
+                            Tag::builder().key(key).value(value).build().map_err(|e| {
+                                AwsError::new(C, "CreateTrail", name, e.to_string())
+                            })?,
+                        );
+                }
+                let created = create
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(C, "CreateTrail", name, e))?;
+                Ok(created.trail_arn)
+            }
+        },
+    )
+    .await?
+    .unwrap_or_else(|| ctx.names.trail_arn());
+    rec.update(|o| {
+        o.trail_arn = Some(arn.clone());
+        o.trail_logging = Some(existing.as_ref().is_some_and(|t| t.logging));
+        o.trail_multi_region = Some(trail.multi_region);
+        o.trail_organization = Some(trail.organization);
+        o.trail_log_file_validation = Some(trail.log_file_validation);
+    });
+
+    // Read events are what we watch: a trail that records only writes sees nothing.
+    cloudtrail
+        .put_event_selectors()
+        .trail_name(name)
+        .event_selectors(
+            EventSelector::builder()
+                .read_write_type(ReadWriteType::All)
+                .include_management_events(true)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(C, "PutEventSelectors", name, e))?;
+    if !existing.as_ref().is_some_and(|t| t.logging) {
+        cloudtrail
+            .start_logging()
+            .name(name)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(C, "StartLogging", name, e))?;
+    }
+    rec.update(|o| o.trail_logging = Some(true));
+    Ok(())
+}
+
+pub async fn delete(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
+    match ctx
+        .clients
+        .cloudtrail
+        .delete_trail()
+        .name(name)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(err) => {
+            let err = AwsError::from_sdk(C, "DeleteTrail", name, err);
+            if err.is_not_found() {
+                Ok(())
+            } else {
+                Err(err)
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! CloudWatch Logs filter patterns: generation of the secret-read detection
+//! pattern, and a parser/evaluator of the filter pattern syntax used to test it.
+//!
+//! This module is pure (no I/O).
+//!
+//! * [`generate`] turns a [`PatternInput`] into a typed [`FilterPattern`]
+//!   whose `Display` / [`FilterPattern::text`] is the metric filter pattern.
+//! * [`fitting_entries`] tells how many entries of each list fit within
+//!   [`MAX_PATTERN_LEN`].
+//! * [`parse`] parses any CloudWatch Logs filter pattern into a [`Pattern`];
+//!   [`Pattern::matches`] evaluates it against a log event.
+//!
+//! Semantics and design decisions: `docs/filter-patterns.md`.
+
+pub mod ast;
+pub mod evaluate;
+pub mod generate;
+
+#[cfg(test)]
+mod tests;
+
+pub use ast::{
+    AstError, CmpOp, Expr, Field, FieldCond, FilterPattern, Literal, Number, Pattern, Segment,
+    Selector, StrPattern, Term, TermKind,
+};
+pub use evaluate::{parse, ParseError};
+pub use generate::{
+    fitting_entries, generate, parse_principal, parse_secret, Fit, Principal, SecretScope,
+    DEFAULT_WATCHED_EVENTS, SECRETS_MANAGER_EVENT_SOURCE,
+};
+
+/// CloudWatch Logs limit on the length of a filter pattern, in characters.
+pub const MAX_PATTERN_LEN: usize = 1024;
+
+/// Configuration the detection pattern is generated from.
+#[derive(Debug, Clone, Copy)]
+pub struct PatternInput<'a> {
+    /// Secret names, name prefixes ending in a single trailing `*`, or full
+    /// Secrets Manager ARNs; empty = every secret.
+    pub secrets: &'a [String],
+    /// IAM role ARNs, IAM user ARNs, account root ARNs or 12-digit account IDs
+    /// whose reads never count.
+    pub allowed_principals: &'a [String],
+    /// Secrets Manager event names; empty = [`DEFAULT_WATCHED_EVENTS`]
+    /// (`GetSecretValue`, `BatchGetSecretValue`).
+    pub watched_events: &'a [String],
+    /// Also count failed attempts whose `errorCode` starts with `AccessDenied`.
+    pub alert_on_denied: bool,
+}
+
+/// Why no pattern could be generated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PatternError {
+    /// The pattern would exceed [`MAX_PATTERN_LEN`]; use [`fitting_entries`]
+    /// to tell the user how many entries fit.
+    #[error("the generated filter pattern is {len} characters long, over the CloudWatch Logs limit of {max}")]
+    TooLong { len: usize, max: usize },
+    #[error("invalid secret {value:?}: {reason}")]
+    InvalidSecret { value: String, reason: String },
+    #[error("invalid allowed principal {value:?}: {reason}")]
+    InvalidPrincipal { value: String, reason: String },
+    #[error("invalid event name {value:?}: {reason}")]
+    InvalidEvent { value: String, reason: String },
+    /// A validation gap let through a value the AST refused; should not happen.
+    #[error("internal error building the filter pattern: {0}")]
+    Internal(String),
+}

@@ -1,0 +1,237 @@
+//! The CloudTrail corpus: realistic records, each labelled with whether the
+//! pattern generated for each configuration below must count it.
+
+use crate::pattern::{generate, FilterPattern, PatternInput};
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+/// A pipeline configuration under test.
+struct Config {
+    name: &'static str,
+    secrets: &'static [&'static str],
+    allowed: &'static [&'static str],
+    events: &'static [&'static str],
+    alert_on_denied: bool,
+}
+
+/// Column order of the labels in `CASES`.
+const CONFIGS: [Config; 5] = [
+    // The typical configuration.
+    Config {
+        name: "typical",
+        secrets: &["prod/*"],
+        allowed: &["arn:aws:iam::111122223333:role/app"],
+        events: &[],
+        alert_on_denied: true,
+    },
+    Config {
+        name: "typical_no_denied",
+        secrets: &["prod/*"],
+        allowed: &["arn:aws:iam::111122223333:role/app"],
+        events: &["GetSecretValue", "BatchGetSecretValue"],
+        alert_on_denied: false,
+    },
+    // Exact name + full ARN; role with path, user, root and account allowed.
+    Config {
+        name: "exact",
+        secrets: &[
+            "db-password",
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:billing/api-key-Q1w2E3",
+        ],
+        allowed: &[
+            "arn:aws:iam::111122223333:role/service/app-runner",
+            "arn:aws:iam::111122223333:user/ci-bot",
+            "arn:aws:iam::111122223333:root",
+            "444455556666",
+        ],
+        events: &[],
+        alert_on_denied: true,
+    },
+    // Every secret, nobody allowed, successes only.
+    Config {
+        name: "everything",
+        secrets: &[],
+        allowed: &[],
+        events: &[],
+        alert_on_denied: false,
+    },
+    // Only reads from outside the account, GetSecretValue only.
+    Config {
+        name: "cross_account_only",
+        secrets: &["prod/*"],
+        allowed: &["111122223333"],
+        events: &["GetSecretValue"],
+        alert_on_denied: true,
+    },
+];
+
+struct Case {
+    file: &'static str,
+    json: &'static str,
+    expect: [bool; 5],
+}
+
+macro_rules! case {
+    ($name:literal, $expect:expr) => {
+        Case {
+            file: $name,
+            json: include_str!(concat!("../../../tests/corpus/cloudtrail/", $name, ".json")),
+            expect: $expect,
+        }
+    };
+}
+
+#[rustfmt::skip]
+const CASES: &[Case] = &[
+    case!("iam_user_get_prod_db_by_name", [true, true, false, true, false]), // IAM user reads an in-scope secret by name
+    case!("assumed_role_app_get_prod_db", [false, false, false, true, false]), // allowed role (instance session)
+    case!("assumed_role_app_other_session_full_arn", [false, false, false, true, false]), // allowed role, other session name, full ARN
+    case!("assumed_role_app_prod_lookalike", [true, true, false, true, false]), // role app-prod must not be allowed by role app
+    case!("assumed_role_same_name_other_account", [true, true, false, true, true]), // role named app in another account
+    case!("assumed_role_with_path_db_password", [false, false, false, true, false]), // allowed role with a path
+    case!("assumed_role_path_lookalike_db_password", [false, false, true, true, false]), // role whose name starts with the allowed role's name
+    case!("federated_user_db_password_partial_arn", [false, false, true, true, false]), // GetFederationToken session of an allowed user is not allowed
+    case!("iam_user_ci_bot_db_password_full_arn", [false, false, false, true, false]), // allowed IAM user
+    case!("iam_user_ci_bot_lookalike", [false, false, true, true, false]), // user ci-bot-2 is not ci-bot
+    case!("root_console_get_prod_db", [true, true, false, true, false]), // root user (console) reads in-scope secret
+    case!("root_get_db_password_full_arn", [false, false, false, true, false]), // allowed root
+    case!("awsservice_get_prod_db", [true, true, false, true, true]), // AWS service principal: cannot be allow-listed, counts
+    case!("assumed_role_app_invoked_by_cloudformation", [false, false, false, true, false]), // allowed role acting through CloudFormation
+    case!("assumed_role_deployer_invoked_by_cloudformation", [true, true, false, true, false]), // unknown role acting through CloudFormation still counts
+    case!("cross_account_trusted_db_password_arn", [false, false, false, true, false]), // principal of an allowed account
+    case!("cross_account_unknown_user_prod_arn", [true, true, false, true, true]), // external user reads in-scope secret
+    case!("prefix_collision_prod_other_by_name", [false, false, false, true, false]), // prod-other/x is not under prod/
+    case!("prefix_collision_prod_other_by_arn", [false, false, false, true, false]), // prod-other/x by ARN
+    case!("db_password_old_by_name", [false, false, false, true, false]), // different secret sharing a prefix, by name
+    case!("db_password_old_by_full_arn", [false, false, true, true, false]), // documented over-alert: full ARN of db-password-old matches exact name db-password
+    case!("db_password_by_name", [false, false, true, true, false]), // exact name
+    case!("db_password_by_partial_arn", [false, false, true, true, false]), // exact name, partial ARN
+    case!("db_password_by_full_arn", [false, false, true, true, false]), // exact name, full ARN
+    case!("billing_api_key_by_name", [false, false, true, true, false]), // secret configured by ARN, read by name
+    case!("billing_api_key_by_partial_arn", [false, false, true, true, false]), // secret configured by ARN, read by partial ARN
+    case!("billing_api_key_by_full_arn", [false, false, true, true, false]), // secret configured by ARN, read by that ARN
+    case!("billing_api_key_other_account_arn", [false, false, false, true, false]), // same name in another account is another secret
+    case!("denied_access_denied_prod_db", [true, false, false, false, false]), // denied attempt, AccessDenied
+    case!("denied_access_denied_exception_prod_db", [true, false, false, false, false]), // denied attempt, AccessDeniedException
+    case!("denied_cross_account_prod_db", [true, false, false, false, true]), // denied external attempt
+    case!("denied_canary_role_db_password", [false, false, true, false, false]), // denied attempt on exact-name secret
+    case!("denied_allowed_role_prod_db", [false, false, false, false, false]), // allowed principals never count, denied or not
+    case!("error_resource_not_found_prod", [false, false, false, false, false]), // other error codes do not count
+    case!("error_decryption_failure_prod_db", [false, false, false, false, false]), // DecryptionFailure does not count
+    case!("error_throttling_prod_db", [false, false, false, false, false]), // throttled call does not count
+    case!("ssm_get_parameter_prod", [false, false, false, false, false]), // Parameter Store read
+    case!("ssm_get_parameter_secretsmanager_reference", [false, false, false, false, false]), // Parameter Store reference call itself (Secrets Manager logs its own record)
+    case!("fake_kms_get_secret_value", [false, false, false, false, false]), // same eventName from another service
+    case!("describe_secret_prod_db", [false, false, false, false, false]), // DescribeSecret is not watched
+    case!("list_secrets", [false, false, false, false, false]), // ListSecrets is not watched
+    case!("batch_get_secret_value_prod_list", [false, false, false, true, false]), // batch call itself: scoped configs rely on its per-secret records
+    case!("batch_get_secret_value_per_secret_get_prod_api_key", [true, true, false, true, false]), // per-secret GetSecretValue record of a batch call
+    case!("batch_get_secret_value_filters", [false, false, false, true, false]), // batch call by filters
+    case!("batch_get_secret_value_denied", [true, false, true, false, false]), // denied batch call: scope unknowable, counted (documented over-alert)
+    case!("batch_get_secret_value_denied_allowed_role", [false, false, true, false, false]), // denied batch call by allowed role (not allowed in the exact config)
+    case!("dev_db_by_alice", [false, false, false, true, false]), // out-of-scope secret
+    case!("sso_admin_role_prod_api_key", [true, true, false, true, false]), // IAM Identity Center role session
+    case!("put_secret_value_prod_db", [false, false, false, false, false]), // writes are not watched
+];
+
+fn pattern_for(c: &Config) -> FilterPattern {
+    let secrets = strings(c.secrets);
+    let allowed = strings(c.allowed);
+    let events = strings(c.events);
+    generate(&PatternInput {
+        secrets: &secrets,
+        allowed_principals: &allowed,
+        watched_events: &events,
+        alert_on_denied: c.alert_on_denied,
+    })
+    .unwrap_or_else(|e| panic!("config {}: {e}", c.name))
+}
+
+#[test]
+fn corpus_records_are_valid_cloudtrail_json() {
+    for case in CASES {
+        let v: serde_json::Value =
+            serde_json::from_str(case.json).unwrap_or_else(|e| panic!("{}: {e}", case.file));
+        for key in [
+            "eventVersion",
+            "userIdentity",
+            "eventTime",
+            "eventSource",
+            "eventName",
+            "eventID",
+            "recipientAccountId",
+        ] {
+            assert!(v.get(key).is_some(), "{} lacks {key}", case.file);
+        }
+    }
+}
+
+#[test]
+fn every_record_gets_the_expected_verdict_under_every_config() {
+    let mut failures = Vec::new();
+    for (i, config) in CONFIGS.iter().enumerate() {
+        let generated = pattern_for(config);
+        // Evaluate through the text too: what CloudWatch receives is the text.
+        let reparsed = crate::pattern::parse(&generated.text()).expect("generated pattern parses");
+        assert_eq!(
+            reparsed,
+            generated.to_pattern(),
+            "round trip of {}",
+            config.name
+        );
+        for case in CASES {
+            let got = generated.matches(case.json);
+            assert_eq!(got, reparsed.matches(case.json));
+            if got != case.expect[i] {
+                failures.push(format!(
+                    "{}: {} expected {} got {}",
+                    config.name, case.file, case.expect[i], got
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} wrong verdicts:\n{}\n",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn corpus_covers_both_verdicts_for_every_config() {
+    for (i, config) in CONFIGS.iter().enumerate() {
+        let counted = CASES.iter().filter(|c| c.expect[i]).count();
+        assert!(counted > 0 && counted < CASES.len(), "{}", config.name);
+    }
+}
+
+#[test]
+fn every_corpus_file_is_in_the_table() {
+    // The table reads the records with include_str!; make sure no file in the
+    // directory was forgotten (and none is listed twice).
+    let here = std::path::Path::new(file!());
+    let root = here.ancestors().nth(4).expect("repository root");
+    let root = if root.is_absolute() {
+        root.to_path_buf()
+    } else {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(root)
+    };
+    let dir = root.join("tests/corpus/cloudtrail");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| {
+            e.expect("dir entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter_map(|n| n.strip_suffix(".json").map(str::to_string))
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = CASES.iter().map(|c| c.file.to_string()).collect();
+    listed.sort();
+    assert_eq!(listed, on_disk);
+}

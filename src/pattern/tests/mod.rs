@@ -1,0 +1,8 @@
+//! Tests of the pattern module. The CloudTrail corpus lives in
+//! `tests/corpus/cloudtrail/` at the repository root.
+
+mod aws_examples;
+mod corpus;
+mod generation;
+mod hostile;
+mod parser;

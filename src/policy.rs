@@ -1,0 +1,163 @@
+//! Typed IAM policy documents. Every policy the provider writes (key, bucket,
+//! topic, role trust and permissions) is built from these types and serialised
+//! with serde, so no input can change a document's structure.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyDocument {
+    #[serde(rename = "Version")]
+    pub version: String,
+    #[serde(rename = "Statement")]
+    pub statements: Vec<Statement>,
+}
+
+impl PolicyDocument {
+    pub fn new(statements: Vec<Statement>) -> Self {
+        Self {
+            version: "2012-10-17".to_owned(),
+            statements,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        // A document of strings, lists and maps always serialises.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Principal {
+    #[serde(rename = "Service")]
+    Service(String),
+    #[serde(rename = "AWS")]
+    Aws(String),
+    /// `"Principal": "*"`, used only in Deny statements.
+    #[serde(untagged)]
+    Everyone(Wildcard),
+}
+
+/// Serialises as the bare string `*`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Wildcard {
+    #[serde(rename = "*")]
+    Star,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Statement {
+    #[serde(rename = "Sid")]
+    pub sid: String,
+    #[serde(rename = "Effect")]
+    pub effect: Effect,
+    #[serde(rename = "Principal", skip_serializing_if = "Option::is_none")]
+    pub principal: Option<Principal>,
+    #[serde(rename = "Action")]
+    pub actions: Vec<String>,
+    #[serde(rename = "Resource")]
+    pub resources: Vec<String>,
+    #[serde(
+        rename = "Condition",
+        skip_serializing_if = "BTreeMap::is_empty",
+        default
+    )]
+    pub conditions: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+}
+
+impl Statement {
+    pub fn allow(sid: &str) -> Self {
+        Self {
+            sid: sid.to_owned(),
+            effect: Effect::Allow,
+            principal: None,
+            actions: Vec::new(),
+            resources: Vec::new(),
+            conditions: BTreeMap::new(),
+        }
+    }
+
+    pub fn deny(sid: &str) -> Self {
+        Self {
+            effect: Effect::Deny,
+            ..Self::allow(sid)
+        }
+    }
+
+    pub fn principal(mut self, principal: Principal) -> Self {
+        self.principal = Some(principal);
+        self
+    }
+
+    pub fn service(self, service: impl Into<String>) -> Self {
+        self.principal(Principal::Service(service.into()))
+    }
+
+    pub fn actions(mut self, actions: &[&str]) -> Self {
+        self.actions = actions.iter().map(|a| (*a).to_owned()).collect();
+        self
+    }
+
+    pub fn resources<S: Into<String>>(mut self, resources: impl IntoIterator<Item = S>) -> Self {
+        self.resources = resources.into_iter().map(Into::into).collect();
+        self
+    }
+
+    pub fn condition(mut self, operator: &str, key: &str, value: impl Into<String>) -> Self {
+        self.conditions
+            .entry(operator.to_owned())
+            .or_default()
+            .insert(key.to_owned(), vec![value.into()]);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_in_the_iam_grammar() {
+        let doc = PolicyDocument::new(vec![
+            Statement::allow("A")
+                .service("cloudtrail.amazonaws.com")
+                .actions(&["s3:GetBucketAcl"])
+                .resources(["arn:aws:s3:::b"])
+                .condition("StringEquals", "aws:SourceArn", "arn:x"),
+            Statement::deny("B")
+                .principal(Principal::Everyone(Wildcard::Star))
+                .actions(&["s3:*"])
+                .resources(["arn:aws:s3:::b"]),
+        ]);
+        let value: serde_json::Value = serde_json::from_str(&doc.to_json()).unwrap();
+        assert_eq!(value["Version"], "2012-10-17");
+        assert_eq!(
+            value["Statement"][0]["Principal"]["Service"],
+            "cloudtrail.amazonaws.com"
+        );
+        assert_eq!(
+            value["Statement"][0]["Condition"]["StringEquals"]["aws:SourceArn"][0],
+            "arn:x"
+        );
+        assert_eq!(value["Statement"][1]["Principal"], "*");
+        assert!(value["Statement"][1].get("Condition").is_none());
+    }
+
+    #[test]
+    fn hostile_values_stay_values() {
+        let hostile = r#"x"],"Effect":"Allow","Action":["*"#;
+        let doc = PolicyDocument::new(vec![Statement::allow("A")
+            .actions(&["kms:Decrypt"])
+            .resources([hostile])]);
+        let value: serde_json::Value = serde_json::from_str(&doc.to_json()).unwrap();
+        assert_eq!(value["Statement"][0]["Resource"][0], hostile);
+        assert_eq!(value["Statement"].as_array().unwrap().len(), 1);
+    }
+}

@@ -1,0 +1,744 @@
+//! Plan logic, pure: defaults, the desired state, and the mapping between the
+//! Terraform state and the pipeline's spec and observations.
+//!
+//! Drift works through the state: refresh writes what AWS reports (a stopped
+//! trail, a deleted alarm, a changed pattern or retention), planning writes
+//! what the configuration wants, and Terraform shows the difference.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use tf_provider::value::Value;
+
+use super::state::{
+    known_strings, opt, string_list, AlarmBlock, ArchiveBlock, KmsBlock, LogGroupBlock,
+    PipelineState, StrMap, SubscriptionValue, TimeoutsBlock, TrailBlock,
+};
+use crate::components::{
+    AlarmSpec, ArchiveSpec, KmsSpec, NotificationSpec, Observed, PipelineSpec, Subscription,
+    TrailSpec,
+};
+use crate::pattern::{self, PatternInput, DEFAULT_WATCHED_EVENTS};
+
+pub const DEFAULT_RETENTION_DAYS: i64 = 365;
+pub const DEFAULT_GLACIER_DAYS: i64 = 90;
+pub const DEFAULT_EXPIRE_DAYS: i64 = 2555;
+pub const DEFAULT_NAMESPACE: &str = "SecurityMetrics";
+pub const DEFAULT_METRIC_NAME: &str = "Secret is accessed";
+pub const DEFAULT_DELETION_WINDOW_DAYS: i64 = 30;
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+fn or<T>(value: &Value<T>, default: T) -> Value<T>
+where
+    T: Clone,
+{
+    match value {
+        Value::Null => Value::Value(default),
+        other => other.clone(),
+    }
+}
+
+fn block<T: Default + Clone>(value: &Value<T>) -> T {
+    value.as_ref_option().cloned().unwrap_or_default()
+}
+
+/// The configuration with every default written in, so that the plan shows
+/// the settings in force.
+pub fn with_defaults(config: &PipelineState) -> PipelineState {
+    let trail = block(&config.trail);
+    let log_group = block(&config.log_group);
+    let archive = block(&config.archive);
+    let alarm = block(&config.alarm);
+    let kms = block(&config.kms);
+    let default_events: Vec<String> = DEFAULT_WATCHED_EVENTS
+        .iter()
+        .map(|e| (*e).to_owned())
+        .collect();
+    PipelineState {
+        watched_events: or(
+            &config.watched_events,
+            string_list(&default_events).as_option().unwrap_or_default(),
+        ),
+        alert_on_denied: or(&config.alert_on_denied, true),
+        trail: Value::Value(TrailBlock {
+            create: or(&trail.create, true),
+            existing_log_group_name: trail.existing_log_group_name.clone(),
+            multi_region: or(&trail.multi_region, true),
+            organization: or(&trail.organization, false),
+            log_file_validation: or(&trail.log_file_validation, true),
+        }),
+        log_group: Value::Value(LogGroupBlock {
+            retention_days: or(&log_group.retention_days, DEFAULT_RETENTION_DAYS),
+        }),
+        archive: Value::Value(ArchiveBlock {
+            bucket_name: archive.bucket_name.clone(),
+            transition_to_glacier_after_days: or(
+                &archive.transition_to_glacier_after_days,
+                DEFAULT_GLACIER_DAYS,
+            ),
+            expire_after_days: or(&archive.expire_after_days, DEFAULT_EXPIRE_DAYS),
+            force_destroy: or(&archive.force_destroy, false),
+        }),
+        alarm: Value::Value(AlarmBlock {
+            namespace: or(&alarm.namespace, DEFAULT_NAMESPACE.to_owned()),
+            metric_name: or(&alarm.metric_name, DEFAULT_METRIC_NAME.to_owned()),
+            threshold: or(&alarm.threshold, 1),
+            period_seconds: or(&alarm.period_seconds, 60),
+            evaluation_periods: or(&alarm.evaluation_periods, 1),
+        }),
+        notification: Value::Value(block(&config.notification)),
+        kms: Value::Value(KmsBlock {
+            key_arn: kms.key_arn.clone(),
+            deletion_window_days: or(&kms.deletion_window_days, DEFAULT_DELETION_WINDOW_DAYS),
+        }),
+        timeouts: Value::Value(block(&config.timeouts)),
+        ..config.clone()
+    }
+}
+
+/// The pipeline's tags over the provider's default tags; unknown if any tag is.
+pub fn tags_all(config: &PipelineState, default_tags: &BTreeMap<String, String>) -> StrMap {
+    let mut merged: BTreeMap<String, Value<String>> = default_tags
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::Value(v.clone())))
+        .collect();
+    match &config.tags {
+        Value::Unknown => return Value::Unknown,
+        Value::Null => {}
+        Value::Value(tags) => {
+            for (k, v) in tags {
+                merged.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Value::Value(merged)
+}
+
+/// A required value of a defaulted state was unknown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unknown(pub &'static str);
+
+fn known<T: Clone>(value: &Value<T>, what: &'static str) -> Result<Option<T>, Unknown> {
+    match value {
+        Value::Value(v) => Ok(Some(v.clone())),
+        Value::Null => Ok(None),
+        Value::Unknown => Err(Unknown(what)),
+    }
+}
+
+fn required<T: Clone>(value: &Value<T>, what: &'static str, default: T) -> Result<T, Unknown> {
+    Ok(known(value, what)?.unwrap_or(default))
+}
+
+/// The spec of a defaulted state, or which input is still unknown.
+/// Pattern errors surface from [`filter_pattern`] (the validator reports them).
+pub fn spec_of(
+    state: &PipelineState,
+    default_tags: &BTreeMap<String, String>,
+) -> Result<PipelineSpec, Unknown> {
+    let state = with_defaults(state);
+    let trail = block(&state.trail);
+    let log_group = block(&state.log_group);
+    let archive = block(&state.archive);
+    let alarm = block(&state.alarm);
+    let notification = block(&state.notification);
+    let kms = block(&state.kms);
+    let list = |l, what| known_strings(l).ok_or(Unknown(what));
+    let tags = match tags_all(&state, default_tags) {
+        Value::Value(tags) => tags
+            .into_iter()
+            .map(|(k, v)| Ok((k, known(&v, "tags")?.unwrap_or_default())))
+            .collect::<Result<BTreeMap<_, _>, Unknown>>()?,
+        Value::Null => BTreeMap::new(),
+        Value::Unknown => return Err(Unknown("tags")),
+    };
+    let mut spec = PipelineSpec {
+        name: known(&state.name, "name")?.unwrap_or_default(),
+        secrets: list(&state.secrets, "secrets")?,
+        allowed_principals: list(&state.allowed_principals, "allowed_principals")?,
+        watched_events: list(&state.watched_events, "watched_events")?,
+        alert_on_denied: required(&state.alert_on_denied, "alert_on_denied", true)?,
+        tags,
+        trail: TrailSpec {
+            create: required(&trail.create, "trail.create", true)?,
+            existing_log_group_name: known(
+                &trail.existing_log_group_name,
+                "trail.existing_log_group_name",
+            )?,
+            multi_region: required(&trail.multi_region, "trail.multi_region", true)?,
+            organization: required(&trail.organization, "trail.organization", false)?,
+            log_file_validation: required(
+                &trail.log_file_validation,
+                "trail.log_file_validation",
+                true,
+            )?,
+        },
+        log_retention_days: required(
+            &log_group.retention_days,
+            "log_group.retention_days",
+            DEFAULT_RETENTION_DAYS,
+        )?,
+        archive: ArchiveSpec {
+            bucket_name: known(&archive.bucket_name, "archive.bucket_name")?,
+            transition_to_glacier_after_days: required(
+                &archive.transition_to_glacier_after_days,
+                "archive.transition_to_glacier_after_days",
+                DEFAULT_GLACIER_DAYS,
+            )?,
+            expire_after_days: required(
+                &archive.expire_after_days,
+                "archive.expire_after_days",
+                DEFAULT_EXPIRE_DAYS,
+            )?,
+            force_destroy: required(&archive.force_destroy, "archive.force_destroy", false)?,
+        },
+        alarm: AlarmSpec {
+            namespace: required(
+                &alarm.namespace,
+                "alarm.namespace",
+                DEFAULT_NAMESPACE.to_owned(),
+            )?,
+            metric_name: required(
+                &alarm.metric_name,
+                "alarm.metric_name",
+                DEFAULT_METRIC_NAME.to_owned(),
+            )?,
+            threshold: required(&alarm.threshold, "alarm.threshold", 1)?,
+            period_seconds: required(&alarm.period_seconds, "alarm.period_seconds", 60)?,
+            evaluation_periods: required(&alarm.evaluation_periods, "alarm.evaluation_periods", 1)?,
+        },
+        notification: NotificationSpec {
+            emails: list(&notification.emails, "notification.emails")?,
+            sqs_queue_arns: list(&notification.sqs_queue_arns, "notification.sqs_queue_arns")?,
+            https_endpoints: list(
+                &notification.https_endpoints,
+                "notification.https_endpoints",
+            )?,
+        },
+        kms: KmsSpec {
+            key_arn: known(&kms.key_arn, "kms.key_arn")?,
+            deletion_window_days: required(
+                &kms.deletion_window_days,
+                "kms.deletion_window_days",
+                DEFAULT_DELETION_WINDOW_DAYS,
+            )?,
+        },
+        filter_pattern: String::new(),
+    };
+    // The pattern is only as valid as its inputs; the validator reports why not.
+    spec.filter_pattern = filter_pattern(&spec).unwrap_or_default();
+    Ok(spec)
+}
+
+pub fn filter_pattern(spec: &PipelineSpec) -> Result<String, pattern::PatternError> {
+    pattern::generate(&PatternInput {
+        secrets: &spec.secrets,
+        allowed_principals: &spec.allowed_principals,
+        watched_events: &spec.watched_events,
+        alert_on_denied: spec.alert_on_denied,
+    })
+    .map(|p| p.text())
+}
+
+/// Parses a Terraform-style duration: `90s`, `15m`, `1h`, `1h30m`.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let mut total = 0u64;
+    let mut digits = String::new();
+    for c in text.trim().chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let n: u64 = digits.parse().ok()?;
+        digits.clear();
+        total += n * match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            _ => return None,
+        };
+    }
+    if !digits.is_empty() || total == 0 {
+        return None;
+    }
+    Some(Duration::from_secs(total))
+}
+
+pub fn timeout(
+    timeouts: &Value<TimeoutsBlock>,
+    pick: fn(&TimeoutsBlock) -> &Value<String>,
+) -> Duration {
+    timeouts
+        .as_ref_option()
+        .and_then(|t| pick(t).as_ref_option().cloned())
+        .and_then(|t| parse_duration(&t))
+        .unwrap_or(DEFAULT_TIMEOUT)
+}
+
+pub fn log_group_name(spec: &PipelineSpec) -> String {
+    // Names that need no account are known at plan time.
+    crate::components::Names::derive(spec, "", "").log_group
+}
+
+pub fn console_url(region: &str, alarm_name: &str) -> String {
+    let encoded: String = alarm_name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#alarmsV2:alarm/{encoded}")
+}
+
+/// What Terraform should record after an apply or a refresh: the defaulted
+/// configuration, with observed settings where AWS reports them (so drift
+/// shows), and every computed attribute from the observation.
+pub fn state_from(
+    desired: &PipelineState,
+    spec: &PipelineSpec,
+    observed: &Observed,
+) -> PipelineState {
+    let mut state = desired.clone();
+    let names = crate::components::Names::derive(
+        spec,
+        observed.account_id.as_deref().unwrap_or_default(),
+        observed.region.as_deref().unwrap_or_default(),
+    );
+    state.id = Value::Value(spec.name.clone());
+    if let (Value::Value(group), Some(days)) = (&mut state.log_group, observed.log_retention_days) {
+        group.retention_days = Value::Value(days);
+    }
+    if let (Value::Value(trail), true) = (&mut state.trail, observed.trail_arn.is_some()) {
+        if let Some(v) = observed.trail_multi_region {
+            trail.multi_region = Value::Value(v);
+        }
+        if let Some(v) = observed.trail_organization {
+            trail.organization = Value::Value(v);
+        }
+        if let Some(v) = observed.trail_log_file_validation {
+            trail.log_file_validation = Value::Value(v);
+        }
+    }
+    if let (Value::Value(alarm), Some(seen)) = (&mut state.alarm, &observed.alarm) {
+        alarm.namespace = Value::Value(seen.namespace.clone());
+        alarm.metric_name = Value::Value(seen.metric_name.clone());
+        alarm.threshold = Value::Value(seen.threshold);
+        alarm.period_seconds = Value::Value(seen.period_seconds);
+        alarm.evaluation_periods = Value::Value(seen.evaluation_periods);
+    }
+    state.account_id = opt(observed.account_id.clone());
+    state.region = opt(observed.region.clone());
+    state.trail_arn = opt(observed.trail_arn.clone());
+    state.trail_logging = if spec.trail.create {
+        observed
+            .trail_logging
+            .map_or(Value::Value(false), Value::Value)
+    } else {
+        Value::Null
+    };
+    state.log_group_name = opt(observed.log_group_name.clone());
+    state.log_group_arn = opt(observed.log_group_arn.clone());
+    state.metric_filter_name = opt(observed.metric_filter_name.clone());
+    state.filter_pattern = opt(observed.filter_pattern.clone());
+    state.alarm_name = opt(observed.alarm_name.clone());
+    state.alarm_arn = opt(observed.alarm_arn.clone());
+    state.topic_arn = opt(observed.topic_arn.clone());
+    state.subscriptions = Value::Value(subscriptions_value(&observed.subscriptions));
+    state.archive_bucket_name = opt(observed.archive_bucket_name.clone());
+    state.archive_bucket_arn = opt(observed.archive_bucket_arn.clone());
+    state.kms_key_arn = opt(observed.kms_key_arn.clone());
+    state.delivery_role_arn = opt(observed.delivery_role_arn.clone());
+    state.console_url = match &observed.region {
+        Some(region) if observed.alarm_name.is_some() => {
+            Value::Value(console_url(region, &names.alarm))
+        }
+        _ => Value::Null,
+    };
+    state
+}
+
+pub fn subscriptions_value(subscriptions: &[Subscription]) -> Vec<SubscriptionValue> {
+    subscriptions
+        .iter()
+        .map(|s| SubscriptionValue {
+            endpoint: Value::Value(s.endpoint.clone()),
+            protocol: Value::Value(s.protocol.clone()),
+            arn: Value::Value(s.arn.clone()),
+            pending_confirmation: Value::Value(s.pending_confirmation),
+        })
+        .collect()
+}
+
+/// The identifiers a state records, as the pipeline's observation.
+pub fn observed_of(state: &PipelineState, spec: &PipelineSpec) -> Observed {
+    let s = |v: &Value<String>| v.as_ref_option().cloned();
+    Observed {
+        account_id: s(&state.account_id),
+        region: s(&state.region),
+        kms_key_arn: s(&state.kms_key_arn),
+        kms_key_created: spec.kms.key_arn.is_none(),
+        archive_bucket_name: s(&state.archive_bucket_name),
+        archive_bucket_arn: s(&state.archive_bucket_arn),
+        log_group_name: s(&state.log_group_name),
+        log_group_arn: s(&state.log_group_arn),
+        delivery_role_arn: s(&state.delivery_role_arn),
+        trail_arn: s(&state.trail_arn),
+        metric_filter_name: s(&state.metric_filter_name),
+        alarm_name: s(&state.alarm_name),
+        alarm_arn: s(&state.alarm_arn),
+        topic_arn: s(&state.topic_arn),
+        ..Observed::default()
+    }
+}
+
+/// Replaces every unknown computed value by null: after apply Terraform
+/// accepts no unknowns, and a component that failed to appear has no value.
+pub fn resolve_unknowns(state: &mut PipelineState) {
+    for field in [
+        &mut state.account_id,
+        &mut state.region,
+        &mut state.trail_arn,
+        &mut state.log_group_name,
+        &mut state.log_group_arn,
+        &mut state.metric_filter_name,
+        &mut state.filter_pattern,
+        &mut state.alarm_name,
+        &mut state.alarm_arn,
+        &mut state.topic_arn,
+        &mut state.archive_bucket_name,
+        &mut state.archive_bucket_arn,
+        &mut state.kms_key_arn,
+        &mut state.delivery_role_arn,
+        &mut state.console_url,
+        &mut state.id,
+    ] {
+        if field.is_unknown() {
+            *field = Value::Null;
+        }
+    }
+    if state.trail_logging.is_unknown() {
+        state.trail_logging = Value::Null;
+    }
+    if state.subscriptions.is_unknown() {
+        state.subscriptions = Value::Value(Vec::new());
+    }
+}
+
+/// The planned state: defaults, tags, and each computed attribute at the value
+/// the apply will give it (known where it can be derived without AWS, prior
+/// where nothing changes it, unknown otherwise).
+pub fn planned(
+    config: &PipelineState,
+    prior: Option<&PipelineState>,
+    default_tags: &BTreeMap<String, String>,
+    region: Option<&str>,
+) -> PipelineState {
+    let mut plan = with_defaults(config);
+    plan.id = config.name.clone();
+    plan.tags_all = tags_all(config, default_tags);
+    let spec = spec_of(config, default_tags).ok();
+    let region = region
+        .map(str::to_owned)
+        .or_else(|| prior.and_then(|p| p.region.as_ref_option().cloned()));
+    plan.region = opt(region.clone());
+
+    // Known from the configuration alone.
+    match &spec {
+        Some(spec) => {
+            let names = crate::components::Names::derive(spec, "", "");
+            plan.log_group_name = Value::Value(log_group_name(spec));
+            plan.metric_filter_name = Value::Value(names.metric_filter.clone());
+            plan.alarm_name = Value::Value(names.alarm.clone());
+            plan.filter_pattern = filter_pattern(spec).map_or(Value::Unknown, Value::Value);
+            plan.trail_logging = if spec.trail.create {
+                Value::Value(true)
+            } else {
+                Value::Null
+            };
+            plan.console_url = region.as_deref().map_or(Value::Unknown, |r| {
+                Value::Value(console_url(r, &names.alarm))
+            });
+            if let Some(key) = &spec.kms.key_arn {
+                plan.kms_key_arn = Value::Value(key.clone());
+            }
+        }
+        None => {
+            plan.log_group_name = Value::Unknown;
+            plan.metric_filter_name = Value::Unknown;
+            plan.alarm_name = Value::Unknown;
+            plan.filter_pattern = Value::Unknown;
+            plan.trail_logging = Value::Unknown;
+            plan.console_url = Value::Unknown;
+        }
+    }
+
+    let Some(prior) = prior else {
+        // Create: everything AWS assigns is unknown.
+        plan.account_id = Value::Unknown;
+        for field in [
+            &mut plan.trail_arn,
+            &mut plan.log_group_arn,
+            &mut plan.alarm_arn,
+            &mut plan.topic_arn,
+            &mut plan.archive_bucket_name,
+            &mut plan.archive_bucket_arn,
+            &mut plan.delivery_role_arn,
+        ] {
+            *field = Value::Unknown;
+        }
+        if plan.kms_key_arn.is_null() {
+            plan.kms_key_arn = Value::Unknown;
+        }
+        plan.subscriptions = Value::Unknown;
+        if spec.as_ref().is_some_and(|s| !s.trail.create) {
+            plan.trail_arn = Value::Null;
+            plan.archive_bucket_name = Value::Null;
+            plan.archive_bucket_arn = Value::Null;
+            plan.delivery_role_arn = Value::Null;
+        }
+        return plan;
+    };
+
+    // Update: keep what AWS assigned; a missing component becomes unknown
+    // (it will be recreated), and so does whatever the change may touch.
+    plan.account_id = prior.account_id.clone();
+    let creates_trail = spec.as_ref().is_none_or(|s| s.trail.create);
+    let keep = |prior_value: &Value<String>, needed: bool| -> Value<String> {
+        if !needed {
+            Value::Null
+        } else if prior_value.is_value() {
+            prior_value.clone()
+        } else {
+            Value::Unknown
+        }
+    };
+    plan.trail_arn = keep(&prior.trail_arn, creates_trail);
+    plan.log_group_arn = keep(&prior.log_group_arn, true);
+    plan.alarm_arn = keep(&prior.alarm_arn, true);
+    plan.topic_arn = keep(&prior.topic_arn, true);
+    plan.archive_bucket_name = keep(&prior.archive_bucket_name, creates_trail);
+    plan.archive_bucket_arn = keep(&prior.archive_bucket_arn, creates_trail);
+    plan.delivery_role_arn = keep(&prior.delivery_role_arn, creates_trail);
+    if plan.kms_key_arn.is_null() || spec.as_ref().is_some_and(|s| s.kms.key_arn.is_none()) {
+        plan.kms_key_arn = keep(&prior.kms_key_arn, true);
+    }
+    plan.subscriptions = prior.subscriptions.clone();
+    let wanted_subscriptions = spec.as_ref().map(|s| {
+        let mut endpoints: Vec<(String, String)> = s
+            .notification
+            .endpoints()
+            .into_iter()
+            .map(|(p, e)| (p.to_owned(), e))
+            .collect();
+        endpoints.sort();
+        endpoints
+    });
+    let have_subscriptions = prior.subscriptions.as_ref_option().map(|subs| {
+        let mut endpoints: Vec<(String, String)> = subs
+            .iter()
+            .map(|s| {
+                (
+                    s.protocol.as_ref_option().cloned().unwrap_or_default(),
+                    s.endpoint.as_ref_option().cloned().unwrap_or_default(),
+                )
+            })
+            .collect();
+        endpoints.sort();
+        endpoints
+    });
+    if wanted_subscriptions != have_subscriptions {
+        plan.subscriptions = Value::Unknown;
+    }
+    // An update is coming: ARNs and subscription states may change during it.
+    if &plan != prior {
+        plan.subscriptions = Value::Unknown;
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::terraform::state::NotificationBlock;
+
+    fn config(name: &str) -> PipelineState {
+        PipelineState {
+            name: Value::Value(name.to_owned()),
+            secrets: string_list(&["prod/*".to_owned()]),
+            notification: Value::Value(NotificationBlock {
+                sqs_queue_arns: string_list(&["arn:aws:sqs:us-east-1:000000000000:q".to_owned()]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn durations() {
+        let cases = [
+            ("15m", Some(900)),
+            ("1h", Some(3600)),
+            ("1h30m", Some(5400)),
+            ("45s", Some(45)),
+            ("", None),
+            ("15", None),
+            ("10d", None),
+            ("m", None),
+        ];
+        for (text, seconds) in cases {
+            assert_eq!(parse_duration(text).map(|d| d.as_secs()), seconds, "{text}");
+        }
+    }
+
+    #[test]
+    fn defaults_fill_every_optional_setting() {
+        let filled = with_defaults(&config("p"));
+        let trail = filled.trail.as_ref_option().cloned().unwrap_or_default();
+        assert_eq!(trail.create, Value::Value(true));
+        assert_eq!(trail.multi_region, Value::Value(true));
+        assert_eq!(trail.log_file_validation, Value::Value(true));
+        let alarm = filled.alarm.as_ref_option().cloned().unwrap_or_default();
+        assert_eq!(alarm.period_seconds, Value::Value(60));
+        assert_eq!(alarm.namespace, Value::Value("SecurityMetrics".to_owned()));
+        assert_eq!(
+            filled
+                .log_group
+                .as_ref_option()
+                .cloned()
+                .unwrap_or_default()
+                .retention_days,
+            Value::Value(365)
+        );
+        assert_eq!(filled.alert_on_denied, Value::Value(true));
+        assert_eq!(known_strings(&filled.watched_events).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn create_plan_knows_names_and_pattern_but_not_arns() {
+        let plan = planned(&config("p"), None, &BTreeMap::new(), Some("eu-west-1"));
+        assert_eq!(plan.alarm_name, Value::Value("p-secret-access".to_owned()));
+        assert!(plan.filter_pattern.is_value());
+        assert!(plan.trail_arn.is_unknown());
+        assert!(plan.account_id.is_unknown());
+        assert_eq!(plan.trail_logging, Value::Value(true));
+        assert_eq!(plan.region, Value::Value("eu-west-1".to_owned()));
+    }
+
+    fn applied(config: &PipelineState) -> PipelineState {
+        let spec = spec_of(config, &BTreeMap::new()).unwrap();
+        let observed = Observed {
+            account_id: Some("000000000000".into()),
+            region: Some("us-east-1".into()),
+            kms_key_arn: Some("arn:aws:kms:us-east-1:000000000000:key/k".into()),
+            kms_key_created: true,
+            archive_bucket_name: Some("b".into()),
+            archive_bucket_arn: Some("arn:aws:s3:::b".into()),
+            log_group_name: Some(log_group_name(&spec)),
+            log_group_arn: Some("arn:aws:logs:us-east-1:000000000000:log-group:g".into()),
+            log_retention_days: Some(365),
+            delivery_role_arn: Some("arn:aws:iam::000000000000:role/r".into()),
+            trail_arn: Some("arn:aws:cloudtrail:us-east-1:000000000000:trail/p".into()),
+            trail_logging: Some(true),
+            trail_multi_region: Some(true),
+            trail_organization: Some(false),
+            trail_log_file_validation: Some(true),
+            metric_filter_name: Some("p-secret-access".into()),
+            filter_pattern: Some(spec.filter_pattern.clone()),
+            alarm_name: Some("p-secret-access".into()),
+            alarm_arn: Some(
+                "arn:aws:cloudwatch:us-east-1:000000000000:alarm:p-secret-access".into(),
+            ),
+            alarm: Some(spec.alarm.clone()),
+            topic_arn: Some("arn:aws:sns:us-east-1:000000000000:p-alerts".into()),
+            subscriptions: vec![Subscription {
+                protocol: "sqs".into(),
+                endpoint: "arn:aws:sqs:us-east-1:000000000000:q".into(),
+                arn: "arn:sub".into(),
+                pending_confirmation: false,
+            }],
+        };
+        let desired = planned(config, None, &BTreeMap::new(), Some("us-east-1"));
+        state_from(&desired, &spec, &observed)
+    }
+
+    #[test]
+    fn an_unchanged_pipeline_plans_no_change() {
+        let prior = applied(&config("p"));
+        let plan = planned(
+            &config("p"),
+            Some(&prior),
+            &BTreeMap::new(),
+            Some("us-east-1"),
+        );
+        assert_eq!(plan, prior);
+    }
+
+    /// Each drift, as refresh records it, must make the plan differ from the
+    /// prior state, on the attribute that names it.
+    #[test]
+    fn drift_shows_in_the_plan() {
+        type Drift = fn(&mut PipelineState);
+        let cases: [(&str, Drift, fn(&PipelineState) -> bool); 6] = [
+            (
+                "trail stopped",
+                |s| s.trail_logging = Value::Value(false),
+                |p| p.trail_logging == Value::Value(true),
+            ),
+            (
+                "alarm deleted",
+                |s| s.alarm_arn = Value::Null,
+                |p| p.alarm_arn.is_unknown(),
+            ),
+            (
+                "filter edited",
+                |s| s.filter_pattern = Value::Value("{ $.x = 1 }".into()),
+                |p| p.filter_pattern != Value::Value("{ $.x = 1 }".into()),
+            ),
+            (
+                "retention shortened",
+                |s| {
+                    if let Value::Value(g) = &mut s.log_group {
+                        g.retention_days = Value::Value(30)
+                    }
+                },
+                |p| p.log_group.as_ref_option().unwrap().retention_days == Value::Value(365),
+            ),
+            (
+                "trail deleted",
+                |s| s.trail_arn = Value::Null,
+                |p| p.trail_arn.is_unknown(),
+            ),
+            (
+                "subscription deleted",
+                |s| s.subscriptions = Value::Value(vec![]),
+                |p| p.subscriptions.is_unknown(),
+            ),
+        ];
+        for (what, drift, repaired) in cases {
+            let mut prior = applied(&config("p"));
+            drift(&mut prior);
+            let plan = planned(
+                &config("p"),
+                Some(&prior),
+                &BTreeMap::new(),
+                Some("us-east-1"),
+            );
+            assert_ne!(plan, prior, "{what} planned no change");
+            assert!(
+                repaired(&plan),
+                "{what}: plan does not restore the attribute"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_inputs_leave_the_pattern_unknown() {
+        let mut config = config("p");
+        config.secrets = Value::Unknown;
+        let plan = planned(&config, None, &BTreeMap::new(), Some("us-east-1"));
+        assert!(plan.filter_pattern.is_unknown());
+    }
+}

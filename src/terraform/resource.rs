@@ -1,0 +1,465 @@
+//! `secretmonitor_pipeline`: Terraform's resource operations mapped onto the
+//! pipeline's apply, observe and delete.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tf_provider::schema::Schema;
+use tf_provider::value::{Value, ValueEmpty};
+use tf_provider::{AttributePath, Diagnostics, Resource};
+
+use super::diagnostics::{aws_error, report, Severity};
+use super::plan::{
+    self, observed_of, planned, resolve_unknowns, spec_of, state_from, with_defaults,
+};
+use super::provider::Shared;
+use super::schema::pipeline_schema;
+use super::state::PipelineState;
+use super::validate::validate;
+use crate::aws::{AwsError, Clients, Component};
+use crate::components::{Names, Observed, PipelineSpec, Recorder};
+use crate::pipeline::{self, Parallelism};
+
+pub struct PipelineResource {
+    shared: Arc<Shared>,
+}
+
+impl PipelineResource {
+    pub fn new(shared: Arc<Shared>) -> Self {
+        Self { shared }
+    }
+
+    fn clients(&self, diags: &mut Diagnostics) -> Option<Arc<Clients>> {
+        let clients = self.shared.clients();
+        if clients.is_none() {
+            diags.root_error_short("The secretmonitor provider is not configured");
+        }
+        clients
+    }
+
+    fn parallelism(&self) -> Parallelism {
+        *self
+            .shared
+            .parallelism
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn default_tags(&self) -> BTreeMap<String, String> {
+        self.shared
+            .clients()
+            .map(|c| c.default_tags.clone())
+            .unwrap_or_default()
+    }
+
+    /// The spec of a fully known state; at apply every value is known, so an
+    /// unknown here is a bug worth reporting rather than guessing around.
+    fn known_spec(&self, diags: &mut Diagnostics, state: &PipelineState) -> Option<PipelineSpec> {
+        let findings = validate(state);
+        let failed = findings.iter().any(|f| f.severity == Severity::Error);
+        report(
+            diags,
+            findings
+                .into_iter()
+                .filter(|f| f.severity == Severity::Error)
+                .collect(),
+        );
+        if failed {
+            return None;
+        }
+        match spec_of(state, &self.default_tags()) {
+            Ok(spec) => Some(spec),
+            Err(plan::Unknown(what)) => {
+                diags.root_error(
+                    "Value still unknown at apply",
+                    format!("{what} is unknown; Terraform should have resolved it before apply"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Names from the account and region the state recorded, so refresh and
+    /// destroy need no identity call; otherwise asked once of STS.
+    async fn names(
+        &self,
+        clients: &Clients,
+        spec: &PipelineSpec,
+        state: Option<&PipelineState>,
+    ) -> Result<Names, AwsError> {
+        let recorded = state.and_then(|s| {
+            Some((
+                s.account_id.as_ref_option()?.clone(),
+                s.region.as_ref_option()?.clone(),
+            ))
+        });
+        match recorded {
+            Some((account, region)) => Ok(Names::derive(spec, &account, &region)),
+            None => pipeline::names_for(clients, spec).await,
+        }
+    }
+
+    /// Create and update: bring AWS to `desired`, reporting whatever exists at
+    /// the end, even when a step failed or time ran out.
+    async fn converge(
+        &self,
+        diags: &mut Diagnostics,
+        desired: PipelineState,
+        prior: Option<&PipelineState>,
+        timeout: Duration,
+        operation: &str,
+    ) -> Option<PipelineState> {
+        let clients = self.clients(diags)?;
+        let spec = self.known_spec(diags, &desired)?;
+        let names = match self.names(&clients, &spec, prior).await {
+            Ok(names) => names,
+            Err(err) => {
+                aws_error(diags, &err);
+                return prior.cloned();
+            }
+        };
+        let recorded = prior.map(|p| observed_of(p, &spec)).unwrap_or_default();
+        let recorder = Recorder::new(recorded);
+        let run = pipeline::apply(&clients, &spec, &names, &recorder, self.parallelism());
+        let errors = match tokio::time::timeout(timeout, run).await {
+            Ok(errors) => errors,
+            Err(_) => vec![timed_out(operation, timeout, &recorder.snapshot(), &spec)],
+        };
+        for err in &errors {
+            aws_error(diags, err);
+        }
+        let observed = recorder.snapshot();
+        if prior.is_none() && !errors.is_empty() && observed.nothing_exists() {
+            return None;
+        }
+        let mut state = state_from(&desired, &spec, &observed);
+        resolve_unknowns(&mut state);
+        Some(state)
+    }
+}
+
+/// Names what had not come into existence when time ran out.
+fn timed_out(
+    operation: &str,
+    timeout: Duration,
+    observed: &Observed,
+    spec: &PipelineSpec,
+) -> AwsError {
+    let mut missing = Vec::new();
+    let checks: [(Component, bool); 7] = [
+        (Component::Key, observed.kms_key_arn.is_some()),
+        (Component::LogGroup, observed.log_group_arn.is_some()),
+        (Component::Topic, observed.topic_arn.is_some()),
+        (
+            Component::MetricFilter,
+            observed.metric_filter_name.is_some(),
+        ),
+        (Component::Alarm, observed.alarm_arn.is_some()),
+        (
+            Component::Archive,
+            observed.archive_bucket_name.is_some() || !spec.trail.create,
+        ),
+        (
+            Component::Trail,
+            observed.trail_logging == Some(true) || !spec.trail.create,
+        ),
+    ];
+    for (component, done) in checks {
+        if !done {
+            missing.push(component.label());
+        }
+    }
+    AwsError::new(
+        Component::Identity,
+        "timeout",
+        spec.name.clone(),
+        format!(
+            "{operation} did not finish within {}s; not yet done: {}. The state records what exists; apply again (or raise timeouts.{operation}) to finish",
+            timeout.as_secs(),
+            if missing.is_empty() { "final settings".to_owned() } else { missing.join(", ") }
+        ),
+    )
+}
+
+fn requires_replace(prior: &PipelineState, planned: &PipelineState) -> Vec<AttributePath> {
+    let mut paths = Vec::new();
+    if prior.name != planned.name {
+        paths.push(AttributePath::new("name"));
+    }
+    let bucket = |s: &PipelineState| s.archive.as_ref_option().map(|a| a.bucket_name.clone());
+    if bucket(prior) != bucket(planned) {
+        paths.push(AttributePath::new("archive").attribute("bucket_name"));
+    }
+    let creates = |s: &PipelineState| s.trail.as_ref_option().map(|t| t.create.clone());
+    if creates(prior) != creates(planned) {
+        paths.push(AttributePath::new("trail").attribute("create"));
+    }
+    paths
+}
+
+#[async_trait]
+impl Resource for PipelineResource {
+    type State<'a> = PipelineState;
+    type PrivateState<'a> = ValueEmpty;
+    type ProviderMetaState<'a> = ValueEmpty;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(pipeline_schema())
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        report(diags, validate(&config));
+        Some(())
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        state: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let clients = self.clients(diags)?;
+        let spec = match spec_of(&state, &self.default_tags()) {
+            Ok(spec) => spec,
+            Err(_) => return Some((state, private_state)),
+        };
+        let names = match self.names(&clients, &spec, Some(&state)).await {
+            Ok(names) => names,
+            Err(err) => {
+                aws_error(diags, &err);
+                return Some((state, private_state));
+            }
+        };
+        let recorded = observed_of(&state, &spec);
+        match pipeline::observe(&clients, &spec, &names, &recorded).await {
+            Ok(observed) if observed.nothing_exists() => None,
+            Ok(mut observed) => {
+                // The stored pattern may come back reformatted; only a real edit is drift.
+                if observed
+                    .filter_pattern
+                    .as_deref()
+                    .is_some_and(|seen| same_pattern(seen, &spec.filter_pattern))
+                {
+                    observed.filter_pattern = Some(spec.filter_pattern.clone());
+                }
+                let mut refreshed = state_from(&state, &spec, &observed);
+                resolve_unknowns(&mut refreshed);
+                Some((refreshed, private_state))
+            }
+            Err(err) => {
+                aws_error(diags, &err);
+                Some((state, private_state))
+            }
+        }
+    }
+
+    async fn plan_create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        _proposed: Self::State<'a>,
+        config: Self::State<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        report(diags, validate(&config));
+        let region = self.shared.clients().map(|c| c.region.clone());
+        Some((
+            planned(&config, None, &self.default_tags(), region.as_deref()),
+            ValueEmpty::Null,
+        ))
+    }
+
+    async fn plan_update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        _proposed: Self::State<'a>,
+        config: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
+        report(diags, validate(&config));
+        let region = self.shared.clients().map(|c| c.region.clone());
+        let plan = planned(
+            &config,
+            Some(&prior),
+            &self.default_tags(),
+            region.as_deref(),
+        );
+        let replace = requires_replace(&prior, &plan);
+        Some((plan, private_state, replace))
+    }
+
+    async fn plan_destroy<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        _prior: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<Self::PrivateState<'a>> {
+        Some(private_state)
+    }
+
+    async fn create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        planned_state: Self::State<'a>,
+        _config: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let timeout = plan::timeout(&planned_state.timeouts, |t| &t.create);
+        self.converge(diags, planned_state, None, timeout, "create")
+            .await
+            .map(|state| (state, private_state))
+    }
+
+    async fn update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        planned_state: Self::State<'a>,
+        _config: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let timeout = plan::timeout(&planned_state.timeouts, |t| &t.update);
+        let state = self
+            .converge(diags, planned_state, Some(&prior), timeout, "update")
+            .await
+            .unwrap_or(prior);
+        Some((state, private_state))
+    }
+
+    async fn destroy<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        _private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<()> {
+        let clients = self.clients(diags)?;
+        let spec = match spec_of(&prior, &self.default_tags()) {
+            Ok(spec) => spec,
+            Err(plan::Unknown(what)) => {
+                diags.root_error_short(format!("cannot destroy: {what} is unknown in the state"));
+                return None;
+            }
+        };
+        let names = match self.names(&clients, &spec, Some(&prior)).await {
+            Ok(names) => names,
+            Err(err) => {
+                aws_error(diags, &err);
+                return None;
+            }
+        };
+        let timeout = plan::timeout(&prior.timeouts, |t| &t.delete);
+        let recorded = observed_of(&prior, &spec);
+        let run = pipeline::delete(&clients, &spec, &names, &recorded, self.parallelism());
+        match tokio::time::timeout(timeout, run).await {
+            Ok(report) => {
+                for warning in report.warnings {
+                    diags.root_warning("Audit data kept", warning);
+                }
+                for err in &report.errors {
+                    aws_error(diags, err);
+                }
+            }
+            Err(_) => diags.root_error(
+                "Destroy timed out",
+                format!(
+                    "destroy of pipeline {} did not finish within {}s; run terraform destroy again",
+                    spec.name,
+                    timeout.as_secs()
+                ),
+            ),
+        }
+        Some(())
+    }
+
+    async fn import<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        id: String,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let config = PipelineState {
+            name: Value::Value(id.clone()),
+            ..Default::default()
+        };
+        let mut state = with_defaults(&config);
+        state.id = Value::Value(id.clone());
+        // The read that follows an import fills in everything that exists.
+        let clients = self.clients(diags)?;
+        let spec = spec_of(&state, &self.default_tags()).ok()?;
+        let names = match pipeline::names_for(&clients, &spec).await {
+            Ok(names) => names,
+            Err(err) => {
+                aws_error(diags, &err);
+                return None;
+            }
+        };
+        match pipeline::observe(&clients, &spec, &names, &Observed::default()).await {
+            Ok(observed) if observed.nothing_exists() => {
+                diags.root_error(
+                    "Cannot import",
+                    format!(
+                        "no component of a pipeline named {id:?} exists in account {} region {}",
+                        names.account_id, names.region
+                    ),
+                );
+                None
+            }
+            Ok(observed) => {
+                let mut imported = state_from(&state, &spec, &observed);
+                resolve_unknowns(&mut imported);
+                Some((imported, ValueEmpty::Null))
+            }
+            Err(err) => {
+                aws_error(diags, &err);
+                None
+            }
+        }
+    }
+}
+
+/// Patterns equal up to white space outside quoted strings.
+fn same_pattern(a: &str, b: &str) -> bool {
+    fn squeeze(p: &str) -> String {
+        let mut out = String::new();
+        let mut quoted = false;
+        let mut escaped = false;
+        for c in p.chars() {
+            if quoted {
+                out.push(c);
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == '"' {
+                    quoted = false;
+                }
+            } else if c == '"' {
+                quoted = true;
+                out.push(c);
+            } else if !c.is_whitespace() {
+                out.push(c);
+            }
+        }
+        out
+    }
+    squeeze(a) == squeeze(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_pattern;
+
+    #[test]
+    fn pattern_comparison_ignores_layout_not_content() {
+        assert!(same_pattern("{ $.a = \"x\" }", "{$.a=\"x\"}"));
+        assert!(!same_pattern("{ $.a = \"x y\" }", "{ $.a = \"xy\" }"));
+        assert!(!same_pattern("{ $.a = \"x\" }", "{ $.a = \"z\" }"));
+    }
+}

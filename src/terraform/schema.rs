@@ -1,0 +1,238 @@
+//! Schemas of the provider block and the `secretmonitor_pipeline` resource.
+//! Their descriptions are the single source of the reference docs.
+
+use std::collections::HashMap;
+
+use tf_provider::schema::{
+    Attribute, AttributeConstraint, AttributeType, Block, Description, NestedBlock, Schema,
+};
+
+use AttributeConstraint::{Computed, Optional, OptionalComputed, Required};
+
+fn attr(attr_type: AttributeType, constraint: AttributeConstraint, description: &str) -> Attribute {
+    Attribute {
+        attr_type,
+        description: Description::markdown(description),
+        constraint,
+        sensitive: false,
+        deprecated: false,
+    }
+}
+
+fn string(constraint: AttributeConstraint, description: &str) -> Attribute {
+    attr(AttributeType::String, constraint, description)
+}
+
+fn number(constraint: AttributeConstraint, description: &str) -> Attribute {
+    attr(AttributeType::Number, constraint, description)
+}
+
+fn boolean(constraint: AttributeConstraint, description: &str) -> Attribute {
+    attr(AttributeType::Bool, constraint, description)
+}
+
+fn strings(constraint: AttributeConstraint, description: &str) -> Attribute {
+    attr(
+        AttributeType::List(Box::new(AttributeType::String)),
+        constraint,
+        description,
+    )
+}
+
+fn string_map(constraint: AttributeConstraint, description: &str) -> Attribute {
+    attr(
+        AttributeType::Map(Box::new(AttributeType::String)),
+        constraint,
+        description,
+    )
+}
+
+fn block(description: &str, attributes: Vec<(&str, Attribute)>) -> Block {
+    Block {
+        version: 1,
+        attributes: attributes
+            .into_iter()
+            .map(|(name, a)| (name.to_owned(), a))
+            .collect(),
+        blocks: HashMap::new(),
+        description: Description::markdown(description),
+        deprecated: false,
+    }
+}
+
+pub fn provider_schema() -> Schema {
+    let mut root = block(
+        "The secretmonitor provider builds AWS pipelines that alert when Secrets Manager secrets are read. \
+         Its arguments follow the hashicorp/aws provider: region and credentials fall back to the usual AWS \
+         environment variables and shared config files.",
+        vec![
+            ("region", string(Optional, "AWS region. Falls back to `AWS_REGION`/`AWS_DEFAULT_REGION` and the shared config.")),
+            ("profile", string(Optional, "Named profile of the shared config and credentials files.")),
+            ("access_key", Attribute { sensitive: true, ..string(Optional, "Static access key ID. Prefer the environment or a profile.") }),
+            ("secret_key", Attribute { sensitive: true, ..string(Optional, "Static secret access key. Prefer the environment or a profile.") }),
+            ("s3_use_path_style", boolean(Optional, "Use path-style S3 addressing (`http://host/bucket`). Needed by most emulators. Default `false`.")),
+            ("skip_credentials_validation", boolean(Optional, "Do not check credentials when the provider is configured. The provider never calls AWS at configuration time, so this is accepted for compatibility. Default `false`.")),
+            ("skip_requesting_account_id", boolean(Optional, "Accepted for compatibility with the aws provider. The pipeline's policies name its account, so the account ID is still looked up (once per provider process, with STS GetCallerIdentity) when a pipeline is created or refreshed. Default `false`.")),
+            ("max_retries", number(Optional, "Maximum retries of a throttled or failed AWS call (the SDK's standard retry mode). Default `25`.")),
+        ],
+    );
+    root.blocks.insert(
+        "assume_role".to_owned(),
+        NestedBlock::Optional(block(
+            "Assume this IAM role (for example in a target account) for every AWS call.",
+            vec![
+                ("role_arn", string(Required, "ARN of the role to assume.")),
+                (
+                    "session_name",
+                    string(
+                        Optional,
+                        "Session name. Default `terraform-provider-secretmonitor`.",
+                    ),
+                ),
+                (
+                    "external_id",
+                    string(Optional, "External ID the role's trust policy requires."),
+                ),
+                (
+                    "duration",
+                    string(Optional, "Session duration such as `1h` or `15m`."),
+                ),
+            ],
+        )),
+    );
+    root.blocks.insert(
+        "endpoints".to_owned(),
+        NestedBlock::Optional(block(
+            "Per-service endpoint URLs, for emulators or VPC endpoints. The `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>` environment variables are honoured as well.",
+            ["cloudtrail", "logs", "cloudwatch", "sns", "s3", "kms", "iam", "sts"]
+                .into_iter()
+                .map(|s| (s, string(Optional, "Endpoint URL of this service.")))
+                .collect(),
+        )),
+    );
+    root.blocks.insert(
+        "default_tags".to_owned(),
+        NestedBlock::Optional(block(
+            "Tags applied to every AWS object the provider creates; a pipeline's own `tags` win on conflict.",
+            vec![("tags", string_map(Optional, "Tags to apply."))],
+        )),
+    );
+    Schema {
+        version: 1,
+        block: root,
+    }
+}
+
+pub fn pipeline_schema() -> Schema {
+    let mut root = block(
+        "A complete detection pipeline for reads of AWS Secrets Manager secrets: a KMS key, an encrypted S3 archive, \
+         a CloudTrail trail, a CloudWatch Logs group with its delivery role, a metric filter, an alarm, and an SNS \
+         topic with its subscriptions. Every component carries the pipeline's name and tags.",
+        vec![
+            ("id", string(Computed, "The pipeline's name.")),
+            ("name", string(Required, "Name of the pipeline and prefix of every component's name. Changing it replaces the pipeline.")),
+            ("secrets", strings(Optional, "Secrets to watch: names, name prefixes ending in `*`, or ARNs. Empty or unset watches every secret.")),
+            ("allowed_principals", strings(Optional, "IAM role, user or account root ARNs (or 12-digit account IDs) whose reads never alert. A role is recognised whatever its session name.")),
+            ("watched_events", strings(OptionalComputed, "Secrets Manager operations that count as reads. Default `[\"GetSecretValue\", \"BatchGetSecretValue\"]`.")),
+            ("alert_on_denied", boolean(OptionalComputed, "Also alert on failed (`AccessDenied*`) attempts. Default `true`.")),
+            ("tags", string_map(Optional, "Tags for every component.")),
+            ("tags_all", string_map(Computed, "The pipeline's tags merged over the provider's `default_tags`.")),
+            ("account_id", string(Computed, "Account the pipeline lives in.")),
+            ("region", string(Computed, "Region the pipeline lives in.")),
+            ("trail_arn", string(Computed, "ARN of the CloudTrail trail.")),
+            ("trail_logging", boolean(Computed, "Whether the trail is logging. A stopped trail shows as drift and is restarted by the next apply.")),
+            ("log_group_name", string(Computed, "Name of the CloudWatch Logs group the trail delivers to.")),
+            ("log_group_arn", string(Computed, "ARN of that log group.")),
+            ("metric_filter_name", string(Computed, "Name of the metric filter.")),
+            ("filter_pattern", string(Computed, "The CloudWatch Logs filter pattern generated from `secrets`, `allowed_principals`, `watched_events` and `alert_on_denied`.")),
+            ("alarm_name", string(Computed, "Name of the CloudWatch alarm.")),
+            ("alarm_arn", string(Computed, "ARN of the alarm (null when the alarm is missing or no longer notifies the topic).")),
+            ("topic_arn", string(Computed, "ARN of the SNS topic alerts go to.")),
+            ("subscriptions", attr(
+                AttributeType::List(Box::new(AttributeType::Object(
+                    [
+                        ("endpoint", AttributeType::String),
+                        ("protocol", AttributeType::String),
+                        ("arn", AttributeType::String),
+                        ("pending_confirmation", AttributeType::Bool),
+                    ]
+                    .into_iter()
+                    .map(|(k, t)| (k.to_owned(), t))
+                    .collect(),
+                ))),
+                Computed,
+                "The topic's subscriptions. Email and HTTPS subscriptions stay `pending_confirmation` until their owner confirms them.",
+            )),
+            ("archive_bucket_name", string(Computed, "Name of the S3 archive bucket.")),
+            ("archive_bucket_arn", string(Computed, "ARN of the S3 archive bucket.")),
+            ("kms_key_arn", string(Computed, "ARN of the KMS key in use.")),
+            ("delivery_role_arn", string(Computed, "ARN of the role CloudTrail uses to deliver to CloudWatch Logs.")),
+            ("console_url", string(Computed, "The alarm in the CloudWatch console.")),
+        ],
+    );
+    let blocks = [
+        ("trail", block(
+            "The CloudTrail trail.",
+            vec![
+                ("create", boolean(OptionalComputed, "Create a trail. `false` reuses an existing trail's log group (`existing_log_group_name` required); no trail, archive or delivery role is created then. Default `true`. Changing it replaces the pipeline.")),
+                ("existing_log_group_name", string(Optional, "Log group of an existing trail, when `create = false`.")),
+                ("multi_region", boolean(OptionalComputed, "Record events of every region. Default `true`.")),
+                ("organization", boolean(OptionalComputed, "Organization trail (management account only; needs `multi_region`). Default `false`.")),
+                ("log_file_validation", boolean(OptionalComputed, "CloudTrail log file integrity validation. Default `true`.")),
+            ],
+        )),
+        ("log_group", block(
+            "The CloudWatch Logs group.",
+            vec![("retention_days", number(OptionalComputed, "Retention in days. Default `365`."))],
+        )),
+        ("archive", block(
+            "The S3 archive of the trail's log files.",
+            vec![
+                ("bucket_name", string(Optional, "Bucket name. Default `<name>-archive-<account>-<region>`. Changing it replaces the pipeline.")),
+                ("transition_to_glacier_after_days", number(OptionalComputed, "Days before log files move to Glacier. Default `90`.")),
+                ("expire_after_days", number(OptionalComputed, "Days before log files expire; `0` keeps them forever. Default `2555` (seven years).")),
+                ("force_destroy", boolean(OptionalComputed, "Delete the bucket with its contents on destroy. A non-empty archive is otherwise kept, with a warning. Default `false`.")),
+            ],
+        )),
+        ("alarm", block(
+            "The CloudWatch alarm on the filter's metric.",
+            vec![
+                ("namespace", string(OptionalComputed, "Metric namespace. Default `SecurityMetrics`.")),
+                ("metric_name", string(OptionalComputed, "Metric name. Default `Secret is accessed`.")),
+                ("threshold", number(OptionalComputed, "Reads per period that raise the alarm. Default `1`.")),
+                ("period_seconds", number(OptionalComputed, "Alarm period: 10, 30 or a multiple of 60. Default `60`.")),
+                ("evaluation_periods", number(OptionalComputed, "Periods evaluated. Default `1`.")),
+            ],
+        )),
+        ("notification", block(
+            "Where alerts go. At least one subscriber overall.",
+            vec![
+                ("emails", strings(Optional, "Email addresses (each must confirm the subscription).")),
+                ("sqs_queue_arns", strings(Optional, "SQS queue ARNs (their queue policy must let the topic send).")),
+                ("https_endpoints", strings(Optional, "HTTPS endpoints (each must confirm the subscription).")),
+            ],
+        )),
+        ("kms", block(
+            "The KMS key.",
+            vec![
+                ("key_arn", string(Optional, "Bring your own key (its policy must admit CloudTrail, CloudWatch Logs and CloudWatch). Unset: a key with rotation on is created.")),
+                ("deletion_window_days", number(OptionalComputed, "Waiting period before the created key is deleted after destroy, 7-30. Default `30`.")),
+            ],
+        )),
+        ("timeouts", block(
+            "Operation timeouts, such as `15m` or `1h`.",
+            vec![
+                ("create", string(Optional, "Default `15m`.")),
+                ("update", string(Optional, "Default `15m`.")),
+                ("delete", string(Optional, "Default `15m`.")),
+            ],
+        )),
+    ];
+    for (name, b) in blocks {
+        root.blocks.insert(name.to_owned(), NestedBlock::Group(b));
+    }
+    Schema {
+        version: 1,
+        block: root,
+    }
+}

@@ -1,0 +1,188 @@
+//! The resource's Terraform state, typed. Field names are the schema's
+//! attribute names; `Value` carries Terraform's known / null / unknown.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use tf_provider::value::Value;
+
+pub type Str = Value<String>;
+pub type StrList = Value<Vec<Value<String>>>;
+pub type StrMap = Value<BTreeMap<String, Value<String>>>;
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PipelineState {
+    #[serde(default)]
+    pub id: Str,
+    #[serde(default)]
+    pub name: Str,
+    #[serde(default)]
+    pub secrets: StrList,
+    #[serde(default)]
+    pub allowed_principals: StrList,
+    #[serde(default)]
+    pub watched_events: StrList,
+    #[serde(default)]
+    pub alert_on_denied: Value<bool>,
+    #[serde(default)]
+    pub tags: StrMap,
+    #[serde(default)]
+    pub tags_all: StrMap,
+
+    #[serde(default)]
+    pub trail: Value<TrailBlock>,
+    #[serde(default)]
+    pub log_group: Value<LogGroupBlock>,
+    #[serde(default)]
+    pub archive: Value<ArchiveBlock>,
+    #[serde(default)]
+    pub alarm: Value<AlarmBlock>,
+    #[serde(default)]
+    pub notification: Value<NotificationBlock>,
+    #[serde(default)]
+    pub kms: Value<KmsBlock>,
+    #[serde(default)]
+    pub timeouts: Value<TimeoutsBlock>,
+
+    #[serde(default)]
+    pub account_id: Str,
+    #[serde(default)]
+    pub region: Str,
+    #[serde(default)]
+    pub trail_arn: Str,
+    #[serde(default)]
+    pub trail_logging: Value<bool>,
+    #[serde(default)]
+    pub log_group_name: Str,
+    #[serde(default)]
+    pub log_group_arn: Str,
+    #[serde(default)]
+    pub metric_filter_name: Str,
+    #[serde(default)]
+    pub filter_pattern: Str,
+    #[serde(default)]
+    pub alarm_name: Str,
+    #[serde(default)]
+    pub alarm_arn: Str,
+    #[serde(default)]
+    pub topic_arn: Str,
+    #[serde(default)]
+    pub subscriptions: Value<Vec<SubscriptionValue>>,
+    #[serde(default)]
+    pub archive_bucket_name: Str,
+    #[serde(default)]
+    pub archive_bucket_arn: Str,
+    #[serde(default)]
+    pub kms_key_arn: Str,
+    #[serde(default)]
+    pub delivery_role_arn: Str,
+    #[serde(default)]
+    pub console_url: Str,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TrailBlock {
+    #[serde(default)]
+    pub create: Value<bool>,
+    #[serde(default)]
+    pub existing_log_group_name: Str,
+    #[serde(default)]
+    pub multi_region: Value<bool>,
+    #[serde(default)]
+    pub organization: Value<bool>,
+    #[serde(default)]
+    pub log_file_validation: Value<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct LogGroupBlock {
+    #[serde(default)]
+    pub retention_days: Value<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ArchiveBlock {
+    #[serde(default)]
+    pub bucket_name: Str,
+    #[serde(default)]
+    pub transition_to_glacier_after_days: Value<i64>,
+    #[serde(default)]
+    pub expire_after_days: Value<i64>,
+    #[serde(default)]
+    pub force_destroy: Value<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AlarmBlock {
+    #[serde(default)]
+    pub namespace: Str,
+    #[serde(default)]
+    pub metric_name: Str,
+    #[serde(default)]
+    pub threshold: Value<i64>,
+    #[serde(default)]
+    pub period_seconds: Value<i64>,
+    #[serde(default)]
+    pub evaluation_periods: Value<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct NotificationBlock {
+    #[serde(default)]
+    pub emails: StrList,
+    #[serde(default)]
+    pub sqs_queue_arns: StrList,
+    #[serde(default)]
+    pub https_endpoints: StrList,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct KmsBlock {
+    #[serde(default)]
+    pub key_arn: Str,
+    #[serde(default)]
+    pub deletion_window_days: Value<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TimeoutsBlock {
+    #[serde(default)]
+    pub create: Str,
+    #[serde(default)]
+    pub update: Str,
+    #[serde(default)]
+    pub delete: Str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+pub struct SubscriptionValue {
+    pub endpoint: Str,
+    pub protocol: Str,
+    pub arn: Str,
+    pub pending_confirmation: Value<bool>,
+}
+
+/// Known strings of a list; `None` when the list or an element is unknown.
+pub fn known_strings(list: &StrList) -> Option<Vec<String>> {
+    match list {
+        Value::Null => Some(Vec::new()),
+        Value::Unknown => None,
+        Value::Value(items) => items
+            .iter()
+            .map(|item| match item {
+                Value::Value(s) => Some(Some(s.clone())),
+                Value::Null => Some(None),
+                Value::Unknown => None,
+            })
+            .collect::<Option<Vec<Option<String>>>>()
+            .map(|items| items.into_iter().flatten().collect()),
+    }
+}
+
+pub fn string_list(items: &[String]) -> StrList {
+    Value::Value(items.iter().cloned().map(Value::Value).collect())
+}
+
+pub fn opt(value: Option<String>) -> Str {
+    value.map_or(Value::Null, Value::Value)
+}
