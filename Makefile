@@ -28,10 +28,16 @@ build: build-tools
 	@echo "==> building the provider (release)"
 	cargo build --release --locked
 
-# Terraform finds the freshly built provider through dev_overrides.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+MIRROR := $(ROOT)/.tools/mirror
+MIRROR_PKG := $(MIRROR)/registry.terraform.io/secretmonitor/secretmonitor/$(VERSION)/linux_amd64
+
+# Terraform installs the freshly built provider from a local filesystem mirror
+# (unpacked layout), so `terraform init` and module installs work offline.
 terraform-config:
-	@mkdir -p .tools
-	@printf 'provider_installation {\n  dev_overrides {\n    "secretmonitor/secretmonitor" = "%s"\n  }\n  direct {}\n}\n' "$(PROVIDER_DIR)" > $(TF_CLI_CONFIG)
+	@mkdir -p .tools "$(MIRROR_PKG)"
+	@cp -f "$(PROVIDER)" "$(MIRROR_PKG)/terraform-provider-secretmonitor_v$(VERSION)"
+	@printf 'provider_installation {\n  filesystem_mirror {\n    path    = "%s"\n    include = ["registry.terraform.io/secretmonitor/*"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/secretmonitor/*"]\n  }\n}\n' "$(MIRROR)" > $(TF_CLI_CONFIG)
 
 localstack:
 	@scripts/localstack.sh start
@@ -43,13 +49,15 @@ cargo-test: build-tools
 	@echo "==> cargo tests"
 	cargo test --release --locked
 
-acceptance: build terraform-config
+acceptance: build
+	@$(MAKE) --no-print-directory terraform-config
 	@scripts/acceptance.sh
 
 test: cargo-test acceptance
 	@echo "==> all tests passed"
 
-demo: build terraform-config localstack
+demo: build
+	@$(MAKE) --no-print-directory terraform-config
 	@scripts/demo.sh
 
 demo-destroy: terraform-config

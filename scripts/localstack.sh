@@ -185,7 +185,10 @@ cmd_start() {
         # The default (twisted) server ignores the host part of GATEWAY_LISTEN
         # and binds 0.0.0.0; hypercorn binds exactly what it is given.
         export GATEWAY_SERVER=hypercorn
-        export LOCALSTACK_HOST="localhost.localstack.cloud:$PORT"
+        # URLs LocalStack hands out (queue URLs, S3 locations) must work
+        # offline: localhost.localstack.cloud, the default, needs public DNS.
+        export LOCALSTACK_HOST="$HOST:$PORT"
+        export SQS_ENDPOINT_STRATEGY=path
         export SERVICES="$SERVICES"
         # The embedded DNS server would bind port 53 on all interfaces.
         export DNS_ADDRESS=0

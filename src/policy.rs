@@ -62,7 +62,8 @@ pub struct Statement {
     pub principal: Option<Principal>,
     #[serde(rename = "Action")]
     pub actions: Vec<String>,
-    #[serde(rename = "Resource")]
+    /// Absent in trust policies, which IAM rejects when they name a resource.
+    #[serde(rename = "Resource", skip_serializing_if = "Vec::is_empty", default)]
     pub resources: Vec<String>,
     #[serde(
         rename = "Condition",

@@ -15,3 +15,13 @@ def cloudtrail() -> Service:
     from .cloudtrail_provider import CloudTrailProvider, dispatch_table
 
     return Service.for_provider(CloudTrailProvider(), dispatch_table_factory=dispatch_table)
+
+
+from localstack.runtime import hooks  # noqa: E402
+
+
+@hooks.on_infra_start()
+def secretmonitor_emulation_fixes() -> None:
+    from .emulation_fixes import apply_all
+
+    apply_all()

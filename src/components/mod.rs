@@ -2,8 +2,9 @@
 //! - `ensure`: make the component match the spec (create it, or repair drift),
 //!   recording identifiers in [`Recorder`] the moment they exist;
 //! - `observe`: read what exists, for refresh and drift detection;
-//! - `delete`: remove it, treating "not found" as done;
-//! and builds its own policy documents.
+//! - `delete`: remove it, treating "not found" as done.
+//!
+//! Each module also builds its own policy documents.
 //!
 //! `ensure` is idempotent, so create, update and the repair of a partial create
 //! are one code path: desired state in, actions out.

@@ -681,7 +681,8 @@ mod tests {
     #[test]
     fn drift_shows_in_the_plan() {
         type Drift = fn(&mut PipelineState);
-        let cases: [(&str, Drift, fn(&PipelineState) -> bool); 6] = [
+        type Repaired = fn(&PipelineState) -> bool;
+        let cases: [(&str, Drift, Repaired); 6] = [
             (
                 "trail stopped",
                 |s| s.trail_logging = Value::Value(false),

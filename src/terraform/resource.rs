@@ -192,7 +192,7 @@ fn requires_replace(prior: &PipelineState, planned: &PipelineState) -> Vec<Attri
     if bucket(prior) != bucket(planned) {
         paths.push(AttributePath::new("archive").attribute("bucket_name"));
     }
-    let creates = |s: &PipelineState| s.trail.as_ref_option().map(|t| t.create.clone());
+    let creates = |s: &PipelineState| s.trail.as_ref_option().map(|t| t.create);
     if creates(prior) != creates(planned) {
         paths.push(AttributePath::new("trail").attribute("create"));
     }

@@ -1,0 +1,112 @@
+"""Direct looks at (and tampering with) what a pipeline created in LocalStack,
+for the acceptance tests: drift is made outside Terraform, and leftovers
+after destroy are found here, not through the provider under test.
+
+Usage: aws_check.py leftovers NAME
+       aws_check.py drift NAME SCENARIO
+"""
+import os
+import sys
+
+import boto3
+from botocore.exceptions import ClientError
+
+ENDPOINT = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+REGION = os.environ.get("AWS_REGION", "us-east-1")
+
+
+def client(service):
+    return boto3.client(
+        service,
+        endpoint_url=ENDPOINT,
+        region_name=REGION,
+        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "test"),
+        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
+    )
+
+
+def log_group(name):
+    return f"/secretmonitor/{name}/cloudtrail"
+
+
+def leftovers(name):
+    """Everything named after the pipeline that still exists, except what the
+    provider keeps on purpose (a key pending deletion, a non-empty archive)."""
+    found = []
+    try:
+        client("cloudtrail").get_trail(Name=name)
+        found.append(f"trail {name}")
+    except ClientError:
+        pass
+    for g in client("logs").describe_log_groups(logGroupNamePrefix=log_group(name))["logGroups"]:
+        found.append(f"log group {g['logGroupName']}")
+    for a in client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{name}-")["MetricAlarms"]:
+        found.append(f"alarm {a['AlarmName']}")
+    for t in client("sns").list_topics()["Topics"]:
+        if t["TopicArn"].endswith(f":{name}-alerts"):
+            found.append(f"topic {t['TopicArn']}")
+    for r in client("iam").list_roles()["Roles"]:
+        if r["RoleName"].startswith(f"{name}-"):
+            found.append(f"role {r['RoleName']}")
+    s3 = client("s3")
+    for b in s3.list_buckets()["Buckets"]:
+        if b["Name"].startswith(f"{name}-archive-"):
+            versions = s3.list_object_versions(Bucket=b["Name"], MaxKeys=1)
+            if versions.get("Versions") or versions.get("DeleteMarkers"):
+                continue  # kept on purpose: it holds audit logs
+            found.append(f"empty bucket {b['Name']}")
+    kms = client("kms")
+    for alias in kms.list_aliases()["Aliases"]:
+        if alias["AliasName"] == f"alias/secretmonitor/{name}":
+            found.append(f"key alias {alias['AliasName']}")
+    for key in kms.list_keys()["Keys"]:
+        meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+        if f"pipeline {name}:" in meta.get("Description", "") and meta["KeyState"] != "PendingDeletion":
+            found.append(f"key {meta['Arn']} in state {meta['KeyState']}")
+    return found
+
+
+def drift(name, scenario):
+    trail = client("cloudtrail")
+    if scenario == "trail-stopped":
+        trail.stop_logging(Name=name)
+    elif scenario == "trail-deleted":
+        trail.delete_trail(Name=name)
+    elif scenario == "alarm-deleted":
+        client("cloudwatch").delete_alarms(AlarmNames=[f"{name}-secret-access"])
+    elif scenario == "filter-deleted":
+        client("logs").delete_metric_filter(logGroupName=log_group(name), filterName=f"{name}-secret-access")
+    elif scenario == "filter-edited":
+        client("logs").put_metric_filter(
+            logGroupName=log_group(name),
+            filterName=f"{name}-secret-access",
+            filterPattern='{ $.eventName = "NothingAtAll" }',
+            metricTransformations=[{"metricName": "Secret is accessed", "metricNamespace": "SecurityMetrics", "metricValue": "1"}],
+        )
+    elif scenario == "retention-shortened":
+        client("logs").put_retention_policy(logGroupName=log_group(name), retentionInDays=1)
+    elif scenario == "subscription-deleted":
+        sns = client("sns")
+        for t in sns.list_topics()["Topics"]:
+            if t["TopicArn"].endswith(f":{name}-alerts"):
+                for s in sns.list_subscriptions_by_topic(TopicArn=t["TopicArn"])["Subscriptions"]:
+                    if s["SubscriptionArn"] != "PendingConfirmation":
+                        sns.unsubscribe(SubscriptionArn=s["SubscriptionArn"])
+    else:
+        raise SystemExit(f"unknown drift scenario {scenario}")
+
+
+def main():
+    if len(sys.argv) >= 3 and sys.argv[1] == "leftovers":
+        found = leftovers(sys.argv[2])
+        for f in found:
+            print(f"left behind: {f}")
+        sys.exit(1 if found else 0)
+    if len(sys.argv) == 4 and sys.argv[1] == "drift":
+        drift(sys.argv[2], sys.argv[3])
+        return
+    raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
