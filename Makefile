@@ -17,7 +17,7 @@ export AWS_REGION ?= us-east-1
 export TF_VAR_s3_use_path_style ?= true
 export TF_IN_AUTOMATION := 1
 
-.PHONY: all build build-tools test cargo-test acceptance demo demo-destroy localstack localstack-stop terraform-config fmt lint clean
+.PHONY: docs all build build-tools test cargo-test acceptance demo demo-destroy localstack localstack-stop terraform-config fmt lint clean
 
 all: build
 
@@ -62,6 +62,9 @@ demo: build
 
 demo-destroy: terraform-config
 	@scripts/demo.sh destroy
+
+docs: build-tools
+	UPDATE_DOCS=1 cargo test --release --locked --lib docs_are_current
 
 fmt:
 	cargo fmt --all

@@ -2,6 +2,7 @@
 //! diagnostics. Nothing here calls AWS except through [`crate::pipeline`].
 
 pub mod diagnostics;
+pub mod docs;
 pub mod plan;
 pub mod provider;
 pub mod resource;

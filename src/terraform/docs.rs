@@ -1,0 +1,163 @@
+//! Reference pages rendered from the schemas, so the schema descriptions are
+//! the single source of the docs. `make docs` writes them; a test fails when
+//! the committed pages differ from what the schemas render.
+
+use std::fmt::Write;
+
+use tf_provider::schema::{
+    Attribute, AttributeConstraint, AttributeType, Block, NestedBlock, Schema,
+};
+
+use super::schema::{pipeline_schema, provider_schema};
+
+fn type_name(t: &AttributeType) -> String {
+    match t {
+        AttributeType::String => "string".into(),
+        AttributeType::Number => "number".into(),
+        AttributeType::Bool => "bool".into(),
+        AttributeType::List(inner) => format!("list({})", type_name(inner)),
+        AttributeType::Set(inner) => format!("set({})", type_name(inner)),
+        AttributeType::Map(inner) => format!("map({})", type_name(inner)),
+        AttributeType::Object(fields) => {
+            let mut names: Vec<_> = fields.keys().cloned().collect();
+            names.sort();
+            format!("object({})", names.join(", "))
+        }
+        _ => "dynamic".into(),
+    }
+}
+
+fn sorted(block: &Block) -> Vec<(&String, &Attribute)> {
+    let mut attributes: Vec<_> = block.attributes.iter().collect();
+    attributes
+        .sort_by_key(|(name, a)| (a.constraint != AttributeConstraint::Required, name.as_str()));
+    attributes
+}
+
+fn arguments(out: &mut String, block: &Block) {
+    for (name, a) in sorted(block) {
+        let kind = match a.constraint {
+            AttributeConstraint::Required => "Required",
+            AttributeConstraint::Computed => continue,
+            _ => "Optional",
+        };
+        let sensitive = if a.sensitive { ", sensitive" } else { "" };
+        let _ = writeln!(
+            out,
+            "- `{name}` ({kind}, {}{sensitive}) {}",
+            type_name(&a.attr_type),
+            a.description.content
+        );
+    }
+}
+
+fn blocks(out: &mut String, block: &Block, heading: &str) {
+    let mut nested: Vec<_> = block.blocks.iter().collect();
+    nested.sort_by_key(|(name, _)| name.as_str());
+    for (name, nested) in nested {
+        let (inner, how) = match nested {
+            NestedBlock::Group(b) => (
+                b,
+                "optional block, at most once; omitted settings take their defaults",
+            ),
+            NestedBlock::Optional(b) => (b, "optional block, at most once"),
+            NestedBlock::Single(b) => (b, "required block"),
+            NestedBlock::List(b) | NestedBlock::Set(b) | NestedBlock::Map(b) => {
+                (b, "repeatable block")
+            }
+        };
+        let _ = writeln!(
+            out,
+            "\n{heading} `{name}` ({how})\n\n{}\n",
+            inner.description.content
+        );
+        arguments(out, inner);
+    }
+}
+
+pub fn provider_page() -> String {
+    let Schema { block, .. } = provider_schema();
+    let mut out = String::from("# secretmonitor provider\n\n<!-- Generated from the provider schema by `make docs`; edit src/terraform/schema.rs. -->\n\n");
+    let _ = writeln!(out, "{}\n", block.description.content);
+    out.push_str("## Example\n\n```hcl\nprovider \"secretmonitor\" {\n  region = \"eu-west-1\"\n\n  assume_role {\n    role_arn = \"arn:aws:iam::111122223333:role/secret-monitor-deployer\"\n  }\n\n  default_tags {\n    tags = { managed-by = \"terraform\" }\n  }\n}\n```\n\n## Arguments\n\n");
+    arguments(&mut out, &block);
+    blocks(&mut out, &block, "###");
+    out
+}
+
+pub fn pipeline_page(example: &str) -> String {
+    let Schema { block, .. } = pipeline_schema();
+    let mut out = String::from("# secretmonitor_pipeline\n\n<!-- Generated from the resource schema by `make docs`; edit src/terraform/schema.rs. -->\n\n");
+    let _ = writeln!(out, "{}\n", block.description.content);
+    let _ = writeln!(
+        out,
+        "## Example (examples/basic/main.tf)\n\n```hcl\n{}```\n",
+        example
+    );
+    out.push_str("## Arguments\n\n");
+    arguments(&mut out, &block);
+    blocks(&mut out, &block, "###");
+    out.push_str("\n## Attributes\n\n");
+    for (name, a) in sorted(&block) {
+        if a.constraint == AttributeConstraint::Computed {
+            let _ = writeln!(
+                out,
+                "- `{name}` ({}) {}",
+                type_name(&a.attr_type),
+                a.description.content
+            );
+        }
+    }
+    out.push_str("\n## Import\n\n```sh\nterraform import secretmonitor_pipeline.prod prod-secrets\n```\n\nThe pipeline is found by its name in the provider's account and region. Settings that cannot be read back from AWS (`secrets`, `allowed_principals`, notification lists) come from your configuration at the next apply.\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn root() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    /// `UPDATE_DOCS=1 cargo test docs_are_current` (what `make docs` runs)
+    /// rewrites the pages; otherwise stale pages fail the suite.
+    #[test]
+    fn docs_are_current() {
+        let example = std::fs::read_to_string(root().join("examples/basic/main.tf"))
+            .expect("examples/basic/main.tf");
+        let pages = [
+            (root().join("docs/index.md"), provider_page()),
+            (
+                root().join("docs/resources/pipeline.md"),
+                pipeline_page(&example),
+            ),
+        ];
+        let update = std::env::var("UPDATE_DOCS").is_ok_and(|v| v == "1");
+        for (path, rendered) in pages {
+            if update {
+                std::fs::create_dir_all(path.parent().expect("docs dir")).expect("create docs dir");
+                std::fs::write(&path, &rendered).expect("write docs page");
+                continue;
+            }
+            let committed = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(
+                committed == rendered,
+                "{} is stale: run `make docs` and commit the result",
+                path.display()
+            );
+        }
+    }
+
+    #[test]
+    fn every_argument_and_attribute_is_documented() {
+        let page = pipeline_page("");
+        for name in pipeline_schema().block.attributes.keys() {
+            assert!(
+                page.contains(&format!("`{name}`")),
+                "{name} missing from the resource page"
+            );
+        }
+    }
+}
