@@ -50,6 +50,14 @@ for scenario in "${scenarios[@]}"; do
   healed=$((healed + 1))
 done
 
+echo "==> import: forget the pipeline, import it by name, converge"
+tf state rm secretmonitor_pipeline.this >/dev/null
+tf import -input=false "${tf_vars[@]}" secretmonitor_pipeline.this "$name" >"$work/import.txt" 2>&1 || { cat "$work/import.txt"; echo "FAIL: import"; exit 1; }
+tf apply -input=false -auto-approve "${tf_vars[@]}" >"$work/apply.txt" 2>&1 || { cat "$work/apply.txt"; echo "FAIL: apply after import"; exit 1; }
+code="$(plan_exit)"
+if [ "$code" != 0 ]; then cat "$work/plan.txt"; echo "FAIL: plan after import and apply is not empty (exit $code)"; exit 1; fi
+echo "    imported by name and converged with no changes left"
+
 echo "==> destroy leaves nothing behind"
 tf destroy -input=false -auto-approve "${tf_vars[@]}" >"$work/destroy.txt" 2>&1 || { cat "$work/destroy.txt"; exit 1; }
 "$PY" scripts/aws_check.py leftovers "$name"

@@ -82,3 +82,43 @@ run "update_in_place" {
     error_message = "the trail must still be logging"
   }
 }
+
+# The provider's functions let module authors assert detection behaviour:
+# here on the pattern the pipeline actually stored.
+run "detects_unknown_reads_and_ignores_allowed_ones" {
+  module {
+    source = "../examples/basic"
+  }
+
+  assert {
+    condition = provider::secretmonitor::pattern_matches(output.filter_pattern, jsonencode({
+      eventSource       = "secretsmanager.amazonaws.com"
+      eventName         = "GetSecretValue"
+      userIdentity      = { type = "IAMUser", arn = "arn:aws:iam::000000000000:user/mallory", accountId = "000000000000" }
+      requestParameters = { secretId = "prod/db-password" }
+    }))
+    error_message = "an unknown user reading prod/db-password must count"
+  }
+  assert {
+    condition = !provider::secretmonitor::pattern_matches(output.filter_pattern, jsonencode({
+      eventSource       = "secretsmanager.amazonaws.com"
+      eventName         = "GetSecretValue"
+      userIdentity      = { type = "AssumedRole", arn = "arn:aws:sts::000000000000:assumed-role/app-prod/i-0abc", accountId = "000000000000" }
+      requestParameters = { secretId = "prod/db-password" }
+    }))
+    error_message = "the allowed role must not count, whatever its session"
+  }
+  assert {
+    condition = !provider::secretmonitor::pattern_matches(output.filter_pattern, jsonencode({
+      eventSource       = "secretsmanager.amazonaws.com"
+      eventName         = "GetSecretValue"
+      userIdentity      = { type = "IAMUser", arn = "arn:aws:iam::000000000000:user/mallory", accountId = "000000000000" }
+      requestParameters = { secretId = "staging/db-password" }
+    }))
+    error_message = "a secret outside the scope must not count"
+  }
+  assert {
+    condition     = output.filter_pattern == provider::secretmonitor::filter_pattern(["prod/*"], ["arn:aws:iam::000000000000:role/app-prod"], [], true)
+    error_message = "filter_pattern() must return what the resource uses"
+  }
+}

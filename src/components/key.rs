@@ -170,12 +170,17 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
 
 async fn ensure_alias(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
     let alias = &ctx.names.key_alias;
+    if find(ctx, alias).await?.is_some_and(|k| k.arn == arn) {
+        return Ok(());
+    }
+    // The bare key ID: AWS accepts an ARN here too, but emulators resolve only IDs.
+    let key_id = arn.rsplit('/').next().unwrap_or(arn);
     let created = ctx
         .clients
         .kms
         .create_alias()
         .alias_name(alias)
-        .target_key_id(arn)
+        .target_key_id(key_id)
         .send()
         .await;
     match created {
@@ -189,7 +194,7 @@ async fn ensure_alias(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
                 .kms
                 .update_alias()
                 .alias_name(alias)
-                .target_key_id(arn)
+                .target_key_id(key_id)
                 .send()
                 .await
                 .map(|_| ())

@@ -3,6 +3,7 @@
 
 pub mod diagnostics;
 pub mod docs;
+pub mod functions;
 pub mod plan;
 pub mod provider;
 pub mod resource;

@@ -8,8 +8,9 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::Schema;
 use tf_provider::value::{self, Value, ValueEmpty};
-use tf_provider::{map, Diagnostics, DynamicResource, Provider};
+use tf_provider::{map, Diagnostics, DynamicFunction, DynamicResource, Provider};
 
+use super::functions::{FilterPatternFunction, PatternMatchesFunction};
 use super::plan::parse_duration;
 use super::resource::PipelineResource;
 use super::schema::provider_schema;
@@ -247,6 +248,16 @@ impl Provider for SecretMonitorProvider {
     ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
         Some(map! {
             "pipeline" => PipelineResource::new(self.shared.clone()),
+        })
+    }
+
+    fn get_functions(
+        &self,
+        _diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn DynamicFunction>>> {
+        Some(map! {
+            "filter_pattern" => FilterPatternFunction,
+            "pattern_matches" => PatternMatchesFunction,
         })
     }
 }
