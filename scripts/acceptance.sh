@@ -8,6 +8,10 @@ trap stop_localstack_if_ours EXIT
 cd "$ROOT"
 echo "==> Terraform: $("$TF" version | head -1) ($TF)"
 
+echo "==> emulated CloudTrail delivery (scripts/cloudtrail-delivery-smoke.py)"
+"$PY" scripts/cloudtrail-delivery-smoke.py >"$ROOT/.tools/delivery-smoke.txt" 2>&1 || { cat "$ROOT/.tools/delivery-smoke.txt"; echo "FAIL: CloudTrail delivery emulation"; exit 1; }
+tail -1 "$ROOT/.tools/delivery-smoke.txt"
+
 echo "==> terraform test (terraform-tests/ applies examples/basic)"
 rm -rf terraform-tests/.terraform terraform-tests/.terraform.lock.hcl
 "$TF" -chdir=terraform-tests init -input=false -no-color >/dev/null
@@ -33,20 +37,32 @@ tf apply -input=false -auto-approve "${tf_vars[@]}" >"$work/apply.txt" 2>&1 || {
 code="$(plan_exit)"
 if [ "$code" != 0 ]; then cat "$work/plan.txt"; echo "FAIL: plan after apply is not empty (exit $code)"; exit 1; fi
 
-scenarios=(trail-stopped alarm-deleted filter-edited filter-deleted retention-shortened subscription-deleted trail-deleted)
+# Each drift made outside Terraform, and the attribute the plan must name.
+scenarios=(
+  trail-stopped:trail_logging trail-deleted:trail_arn selectors-exclude-reads:trail_records_read_events
+  filter-deleted:metric_filter_name filter-edited:filter_pattern alarm-deleted:alarm_arn
+  alarm-actions-disabled:alarm_notifies_topic subscription-deleted:subscriptions
+  topic-policy-replaced:topic_policy_in_place retention-shortened:retention_days
+  bucket-policy-deleted:archive_policy_in_place public-access-block-disabled:archive_blocks_public_access
+  key-disabled:key_enabled key-scheduled-for-deletion:key_enabled delivery-role-deleted:delivery_role_arn
+)
 healed=0
-for scenario in "${scenarios[@]}"; do
+for entry in "${scenarios[@]}"; do
+  scenario="${entry%%:*}"; attribute="${entry#*:}"
   "$PY" scripts/aws_check.py drift "$name" "$scenario"
   code="$(plan_exit)"
   if [ "$code" != 2 ]; then
     cat "$work/plan.txt"; echo "FAIL: drift '$scenario' not reported by plan (exit $code)"; exit 1
+  fi
+  if ! grep -q "$attribute" "$work/plan.txt"; then
+    cat "$work/plan.txt"; echo "FAIL: the plan for '$scenario' does not name $attribute"; exit 1
   fi
   tf apply -input=false -auto-approve "${tf_vars[@]}" >"$work/apply.txt" 2>&1 || { cat "$work/apply.txt"; echo "FAIL: apply did not heal '$scenario'"; exit 1; }
   code="$(plan_exit)"
   if [ "$code" != 0 ]; then
     cat "$work/plan.txt"; echo "FAIL: '$scenario' still differs after apply (exit $code)"; exit 1
   fi
-  echo "    drift '$scenario': detected by plan, healed by apply"
+  echo "    drift '$scenario': plan names $attribute, apply healed it"
   healed=$((healed + 1))
 done
 
@@ -62,4 +78,24 @@ echo "==> destroy leaves nothing behind"
 tf destroy -input=false -auto-approve "${tf_vars[@]}" >"$work/destroy.txt" 2>&1 || { cat "$work/destroy.txt"; exit 1; }
 "$PY" scripts/aws_check.py leftovers "$name"
 rm -rf "$work"
+
+echo "==> 20 pipelines in one configuration, -parallelism=20"
+many="$(mktemp -d)"
+cp tests/terraform/many-pipelines/main.tf "$many/"
+"$TF" -chdir="$many" init -input=false -no-color >/dev/null
+"$TF" -chdir="$many" apply -input=false -auto-approve -parallelism=20 -no-color >"$many/apply.txt" 2>&1 || { cat "$many/apply.txt"; exit 1; }
+code=0; "$TF" -chdir="$many" plan -input=false -detailed-exitcode -parallelism=20 -no-color >"$many/plan.txt" 2>&1 || code=$?
+if [ "$code" != 0 ]; then cat "$many/plan.txt"; echo "FAIL: plan of 20 pipelines not empty (exit $code)"; exit 1; fi
+"$TF" -chdir="$many" destroy -input=false -auto-approve -parallelism=20 -no-color >"$many/destroy.txt" 2>&1 || { cat "$many/destroy.txt"; exit 1; }
+for i in $(seq -w 0 19); do "$PY" scripts/aws_check.py leftovers "many-$i"; done
+rm -rf "$many"
+echo "    20 pipelines applied, planned clean and destroyed with nothing left"
+
+if [ "${FAULT_TESTS:-1}" = 1 ]; then
+  echo "==> fault injection (scripts/faultproxy.py between the provider and LocalStack)"
+  TF="$TF" "$PY" scripts/fault_tests.py | tee "$ROOT/.tools/fault-summary.txt"
+  [ "${PIPESTATUS[0]}" = 0 ] || exit 1
+fi
 echo "drift scenarios detected and healed: $healed/${#scenarios[@]}"
+[ "${FAULT_TESTS:-1}" = 1 ] && tail -1 "$ROOT/.tools/fault-summary.txt"
+true

@@ -5,6 +5,7 @@ after destroy are found here, not through the provider under test.
 Usage: aws_check.py leftovers NAME
        aws_check.py drift NAME SCENARIO
 """
+import json
 import os
 import sys
 
@@ -23,6 +24,11 @@ def client(service):
         aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "test"),
         aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
     )
+
+
+def archive_bucket(name):
+    account = client("sts").get_caller_identity()["Account"]
+    return f"{name}-archive-{account}-{REGION}"
 
 
 def log_group(name):
@@ -66,6 +72,39 @@ def leftovers(name):
     return found
 
 
+def inventory(name):
+    """Which components of the pipeline exist, as the attribute of the
+    resource's state that records each."""
+    found = set()
+    try:
+        client("cloudtrail").get_trail(Name=name)
+        found.add("trail_arn")
+    except ClientError:
+        pass
+    if client("logs").describe_log_groups(logGroupNamePrefix=log_group(name))["logGroups"]:
+        found.add("log_group_name")
+    if any(
+        f["filterName"] == f"{name}-secret-access"
+        for g in client("logs").describe_log_groups(logGroupNamePrefix=log_group(name))["logGroups"]
+        for f in client("logs").describe_metric_filters(logGroupName=g["logGroupName"])["metricFilters"]
+    ):
+        found.add("metric_filter_name")
+    if client("cloudwatch").describe_alarms(AlarmNames=[f"{name}-secret-access"])["MetricAlarms"]:
+        found.add("alarm_name")
+    if any(t["TopicArn"].endswith(f":{name}-alerts") for t in client("sns").list_topics()["Topics"]):
+        found.add("topic_arn")
+    if any(r["RoleName"] == f"{name}-cloudtrail-to-logs" for r in client("iam").list_roles()["Roles"]):
+        found.add("delivery_role_arn")
+    if any(b["Name"] == archive_bucket(name) for b in client("s3").list_buckets()["Buckets"]):
+        found.add("archive_bucket_name")
+    kms = client("kms")
+    for key in kms.list_keys()["Keys"]:
+        meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+        if f"pipeline {name}:" in meta.get("Description", "") and meta["KeyState"] != "PendingDeletion":
+            found.add("kms_key_arn")
+    return found
+
+
 def drift(name, scenario):
     trail = client("cloudtrail")
     if scenario == "trail-stopped":
@@ -92,6 +131,35 @@ def drift(name, scenario):
                 for s in sns.list_subscriptions_by_topic(TopicArn=t["TopicArn"])["Subscriptions"]:
                     if s["SubscriptionArn"] != "PendingConfirmation":
                         sns.unsubscribe(SubscriptionArn=s["SubscriptionArn"])
+    elif scenario == "selectors-exclude-reads":
+        trail.put_event_selectors(
+            TrailName=name,
+            EventSelectors=[{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}],
+        )
+    elif scenario == "alarm-actions-disabled":
+        client("cloudwatch").disable_alarm_actions(AlarmNames=[f"{name}-secret-access"])
+    elif scenario == "topic-policy-replaced":
+        sns = client("sns")
+        arn = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(f":{name}-alerts"))
+        open_policy = {
+            "Version": "2012-10-17",
+            "Statement": [{"Sid": "Anyone", "Effect": "Allow", "Principal": "*", "Action": "sns:*", "Resource": arn}],
+        }
+        sns.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=json.dumps(open_policy))
+    elif scenario == "bucket-policy-deleted":
+        client("s3").delete_bucket_policy(Bucket=archive_bucket(name))
+    elif scenario == "public-access-block-disabled":
+        client("s3").delete_public_access_block(Bucket=archive_bucket(name))
+    elif scenario == "delivery-role-deleted":
+        iam = client("iam")
+        role = f"{name}-cloudtrail-to-logs"
+        for policy in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+            iam.delete_role_policy(RoleName=role, PolicyName=policy)
+        iam.delete_role(RoleName=role)
+    elif scenario == "key-scheduled-for-deletion":
+        client("kms").schedule_key_deletion(KeyId=f"alias/secretmonitor/{name}", PendingWindowInDays=7)
+    elif scenario == "key-disabled":
+        client("kms").disable_key(KeyId=f"alias/secretmonitor/{name}")
     else:
         raise SystemExit(f"unknown drift scenario {scenario}")
 

@@ -3,6 +3,10 @@
 //! a limit). After the first failure no new step starts, steps in flight finish,
 //! and the outcome says which steps completed, failed or never started.
 //!
+//! A deadline works the same way: once it passes no new step starts, and the
+//! steps in flight are allowed to finish, because dropping an AWS call whose
+//! request was sent could leave behind an object nobody recorded.
+//!
 //! Invariants: a step starts at most once; a step never starts before every
 //! step in its `after` list completed; the outcome lists every step exactly once.
 
@@ -37,6 +41,8 @@ pub struct Outcome<K, E> {
     pub completed: Vec<K>,
     pub failed: Vec<(K, E)>,
     pub not_started: Vec<K>,
+    /// The deadline passed before every step could start.
+    pub timed_out: bool,
 }
 
 impl<K, E> Outcome<K, E> {
@@ -47,6 +53,19 @@ impl<K, E> Outcome<K, E> {
 
 /// Runs the graph with at most `max_in_flight` steps at once (0 means no limit).
 pub async fn run<'a, K, E>(steps: Vec<Step<'a, K, E>>, max_in_flight: usize) -> Outcome<K, E>
+where
+    K: Copy + Eq + Hash + Debug + Send + 'a,
+    E: Send + 'a,
+{
+    run_until(steps, max_in_flight, None).await
+}
+
+/// As [`run`], starting no step after `deadline`.
+pub async fn run_until<'a, K, E>(
+    steps: Vec<Step<'a, K, E>>,
+    max_in_flight: usize,
+    deadline: Option<tokio::time::Instant>,
+) -> Outcome<K, E>
 where
     K: Copy + Eq + Hash + Debug + Send + 'a,
     E: Send + 'a,
@@ -63,10 +82,11 @@ where
         completed: Vec::new(),
         failed: Vec::new(),
         not_started: Vec::new(),
+        timed_out: false,
     };
     let mut in_flight = FuturesUnordered::new();
     loop {
-        if outcome.failed.is_empty() {
+        if outcome.failed.is_empty() && !outcome.timed_out {
             // Dependencies on steps that are not in the graph count as satisfied:
             // callers leave out steps that have nothing to do.
             let mut index = 0;
@@ -85,7 +105,19 @@ where
                 }
             }
         }
-        match in_flight.next().await {
+        let next = match deadline {
+            Some(deadline) if !outcome.timed_out && !in_flight.is_empty() => {
+                tokio::select! {
+                    next = in_flight.next() => next,
+                    _ = tokio::time::sleep_until(deadline) => {
+                        outcome.timed_out = true;
+                        continue;
+                    }
+                }
+            }
+            _ => in_flight.next().await,
+        };
+        match next {
             Some((id, Ok(()))) => {
                 done.insert(id);
                 outcome.completed.push(id);
@@ -95,6 +127,7 @@ where
         }
     }
     outcome.not_started = pending.into_iter().map(|s| s.id).collect();
+    outcome.timed_out = outcome.timed_out && !outcome.not_started.is_empty();
     outcome
 }
 
@@ -181,6 +214,22 @@ mod tests {
         let mut not_started = outcome.not_started.clone();
         not_started.sort();
         assert_eq!(not_started, vec!["alarm", "trail"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_deadline_stops_new_steps_and_lets_running_ones_finish() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let steps = vec![
+            step("key", &[], log.clone(), false),
+            step("trail", &["key"], log.clone(), false),
+        ];
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(5);
+        let outcome = run_until(steps, 0, Some(deadline)).await;
+        assert!(outcome.timed_out);
+        // key was in flight at the deadline and finished; trail never started.
+        assert_eq!(outcome.completed, vec!["key"]);
+        assert_eq!(outcome.not_started, vec!["trail"]);
+        assert!(log.lock().unwrap().contains(&"end key".to_string()));
     }
 
     #[tokio::test(start_paused = true)]

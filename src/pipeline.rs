@@ -38,6 +38,7 @@ pub async fn apply(
     names: &Names,
     recorder: &Recorder,
     parallelism: Parallelism,
+    deadline: tokio::time::Instant,
 ) -> Vec<AwsError> {
     recorder.update(|o| {
         o.account_id = Some(names.account_id.clone());
@@ -89,18 +90,48 @@ pub async fn apply(
             ),
         ]);
     }
-    let outcome = engine::run(steps, parallelism.0).await;
-    outcome.failed.into_iter().map(|(_, err)| err).collect()
+    let outcome = engine::run_until(steps, parallelism.0, Some(deadline)).await;
+    // A protection holds once the step that puts it in place has succeeded.
+    let protections = crate::components::expected_protections(spec)
+        .into_iter()
+        .map(|(name, part)| (name.to_owned(), outcome.completed.contains(&part)))
+        .collect();
+    recorder.update(|o| o.protections = protections);
+    errors_of(outcome, &spec.name, "apply")
 }
 
-/// Reads every component at once: refresh costs the longest single lookup, not
-/// the sum of them.
+/// The failures of an operation, plus one naming what never started when the
+/// deadline passed.
+fn errors_of(
+    outcome: engine::Outcome<Component, AwsError>,
+    pipeline: &str,
+    operation: &'static str,
+) -> Vec<AwsError> {
+    let mut errors: Vec<AwsError> = outcome.failed.into_iter().map(|(_, err)| err).collect();
+    if outcome.timed_out {
+        let pending: Vec<&str> = outcome.not_started.iter().map(|c| c.label()).collect();
+        errors.push(AwsError::new(
+            Component::Identity,
+            operation,
+            pipeline,
+            format!(
+                "timed out: the {operation} did not finish in time; not started: {}. Everything that exists is recorded in the state; run it again, or raise the timeouts block's value",
+                pending.join(", ")
+            ),
+        ));
+    }
+    errors
+}
+
+/// Reads every component at once: refresh costs the longest chain of lookups
+/// (two round trips), not the sum of them.
 pub async fn observe(
     clients: &Clients,
     spec: &PipelineSpec,
     names: &Names,
     recorded: &Observed,
 ) -> Result<Observed, AwsError> {
+    use crate::components::protections::*;
     let ctx = Ctx {
         clients,
         spec,
@@ -119,52 +150,83 @@ pub async fn observe(
     let group = log_group::find(ctx, &names.log_group);
     let filter = metric_filter::find(ctx, &names.log_group, &names.metric_filter);
     let alarm = alarm::find(ctx, &names.alarm, Some(&topic_arn));
-    let topic_exists = topic::exists(ctx, &topic_arn);
+    let topic = topic::find(ctx, &topic_arn);
     let subscriptions = topic::list_subscriptions(ctx, &topic_arn);
     let trail_part = async {
-        if spec.trail.create {
-            let (bucket, role, trail) = tokio::join!(
-                archive::exists(ctx, &names.bucket),
-                log_group::find_role(ctx, &names.delivery_role),
-                trail::find(ctx, &names.trail)
-            );
-            Ok::<_, AwsError>((bucket?, role?, trail?))
-        } else {
-            Ok((false, None, None))
+        if !spec.trail.create {
+            return Ok::<_, AwsError>(TrailPart::default());
         }
+        let (bucket, archive_protections, role, trail, reads) = tokio::join!(
+            archive::exists(ctx, &names.bucket),
+            archive::protections(ctx, &names.bucket),
+            log_group::find_role(ctx, &names.delivery_role),
+            trail::find(ctx, &names.trail),
+            trail::records_read_events(ctx, &names.trail)
+        );
+        let bucket = bucket?;
+        let (public_blocked, policy_in_place) = if bucket {
+            archive_protections?
+        } else {
+            (false, false)
+        };
+        Ok(TrailPart {
+            bucket_exists: bucket,
+            public_blocked,
+            policy_in_place,
+            role_arn: role?,
+            trail: trail?,
+            records_reads: reads?,
+        })
     };
-    let (key, group, filter, alarm, topic_exists, subscriptions, trail_part) = tokio::join!(
-        key,
-        group,
-        filter,
-        alarm,
-        topic_exists,
-        subscriptions,
-        trail_part
-    );
-    let (bucket_exists, role_arn, trail) = trail_part?;
+    let (key, group, filter, alarm, topic, subscriptions, trail_part) =
+        tokio::join!(key, group, filter, alarm, topic, subscriptions, trail_part);
+    let part = trail_part?;
     let key = key?;
     let group = group?;
     let filter = filter?;
     let alarm = alarm?;
-    let topic_exists = topic_exists?;
-    let subscriptions = if topic_exists {
+    let topic = topic?;
+    let subscriptions = if topic.is_some() {
         subscriptions?
     } else {
         Vec::new()
     };
 
+    let observed_protections = [
+        (TOPIC_POLICY_IN_PLACE, topic == Some(true)),
+        (
+            ALARM_NOTIFIES_TOPIC,
+            alarm.as_ref().is_some_and(|a| a.notifies_topic),
+        ),
+        (KEY_ENABLED, key.as_ref().is_some_and(|k| k.enabled)),
+        (
+            TRAIL_RECORDS_READ_EVENTS,
+            part.trail.is_some() && part.records_reads,
+        ),
+        (ARCHIVE_BLOCKS_PUBLIC_ACCESS, part.public_blocked),
+        (ARCHIVE_POLICY_IN_PLACE, part.policy_in_place),
+    ];
+    let protections = crate::components::expected_protections(spec)
+        .into_iter()
+        .map(|(name, _)| {
+            let holds = observed_protections
+                .iter()
+                .any(|(n, holds)| *n == name && *holds);
+            (name.to_owned(), holds)
+        })
+        .collect();
+    let trail = part.trail;
     Ok(Observed {
         account_id: Some(names.account_id.clone()),
         region: Some(names.region.clone()),
-        kms_key_created: recorded.kms_key_created && spec.kms.key_arn.is_none(),
+        kms_key_created: spec.kms.key_arn.is_none(),
         kms_key_arn: key.as_ref().map(|k| k.arn.clone()),
-        archive_bucket_name: bucket_exists.then(|| names.bucket.clone()),
-        archive_bucket_arn: bucket_exists.then(|| names.bucket_arn()),
+        archive_bucket_name: part.bucket_exists.then(|| names.bucket.clone()),
+        archive_bucket_arn: part.bucket_exists.then(|| names.bucket_arn()),
         log_group_name: group.as_ref().map(|g| g.name.clone()),
         log_group_arn: group.as_ref().map(|g| g.arn.clone()),
         log_retention_days: group.as_ref().and_then(|g| g.retention_days),
-        delivery_role_arn: role_arn,
+        delivery_role_arn: part.role_arn,
         trail_arn: trail.as_ref().map(|t| t.arn.clone()),
         trail_logging: trail.as_ref().map(|t| t.logging),
         trail_multi_region: trail.as_ref().map(|t| t.multi_region),
@@ -173,22 +235,23 @@ pub async fn observe(
         metric_filter_name: filter.as_ref().map(|f| f.name.clone()),
         filter_pattern: filter.as_ref().map(|f| f.pattern.clone()),
         alarm_name: alarm.as_ref().map(|a| a.name.clone()),
-        alarm_arn: alarm
-            .as_ref()
-            .filter(|a| a.notifies_topic)
-            .map(|a| a.arn.clone()),
+        alarm_arn: alarm.as_ref().map(|a| a.arn.clone()),
         alarm: alarm.map(|a| a.settings),
-        topic_arn: topic_exists.then_some(topic_arn),
+        topic_arn: topic.is_some().then_some(topic_arn),
         subscriptions,
+        protections,
     })
-    .map(|mut observed| {
-        if !observed.kms_key_created && spec.kms.key_arn.is_none() && observed.kms_key_arn.is_some()
-        {
-            // Found by our alias: it is ours.
-            observed.kms_key_created = true;
-        }
-        observed
-    })
+}
+
+/// What refresh learns about the trail and the parts only a trail needs.
+#[derive(Default)]
+struct TrailPart {
+    bucket_exists: bool,
+    public_blocked: bool,
+    policy_in_place: bool,
+    role_arn: Option<String>,
+    trail: Option<trail::TrailObservation>,
+    records_reads: bool,
 }
 
 /// Tears the pipeline down in reverse dependency order. "Not found" is done;
@@ -200,6 +263,7 @@ pub async fn delete(
     names: &Names,
     recorded: &Observed,
     parallelism: Parallelism,
+    deadline: tokio::time::Instant,
 ) -> Report {
     let ctx = Ctx {
         clients,
@@ -333,12 +397,109 @@ pub async fn delete(
             ));
         }
     }
-    let outcome = engine::run(steps, parallelism.0).await;
-    let errors = outcome.failed.into_iter().map(|(_, err)| err).collect();
+    let outcome = engine::run_until(steps, parallelism.0, Some(deadline)).await;
+    let errors = errors_of(outcome, &spec.name, "destroy");
     let warnings = warnings.into_inner().unwrap_or_else(|p| p.into_inner());
     Report {
         observed: recorder.snapshot(),
         errors,
         warnings,
+    }
+}
+
+#[cfg(test)]
+mod coverage {
+    use super::*;
+
+    /// The drift scenarios (scripts/acceptance.sh) and fault points
+    /// (tests/faults/exercised-operations.txt, written by scripts/fault_tests.py)
+    /// that cover each component. The match has no wildcard: a new component
+    /// does not compile here until it has a row, and the row's scenarios and
+    /// operations must exist in those files.
+    fn coverage(component: Component) -> (&'static [&'static str], &'static [&'static str]) {
+        match component {
+            // The account lookup creates nothing.
+            Component::Identity => (&[], &[]),
+            Component::Key => (
+                &["key-disabled", "key-scheduled-for-deletion"],
+                &["create kms:CreateKey", "delete kms:ScheduleKeyDeletion"],
+            ),
+            Component::Archive => (
+                &["bucket-policy-deleted", "public-access-block-disabled"],
+                &["create s3:PUT", "delete s3:DELETE"],
+            ),
+            Component::LogGroup => (
+                &["retention-shortened"],
+                &["create logs:CreateLogGroup", "delete logs:DeleteLogGroup"],
+            ),
+            Component::DeliveryRole => (
+                &["delivery-role-deleted"],
+                &["create iam:CreateRole", "delete iam:DeleteRole"],
+            ),
+            Component::Trail => (
+                &["trail-stopped", "trail-deleted", "selectors-exclude-reads"],
+                &[
+                    "create cloudtrail:CreateTrail",
+                    "delete cloudtrail:DeleteTrail",
+                ],
+            ),
+            Component::MetricFilter => (
+                &["filter-deleted", "filter-edited"],
+                &[
+                    "create logs:PutMetricFilter",
+                    "delete logs:DeleteMetricFilter",
+                ],
+            ),
+            Component::Alarm => (
+                &["alarm-deleted", "alarm-actions-disabled"],
+                &[
+                    "create monitoring:PutMetricAlarm",
+                    "delete monitoring:DeleteAlarms",
+                ],
+            ),
+            Component::Topic => (
+                &["topic-policy-replaced"],
+                &["create sns:CreateTopic", "delete sns:DeleteTopic"],
+            ),
+            Component::Subscriptions => (
+                &["subscription-deleted"],
+                &["create sns:Subscribe", "update sns:Subscribe"],
+            ),
+        }
+    }
+
+    #[test]
+    fn every_component_has_drift_scenarios_and_fault_points() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let acceptance = std::fs::read_to_string(root.join("scripts/acceptance.sh"))
+            .expect("scripts/acceptance.sh");
+        let tamper = std::fs::read_to_string(root.join("scripts/aws_check.py"))
+            .expect("scripts/aws_check.py");
+        let exercised = std::fs::read_to_string(root.join("tests/faults/exercised-operations.txt"))
+            .expect("tests/faults/exercised-operations.txt");
+        let exercised: Vec<&str> = exercised.lines().map(str::trim).collect();
+        for component in Component::ALL {
+            let (scenarios, operations) = coverage(component);
+            if component != Component::Identity {
+                assert!(!scenarios.is_empty(), "{component} has no drift scenario");
+                assert!(!operations.is_empty(), "{component} has no fault point");
+            }
+            for scenario in scenarios {
+                assert!(
+                    acceptance.contains(&format!("{scenario}:")),
+                    "{component}: drift scenario {scenario} is not run by scripts/acceptance.sh"
+                );
+                assert!(
+                    tamper.contains(&format!("\"{scenario}\"")),
+                    "{component}: scripts/aws_check.py cannot make drift {scenario}"
+                );
+            }
+            for operation in operations {
+                assert!(
+                    exercised.contains(operation),
+                    "{component}: no fault is injected into {operation}"
+                );
+            }
+        }
     }
 }

@@ -120,9 +120,54 @@ impl Statement {
     }
 }
 
+/// Whether a policy AWS returned says the same as the one we wrote. IAM
+/// normalises documents (a one-element list may come back as a string, lists
+/// may be reordered, some services URL-encode), so text equality would report
+/// drift that is not there.
+pub fn equivalent(returned: &str, ours: &PolicyDocument) -> bool {
+    fn normalise(value: serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        match value {
+            Value::Array(items) => {
+                let mut items: Vec<Value> = items.into_iter().map(normalise).collect();
+                if items.len() == 1 {
+                    return items.remove(0);
+                }
+                items.sort_by_key(|v| v.to_string());
+                Value::Array(items)
+            }
+            Value::Object(map) => {
+                Value::Object(map.into_iter().map(|(k, v)| (k, normalise(v))).collect())
+            }
+            other => other,
+        }
+    }
+    let Ok(returned) = serde_json::from_str::<serde_json::Value>(returned) else {
+        return false;
+    };
+    let Ok(ours) = serde_json::to_value(ours) else {
+        return false;
+    };
+    normalise(returned) == normalise(ours)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn equivalence_ignores_normalisation_but_not_changes() {
+        let ours = PolicyDocument::new(vec![Statement::allow("A")
+            .service("cloudwatch.amazonaws.com")
+            .actions(&["sns:Publish"])
+            .resources(["arn:aws:sns:us-east-1:1:t"])]);
+        let normalised = r#"{"Statement":[{"Sid":"A","Effect":"Allow","Principal":{"Service":"cloudwatch.amazonaws.com"},"Action":"sns:Publish","Resource":"arn:aws:sns:us-east-1:1:t"}],"Version":"2012-10-17"}"#;
+        assert!(equivalent(normalised, &ours));
+        assert!(equivalent(&ours.to_json(), &ours));
+        let widened = normalised.replace("sns:Publish", "sns:*");
+        assert!(!equivalent(&widened, &ours));
+        assert!(!equivalent("not json", &ours));
+    }
 
     #[test]
     fn serialises_in_the_iam_grammar() {

@@ -20,6 +20,19 @@ pub enum Component {
 }
 
 impl Component {
+    pub const ALL: [Component; 10] = [
+        Component::Identity,
+        Component::Key,
+        Component::Archive,
+        Component::LogGroup,
+        Component::DeliveryRole,
+        Component::Trail,
+        Component::MetricFilter,
+        Component::Alarm,
+        Component::Topic,
+        Component::Subscriptions,
+    ];
+
     pub const fn label(self) -> &'static str {
         match self {
             Component::Identity => "account identity",

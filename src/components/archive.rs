@@ -50,7 +50,8 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
     let bucket = ctx.names.bucket.as_str();
     let key_arn = rec.require(C, "KMS key ARN", |o| o.kms_key_arn.clone())?;
     let s3 = &ctx.clients.s3;
-    if !exists(ctx, bucket).await? {
+    // No look-up first: CreateBucket on a bucket we own is answered as such.
+    {
         let mut create = s3.create_bucket().bucket(bucket);
         // us-east-1 is the one region that rejects an explicit location constraint.
         if ctx.names.region != "us-east-1" {
@@ -127,25 +128,37 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
         .bucket(bucket)
         .policy(bucket_policy(ctx.names).to_json())
         .send();
-    let mut tagging = Tagging::builder();
-    for (key, value) in ctx.tags() {
-        tagging = tagging.tag_set(
-            Tag::builder()
-                .key(key)
-                .value(value)
-                .build()
-                .map_err(build_err("PutBucketTagging", bucket))?,
-        );
-    }
-    let tags = s3
-        .put_bucket_tagging()
-        .bucket(bucket)
-        .tagging(
-            tagging
-                .build()
-                .map_err(build_err("PutBucketTagging", bucket))?,
+    // S3 rejects an empty tag set; an untagged pipeline leaves tagging alone.
+    let tags = if ctx.spec.tags.is_empty() {
+        None
+    } else {
+        let mut tagging = Tagging::builder();
+        for (key, value) in ctx.tags() {
+            tagging = tagging.tag_set(
+                Tag::builder()
+                    .key(key)
+                    .value(value)
+                    .build()
+                    .map_err(build_err("PutBucketTagging", bucket))?,
+            );
+        }
+        Some(
+            s3.put_bucket_tagging()
+                .bucket(bucket)
+                .tagging(
+                    tagging
+                        .build()
+                        .map_err(build_err("PutBucketTagging", bucket))?,
+                )
+                .send(),
         )
-        .send();
+    };
+    let tags = async move {
+        match tags {
+            Some(put) => put.await.map(|_| ()),
+            None => Ok(()),
+        }
+    };
 
     // The settings are independent of one another: one round trip, not six.
     let (public_access, encryption, versioning, lifecycle, policy, tags) = tokio::join!(
@@ -200,6 +213,43 @@ fn lifecycle(ctx: &Ctx<'_>, bucket: &str) -> Result<BucketLifecycleConfiguration
         .map_err(build_err("PutBucketLifecycleConfiguration", bucket))
 }
 
+/// Whether all public access is blocked and our bucket policy is in place.
+pub async fn protections(ctx: &Ctx<'_>, bucket: &str) -> Result<(bool, bool), AwsError> {
+    let s3 = &ctx.clients.s3;
+    let (block, policy) = tokio::join!(
+        s3.get_public_access_block().bucket(bucket).send(),
+        s3.get_bucket_policy().bucket(bucket).send()
+    );
+    let blocked = match block {
+        Ok(out) => out.public_access_block_configuration.is_some_and(|c| {
+            c.block_public_acls == Some(true)
+                && c.ignore_public_acls == Some(true)
+                && c.block_public_policy == Some(true)
+                && c.restrict_public_buckets == Some(true)
+        }),
+        Err(err) => {
+            let err = AwsError::from_sdk(C, "GetPublicAccessBlock", bucket, err);
+            if !err.is_not_found() {
+                return Err(err);
+            }
+            false
+        }
+    };
+    let policy_in_place = match policy {
+        Ok(out) => out
+            .policy
+            .is_some_and(|p| crate::policy::equivalent(&p, &bucket_policy(ctx.names))),
+        Err(err) => {
+            let err = AwsError::from_sdk(C, "GetBucketPolicy", bucket, err);
+            if !err.is_not_found() {
+                return Err(err);
+            }
+            false
+        }
+    };
+    Ok((blocked, policy_in_place))
+}
+
 pub async fn exists(ctx: &Ctx<'_>, bucket: &str) -> Result<bool, AwsError> {
     match ctx.clients.s3.head_bucket().bucket(bucket).send().await {
         Ok(_) => Ok(true),
@@ -217,18 +267,25 @@ pub async fn exists(ctx: &Ctx<'_>, bucket: &str) -> Result<bool, AwsError> {
 /// Audit logs are evidence: a bucket that holds any is kept unless the user
 /// set `force_destroy`.
 pub async fn delete(ctx: &Ctx<'_>, bucket: &str) -> Result<Deleted, AwsError> {
-    if !exists(ctx, bucket).await? {
-        return Ok(Deleted::Done);
-    }
     let s3 = &ctx.clients.s3;
     loop {
-        let listed = s3
+        let listed = match s3
             .list_object_versions()
             .bucket(bucket)
             .max_keys(1000)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk(C, "ListObjectVersions", bucket, e))?;
+        {
+            Ok(listed) => listed,
+            Err(err) => {
+                let err = AwsError::from_sdk(C, "ListObjectVersions", bucket, err);
+                return if err.is_not_found() {
+                    Ok(Deleted::Done)
+                } else {
+                    Err(err)
+                };
+            }
+        };
         let mut objects = Vec::new();
         for v in listed.versions() {
             objects.push((

@@ -62,9 +62,12 @@ pub fn key_policy(names: &Names) -> PolicyDocument {
 pub struct KeyObservation {
     pub arn: String,
     pub enabled: bool,
+    /// Scheduled for deletion but still recoverable: by us on destroy, or by
+    /// someone silencing the pipeline (then apply cancels it).
+    pub pending_deletion: bool,
 }
 
-/// Finds a usable key by ARN or alias; a key pending deletion counts as gone.
+/// Finds a key by ARN or alias.
 pub async fn find(ctx: &Ctx<'_>, key_id: &str) -> Result<Option<KeyObservation>, AwsError> {
     let described = ctx.clients.kms.describe_key().key_id(key_id).send().await;
     let metadata = match described {
@@ -81,15 +84,13 @@ pub async fn find(ctx: &Ctx<'_>, key_id: &str) -> Result<Option<KeyObservation>,
         return Ok(None);
     };
     let state = metadata.key_state;
-    if matches!(
-        state,
-        Some(KeyState::PendingDeletion) | Some(KeyState::PendingReplicaDeletion)
-    ) {
-        return Ok(None);
-    }
     Ok(metadata.arn.map(|arn| KeyObservation {
         arn,
         enabled: matches!(state, Some(KeyState::Enabled) | None),
+        pending_deletion: matches!(
+            state,
+            Some(KeyState::PendingDeletion) | Some(KeyState::PendingReplicaDeletion)
+        ),
     }))
 }
 
@@ -107,12 +108,24 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
         .unwrap_or_else(|| ctx.names.key_alias.clone());
     let policy = key_policy(ctx.names).to_json();
     let kms = &ctx.clients.kms;
-    let arn = match find(ctx, &lookup).await? {
+    // By alias, a key pending deletion is the one a previous destroy retired;
+    // by the recorded ARN it is this pipeline's key, and is rescued.
+    let found = find(ctx, &lookup)
+        .await?
+        .filter(|k| !k.pending_deletion || rec.get(|o| o.kms_key_arn.is_some()));
+    let (arn, created) = match found {
         Some(existing) => {
             rec.update(|o| {
                 o.kms_key_arn = Some(existing.arn.clone());
                 o.kms_key_created = true;
             });
+            if existing.pending_deletion {
+                kms.cancel_key_deletion()
+                    .key_id(&existing.arn)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(C, "CancelKeyDeletion", &existing.arn, e))?;
+            }
             if !existing.enabled {
                 kms.enable_key()
                     .key_id(&existing.arn)
@@ -127,7 +140,7 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
                 .send()
                 .await
                 .map_err(|e| AwsError::from_sdk(C, "PutKeyPolicy", &existing.arn, e))?;
-            existing.arn
+            (existing.arn, false)
         }
         None => {
             let mut create = kms
@@ -156,21 +169,36 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
                 o.kms_key_arn = Some(arn.clone());
                 o.kms_key_created = true;
             });
-            arn
+            (arn, true)
         }
     };
-    ensure_alias(ctx, &arn).await?;
-    kms.enable_key_rotation()
-        .key_id(&arn)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(C, "EnableKeyRotation", &arn, e))?;
+    // Found through the alias: it points here already. Just created: it cannot.
+    let alias_points_here = if created {
+        Some(false)
+    } else if lookup == ctx.names.key_alias {
+        Some(true)
+    } else {
+        None
+    };
+    let (alias, rotation) = tokio::join!(
+        ensure_alias(ctx, &arn, alias_points_here),
+        kms.enable_key_rotation().key_id(&arn).send()
+    );
+    alias?;
+    rotation.map_err(|e| AwsError::from_sdk(C, "EnableKeyRotation", &arn, e))?;
     Ok(())
 }
 
-async fn ensure_alias(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
+/// `points_here`: what the caller already knows of the alias (`None`: ask).
+async fn ensure_alias(ctx: &Ctx<'_>, arn: &str, points_here: Option<bool>) -> Result<(), AwsError> {
     let alias = &ctx.names.key_alias;
-    if find(ctx, alias).await?.is_some_and(|k| k.arn == arn) {
+    let points_here = match points_here {
+        Some(known) => known,
+        None => find(ctx, alias)
+            .await?
+            .is_some_and(|k| k.arn == arn && !k.pending_deletion),
+    };
+    if points_here {
         return Ok(());
     }
     // The bare key ID: AWS accepts an ARN here too, but emulators resolve only IDs.
@@ -207,28 +235,21 @@ async fn ensure_alias(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
 /// window so that logs encrypted with the key stay readable meanwhile.
 pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
     let kms = &ctx.clients.kms;
-    match kms
-        .delete_alias()
-        .alias_name(&ctx.names.key_alias)
-        .send()
-        .await
-    {
-        Ok(_) => {}
-        Err(err) => {
-            let err = AwsError::from_sdk(C, "DeleteAlias", &ctx.names.key_alias, err);
-            if !err.is_not_found() {
-                return Err(err);
-            }
+    let window = i32::try_from(ctx.spec.kms.deletion_window_days).unwrap_or(30);
+    let (alias, schedule) = tokio::join!(
+        kms.delete_alias().alias_name(&ctx.names.key_alias).send(),
+        kms.schedule_key_deletion()
+            .key_id(arn)
+            .pending_window_in_days(window)
+            .send()
+    );
+    if let Err(err) = alias {
+        let err = AwsError::from_sdk(C, "DeleteAlias", &ctx.names.key_alias, err);
+        if !err.is_not_found() {
+            return Err(err);
         }
     }
-    let window = i32::try_from(ctx.spec.kms.deletion_window_days).unwrap_or(30);
-    match kms
-        .schedule_key_deletion()
-        .key_id(arn)
-        .pending_window_in_days(window)
-        .send()
-        .await
-    {
+    match schedule {
         Ok(_) => Ok(()),
         Err(err) => {
             let err = AwsError::from_sdk(C, "ScheduleKeyDeletion", arn, err);

@@ -18,6 +18,8 @@ pub mod topic;
 pub mod trail;
 
 use std::collections::BTreeMap;
+
+use crate::aws::Component as Part;
 use std::sync::Mutex;
 
 use crate::aws::{AwsError, Clients, Component};
@@ -188,6 +190,39 @@ fn truncate(value: &str, max: usize) -> String {
     value.chars().take(max).collect()
 }
 
+/// Protections an attacker (or a well-meaning colleague) can remove without
+/// deleting anything. Refresh checks each; the plan wants each `true`, so a
+/// removed protection shows as drift naming it, and apply restores it.
+pub mod protections {
+    pub const TRAIL_RECORDS_READ_EVENTS: &str = "trail_records_read_events";
+    pub const ARCHIVE_BLOCKS_PUBLIC_ACCESS: &str = "archive_blocks_public_access";
+    pub const ARCHIVE_POLICY_IN_PLACE: &str = "archive_policy_in_place";
+    pub const TOPIC_POLICY_IN_PLACE: &str = "topic_policy_in_place";
+    pub const ALARM_NOTIFIES_TOPIC: &str = "alarm_notifies_topic";
+    pub const KEY_ENABLED: &str = "key_enabled";
+}
+
+/// The protections a pipeline with this spec must have, each with the
+/// component whose `ensure` puts it in place.
+pub fn expected_protections(spec: &PipelineSpec) -> Vec<(&'static str, Part)> {
+    use protections::*;
+    let mut expected = vec![
+        (TOPIC_POLICY_IN_PLACE, Part::Topic),
+        (ALARM_NOTIFIES_TOPIC, Part::Alarm),
+    ];
+    if spec.kms.key_arn.is_none() {
+        expected.push((KEY_ENABLED, Part::Key));
+    }
+    if spec.trail.create {
+        expected.extend([
+            (TRAIL_RECORDS_READ_EVENTS, Part::Trail),
+            (ARCHIVE_BLOCKS_PUBLIC_ACCESS, Part::Archive),
+            (ARCHIVE_POLICY_IN_PLACE, Part::Archive),
+        ]);
+    }
+    expected
+}
+
 /// One SNS subscription as AWS reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Subscription {
@@ -224,6 +259,8 @@ pub struct Observed {
     pub alarm: Option<AlarmSpec>,
     pub topic_arn: Option<String>,
     pub subscriptions: Vec<Subscription>,
+    /// Each of [`expected_protections`] and whether it holds.
+    pub protections: BTreeMap<String, bool>,
 }
 
 impl Observed {

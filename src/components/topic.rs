@@ -50,7 +50,9 @@ pub fn topic_policy(names: &Names) -> PolicyDocument {
     ])
 }
 
-pub async fn exists(ctx: &Ctx<'_>, arn: &str) -> Result<bool, AwsError> {
+/// `None` when the topic is gone; otherwise whether it is still encrypted and
+/// still carries our policy.
+pub async fn find(ctx: &Ctx<'_>, arn: &str) -> Result<Option<bool>, AwsError> {
     match ctx
         .clients
         .sns
@@ -59,11 +61,20 @@ pub async fn exists(ctx: &Ctx<'_>, arn: &str) -> Result<bool, AwsError> {
         .send()
         .await
     {
-        Ok(_) => Ok(true),
+        Ok(out) => {
+            let attributes = out.attributes.unwrap_or_default();
+            let encrypted = attributes
+                .get("KmsMasterKeyId")
+                .is_some_and(|k| !k.is_empty());
+            let policy = attributes
+                .get("Policy")
+                .is_some_and(|p| crate::policy::equivalent(p, &topic_policy(ctx.names)));
+            Ok(Some(encrypted && policy))
+        }
         Err(err) => {
             let err = AwsError::from_sdk(TOPIC, "GetTopicAttributes", arn, err);
             if err.is_not_found() {
-                Ok(false)
+                Ok(None)
             } else {
                 Err(err)
             }

@@ -31,7 +31,12 @@ pub struct TrailObservation {
 /// Looks the trail up by name with GetTrail (DescribeTrails is not filtered by
 /// name in every implementation) and asks for its logging status.
 pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<TrailObservation>, AwsError> {
-    let trail = match ctx.clients.cloudtrail.get_trail().name(name).send().await {
+    // Both need only the name: one round trip, not two.
+    let (trail, status) = tokio::join!(
+        ctx.clients.cloudtrail.get_trail().name(name).send(),
+        ctx.clients.cloudtrail.get_trail_status().name(name).send()
+    );
+    let trail = match trail {
         Ok(out) => out.trail,
         Err(err) => {
             let err = AwsError::from_sdk(C, "GetTrail", name, err);
@@ -43,14 +48,7 @@ pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<TrailObservation>,
         }
     };
     let Some(trail) = trail else { return Ok(None) };
-    let status = ctx
-        .clients
-        .cloudtrail
-        .get_trail_status()
-        .name(name)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(C, "GetTrailStatus", name, e))?;
+    let status = status.map_err(|e| AwsError::from_sdk(C, "GetTrailStatus", name, e))?;
     Ok(Some(TrailObservation {
         arn: trail.trail_arn.unwrap_or_else(|| ctx.names.trail_arn()),
         logging: status.is_logging.unwrap_or(false),
@@ -58,6 +56,47 @@ pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<TrailObservation>,
         organization: trail.is_organization_trail.unwrap_or(false),
         log_file_validation: trail.log_file_validation_enabled.unwrap_or(false),
     }))
+}
+
+/// Whether the trail still records read management events: the reads we
+/// alert on. Basic and advanced selectors are both understood.
+pub async fn records_read_events(ctx: &Ctx<'_>, name: &str) -> Result<bool, AwsError> {
+    let selectors = match ctx
+        .clients
+        .cloudtrail
+        .get_event_selectors()
+        .trail_name(name)
+        .send()
+        .await
+    {
+        Ok(out) => out,
+        Err(err) => {
+            let err = AwsError::from_sdk(C, "GetEventSelectors", name, err);
+            return if err.is_not_found() {
+                Ok(false)
+            } else {
+                Err(err)
+            };
+        }
+    };
+    let basic = selectors.event_selectors().iter().any(|s| {
+        s.include_management_events().unwrap_or(true)
+            && matches!(
+                s.read_write_type(),
+                Some(ReadWriteType::All) | Some(ReadWriteType::ReadOnly) | None
+            )
+    });
+    let advanced = selectors.advanced_event_selectors().iter().any(|s| {
+        let fields = s.field_selectors();
+        let management = fields
+            .iter()
+            .any(|f| f.field() == "eventCategory" && f.equals().iter().any(|v| v == "Management"));
+        let writes_only = fields
+            .iter()
+            .any(|f| f.field() == "readOnly" && f.equals().iter().any(|v| v == "false"));
+        management && !writes_only
+    });
+    Ok(basic || advanced)
 }
 
 pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
@@ -130,8 +169,9 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
         o.trail_log_file_validation = Some(trail.log_file_validation);
     });
 
-    // Read events are what we watch: a trail that records only writes sees nothing.
-    cloudtrail
+    // Read events are what we watch: a trail that records only writes sees
+    // nothing. Selectors and StartLogging are independent: sent together.
+    let selectors = cloudtrail
         .put_event_selectors()
         .trail_name(name)
         .event_selectors(
@@ -140,17 +180,22 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
                 .include_management_events(true)
                 .build(),
         )
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(C, "PutEventSelectors", name, e))?;
-    if !existing.as_ref().is_some_and(|t| t.logging) {
+        .send();
+    let already_logging = existing.as_ref().is_some_and(|t| t.logging);
+    let start = async {
+        if already_logging {
+            return Ok(());
+        }
         cloudtrail
             .start_logging()
             .name(name)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk(C, "StartLogging", name, e))?;
-    }
+            .map(|_| ())
+    };
+    let (selectors, start) = tokio::join!(selectors, start);
+    selectors.map_err(|e| AwsError::from_sdk(C, "PutEventSelectors", name, e))?;
+    start.map_err(|e| AwsError::from_sdk(C, "StartLogging", name, e))?;
     rec.update(|o| o.trail_logging = Some(true));
     Ok(())
 }

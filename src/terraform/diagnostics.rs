@@ -23,6 +23,8 @@ pub enum Severity {
 pub enum PathStep {
     Attribute(&'static str),
     Index(usize),
+    /// A map key, such as a tag's: `tags["team"]`.
+    Key(String),
 }
 
 impl Finding {
@@ -60,6 +62,9 @@ impl Finding {
                 PathStep::Index(i) => {
                     path.add_index(i64::try_from(*i).unwrap_or(i64::MAX));
                 }
+                PathStep::Key(key) => {
+                    path.add_key(key.clone());
+                }
             }
         }
         path
@@ -77,6 +82,29 @@ pub fn nested(block: &'static str, name: &'static str) -> Vec<PathStep> {
 pub fn item(mut path: Vec<PathStep>, index: usize) -> Vec<PathStep> {
     path.push(PathStep::Index(index));
     path
+}
+
+pub fn key(mut path: Vec<PathStep>, key: &str) -> Vec<PathStep> {
+    path.push(PathStep::Key(key.to_owned()));
+    path
+}
+
+/// The path as written in HCL: `alarm.period_seconds`, `secrets[2]`, `tags["a"]`.
+pub fn path_text(path: &[PathStep]) -> String {
+    let mut out = String::new();
+    for step in path {
+        match step {
+            PathStep::Attribute(name) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(name);
+            }
+            PathStep::Index(i) => out.push_str(&format!("[{i}]")),
+            PathStep::Key(k) => out.push_str(&format!("[{k:?}]")),
+        }
+    }
+    out
 }
 
 pub fn report(diags: &mut Diagnostics, findings: Vec<Finding>) {

@@ -9,6 +9,7 @@ use tf_provider::schema::{
 };
 
 use super::schema::{pipeline_schema, provider_schema};
+use super::validate::rules_for;
 
 fn type_name(t: &AttributeType) -> String {
     match t {
@@ -34,7 +35,16 @@ fn sorted(block: &Block) -> Vec<(&String, &Attribute)> {
     attributes
 }
 
-fn arguments(out: &mut String, block: &Block) {
+/// The validator's rules of one argument, as sub-items of its entry.
+fn rules(out: &mut String, path: &str) {
+    for rule in rules_for(path) {
+        let _ = writeln!(out, "  - Checked at plan: {}", rule.text);
+    }
+}
+
+/// `prefix` is the block's path (`""` at the top, `"alarm."` in a block), so
+/// each argument is listed with the validator's rules for it.
+fn arguments(out: &mut String, block: &Block, prefix: &str) {
     for (name, a) in sorted(block) {
         let kind = match a.constraint {
             AttributeConstraint::Required => "Required",
@@ -48,10 +58,11 @@ fn arguments(out: &mut String, block: &Block) {
             type_name(&a.attr_type),
             a.description.content
         );
+        rules(out, &format!("{prefix}{name}"));
     }
 }
 
-fn blocks(out: &mut String, block: &Block, heading: &str) {
+fn blocks(out: &mut String, block: &Block, heading: &str, prefix: &str) {
     let mut nested: Vec<_> = block.blocks.iter().collect();
     nested.sort_by_key(|(name, _)| name.as_str());
     for (name, nested) in nested {
@@ -71,7 +82,11 @@ fn blocks(out: &mut String, block: &Block, heading: &str) {
             "\n{heading} `{name}` ({how})\n\n{}\n",
             inner.description.content
         );
-        arguments(out, inner);
+        let path = format!("{prefix}{name}");
+        for rule in rules_for(&path) {
+            let _ = writeln!(out, "Checked at plan: {}\n", rule.text);
+        }
+        arguments(out, inner, &format!("{path}."));
     }
 }
 
@@ -80,8 +95,8 @@ pub fn provider_page() -> String {
     let mut out = String::from("# secretmonitor provider\n\n<!-- Generated from the provider schema by `make docs`; edit src/terraform/schema.rs. -->\n\n");
     let _ = writeln!(out, "{}\n", block.description.content);
     out.push_str("## Example\n\n```hcl\nprovider \"secretmonitor\" {\n  region = \"eu-west-1\"\n\n  assume_role {\n    role_arn = \"arn:aws:iam::111122223333:role/secret-monitor-deployer\"\n  }\n\n  default_tags {\n    tags = { managed-by = \"terraform\" }\n  }\n}\n```\n\n## Arguments\n\n");
-    arguments(&mut out, &block);
-    blocks(&mut out, &block, "###");
+    arguments(&mut out, &block, "provider.");
+    blocks(&mut out, &block, "###", "provider.");
     out
 }
 
@@ -95,8 +110,9 @@ pub fn pipeline_page(example: &str) -> String {
         example
     );
     out.push_str("## Arguments\n\n");
-    arguments(&mut out, &block);
-    blocks(&mut out, &block, "###");
+    out.push_str("Every argument is checked at `terraform validate` and `terraform plan`, without any AWS call; the rules are listed under each argument (\"Checked at plan\"). A value that is unknown at plan time (computed from another resource) is checked at apply, before any AWS call. Each error names the argument, so Terraform shows its file and line.\n\n");
+    arguments(&mut out, &block, "");
+    blocks(&mut out, &block, "###", "");
     out.push_str("\n## Attributes\n\n");
     for (name, a) in sorted(&block) {
         if a.constraint == AttributeConstraint::Computed {
@@ -157,6 +173,18 @@ mod tests {
             assert!(
                 page.contains(&format!("`{name}`")),
                 "{name} missing from the resource page"
+            );
+        }
+    }
+
+    #[test]
+    fn every_validation_rule_is_on_the_resource_page() {
+        let page = pipeline_page("");
+        for rule in crate::terraform::validate::RULES {
+            assert!(
+                page.contains(&format!("Checked at plan: {}", rule.text)),
+                "rule of {} missing from the resource page",
+                rule.path
             );
         }
     }

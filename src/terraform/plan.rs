@@ -351,6 +351,13 @@ pub fn state_from(
     state.archive_bucket_arn = opt(observed.archive_bucket_arn.clone());
     state.kms_key_arn = opt(observed.kms_key_arn.clone());
     state.delivery_role_arn = opt(observed.delivery_role_arn.clone());
+    state.protections = Value::Value(
+        observed
+            .protections
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::Value(*v)))
+            .collect(),
+    );
     state.console_url = match &observed.region {
         Some(region) if observed.alarm_name.is_some() => {
             Value::Value(console_url(region, &names.alarm))
@@ -425,6 +432,9 @@ pub fn resolve_unknowns(state: &mut PipelineState) {
     if state.subscriptions.is_unknown() {
         state.subscriptions = Value::Value(Vec::new());
     }
+    if state.protections.is_unknown() {
+        state.protections = Value::Value(BTreeMap::new());
+    }
 }
 
 /// The planned state: defaults, tags, and each computed attribute at the value
@@ -464,6 +474,12 @@ pub fn planned(
             if let Some(key) = &spec.kms.key_arn {
                 plan.kms_key_arn = Value::Value(key.clone());
             }
+            plan.protections = Value::Value(
+                crate::components::expected_protections(spec)
+                    .into_iter()
+                    .map(|(name, _)| (name.to_owned(), Value::Value(true)))
+                    .collect(),
+            );
         }
         None => {
             plan.log_group_name = Value::Unknown;
@@ -472,6 +488,7 @@ pub fn planned(
             plan.filter_pattern = Value::Unknown;
             plan.trail_logging = Value::Unknown;
             plan.console_url = Value::Unknown;
+            plan.protections = Value::Unknown;
         }
     }
 
@@ -659,6 +676,10 @@ mod tests {
                 arn: "arn:sub".into(),
                 pending_confirmation: false,
             }],
+            protections: crate::components::expected_protections(&spec)
+                .into_iter()
+                .map(|(name, _)| (name.to_owned(), true))
+                .collect(),
         };
         let desired = planned(config, None, &BTreeMap::new(), Some("us-east-1"));
         state_from(&desired, &spec, &observed)
@@ -682,7 +703,7 @@ mod tests {
     fn drift_shows_in_the_plan() {
         type Drift = fn(&mut PipelineState);
         type Repaired = fn(&PipelineState) -> bool;
-        let cases: [(&str, Drift, Repaired); 6] = [
+        let cases: [(&str, Drift, Repaired); 7] = [
             (
                 "trail stopped",
                 |s| s.trail_logging = Value::Value(false),
@@ -716,6 +737,20 @@ mod tests {
                 "subscription deleted",
                 |s| s.subscriptions = Value::Value(vec![]),
                 |p| p.subscriptions.is_unknown(),
+            ),
+            (
+                "bucket policy deleted",
+                |s| {
+                    if let Value::Value(p) = &mut s.protections {
+                        p.insert("archive_policy_in_place".into(), Value::Value(false));
+                    }
+                },
+                |p| {
+                    p.protections
+                        .as_ref_option()
+                        .and_then(|m| m.get("archive_policy_in_place").cloned())
+                        == Some(Value::Value(true))
+                },
             ),
         ];
         for (what, drift, repaired) in cases {

@@ -193,6 +193,15 @@ impl Provider for SecretMonitorProvider {
         if let Err(message) = settings_from(&config) {
             diags.root_error("Invalid provider configuration", message);
         }
+        if let Some(defaults) = config.default_tags.as_ref_option() {
+            super::diagnostics::report(
+                diags,
+                super::validate::validate_tag_map(
+                    super::diagnostics::nested("default_tags", "tags"),
+                    &defaults.tags,
+                ),
+            );
+        }
         if let Value::Value(retries) = config.max_retries {
             if retries < 0 {
                 diags.root_error(

@@ -17,8 +17,8 @@ use super::plan::{
 use super::provider::Shared;
 use super::schema::pipeline_schema;
 use super::state::PipelineState;
-use super::validate::validate;
-use crate::aws::{AwsError, Clients, Component};
+use super::validate::{validate, validate_merged_tags};
+use crate::aws::{AwsError, Clients};
 use crate::components::{Names, Observed, PipelineSpec, Recorder};
 use crate::pipeline::{self, Parallelism};
 
@@ -109,7 +109,6 @@ impl PipelineResource {
         desired: PipelineState,
         prior: Option<&PipelineState>,
         timeout: Duration,
-        operation: &str,
     ) -> Option<PipelineState> {
         let clients = self.clients(diags)?;
         let spec = self.known_spec(diags, &desired)?;
@@ -122,11 +121,16 @@ impl PipelineResource {
         };
         let recorded = prior.map(|p| observed_of(p, &spec)).unwrap_or_default();
         let recorder = Recorder::new(recorded);
-        let run = pipeline::apply(&clients, &spec, &names, &recorder, self.parallelism());
-        let errors = match tokio::time::timeout(timeout, run).await {
-            Ok(errors) => errors,
-            Err(_) => vec![timed_out(operation, timeout, &recorder.snapshot(), &spec)],
-        };
+        let deadline = tokio::time::Instant::now() + timeout;
+        let errors = pipeline::apply(
+            &clients,
+            &spec,
+            &names,
+            &recorder,
+            self.parallelism(),
+            deadline,
+        )
+        .await;
         for err in &errors {
             aws_error(diags, err);
         }
@@ -138,49 +142,6 @@ impl PipelineResource {
         resolve_unknowns(&mut state);
         Some(state)
     }
-}
-
-/// Names what had not come into existence when time ran out.
-fn timed_out(
-    operation: &str,
-    timeout: Duration,
-    observed: &Observed,
-    spec: &PipelineSpec,
-) -> AwsError {
-    let mut missing = Vec::new();
-    let checks: [(Component, bool); 7] = [
-        (Component::Key, observed.kms_key_arn.is_some()),
-        (Component::LogGroup, observed.log_group_arn.is_some()),
-        (Component::Topic, observed.topic_arn.is_some()),
-        (
-            Component::MetricFilter,
-            observed.metric_filter_name.is_some(),
-        ),
-        (Component::Alarm, observed.alarm_arn.is_some()),
-        (
-            Component::Archive,
-            observed.archive_bucket_name.is_some() || !spec.trail.create,
-        ),
-        (
-            Component::Trail,
-            observed.trail_logging == Some(true) || !spec.trail.create,
-        ),
-    ];
-    for (component, done) in checks {
-        if !done {
-            missing.push(component.label());
-        }
-    }
-    AwsError::new(
-        Component::Identity,
-        "timeout",
-        spec.name.clone(),
-        format!(
-            "{operation} did not finish within {}s; not yet done: {}. The state records what exists; apply again (or raise timeouts.{operation}) to finish",
-            timeout.as_secs(),
-            if missing.is_empty() { "final settings".to_owned() } else { missing.join(", ") }
-        ),
-    )
 }
 
 fn requires_replace(prior: &PipelineState, planned: &PipelineState) -> Vec<AttributePath> {
@@ -263,7 +224,12 @@ impl Resource for PipelineResource {
         config: Self::State<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        report(diags, validate(&config));
+        // Warnings were shown by ValidateResourceConfig already; the merged
+        // tag count needs the provider's default_tags, known only here.
+        let mut findings = validate(&config);
+        findings.retain(|f| f.severity == Severity::Error);
+        findings.extend(validate_merged_tags(&config, &self.default_tags()));
+        report(diags, findings);
         let region = self.shared.clients().map(|c| c.region.clone());
         Some((
             planned(&config, None, &self.default_tags(), region.as_deref()),
@@ -280,7 +246,12 @@ impl Resource for PipelineResource {
         private_state: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
-        report(diags, validate(&config));
+        // Warnings were shown by ValidateResourceConfig already; the merged
+        // tag count needs the provider's default_tags, known only here.
+        let mut findings = validate(&config);
+        findings.retain(|f| f.severity == Severity::Error);
+        findings.extend(validate_merged_tags(&config, &self.default_tags()));
+        report(diags, findings);
         let region = self.shared.clients().map(|c| c.region.clone());
         let plan = planned(
             &config,
@@ -311,7 +282,7 @@ impl Resource for PipelineResource {
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let timeout = plan::timeout(&planned_state.timeouts, |t| &t.create);
-        self.converge(diags, planned_state, None, timeout, "create")
+        self.converge(diags, planned_state, None, timeout)
             .await
             .map(|state| (state, private_state))
     }
@@ -327,7 +298,7 @@ impl Resource for PipelineResource {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let timeout = plan::timeout(&planned_state.timeouts, |t| &t.update);
         let state = self
-            .converge(diags, planned_state, Some(&prior), timeout, "update")
+            .converge(diags, planned_state, Some(&prior), timeout)
             .await
             .unwrap_or(prior);
         Some((state, private_state))
@@ -357,24 +328,21 @@ impl Resource for PipelineResource {
         };
         let timeout = plan::timeout(&prior.timeouts, |t| &t.delete);
         let recorded = observed_of(&prior, &spec);
-        let run = pipeline::delete(&clients, &spec, &names, &recorded, self.parallelism());
-        match tokio::time::timeout(timeout, run).await {
-            Ok(report) => {
-                for warning in report.warnings {
-                    diags.root_warning("Audit data kept", warning);
-                }
-                for err in &report.errors {
-                    aws_error(diags, err);
-                }
-            }
-            Err(_) => diags.root_error(
-                "Destroy timed out",
-                format!(
-                    "destroy of pipeline {} did not finish within {}s; run terraform destroy again",
-                    spec.name,
-                    timeout.as_secs()
-                ),
-            ),
+        let deadline = tokio::time::Instant::now() + timeout;
+        let report = pipeline::delete(
+            &clients,
+            &spec,
+            &names,
+            &recorded,
+            self.parallelism(),
+            deadline,
+        )
+        .await;
+        for warning in report.warnings {
+            diags.root_warning("Audit data kept", warning);
+        }
+        for err in &report.errors {
+            aws_error(diags, err);
         }
         Some(())
     }

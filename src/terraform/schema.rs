@@ -146,7 +146,7 @@ pub fn pipeline_schema() -> Schema {
             ("metric_filter_name", string(Computed, "Name of the metric filter.")),
             ("filter_pattern", string(Computed, "The CloudWatch Logs filter pattern generated from `secrets`, `allowed_principals`, `watched_events` and `alert_on_denied`.")),
             ("alarm_name", string(Computed, "Name of the CloudWatch alarm.")),
-            ("alarm_arn", string(Computed, "ARN of the alarm (null when the alarm is missing or no longer notifies the topic).")),
+            ("alarm_arn", string(Computed, "ARN of the alarm (null when the alarm is missing).")),
             ("topic_arn", string(Computed, "ARN of the SNS topic alerts go to.")),
             ("subscriptions", attr(
                 AttributeType::List(Box::new(AttributeType::Object(
@@ -168,6 +168,16 @@ pub fn pipeline_schema() -> Schema {
             ("kms_key_arn", string(Computed, "ARN of the KMS key in use.")),
             ("delivery_role_arn", string(Computed, "ARN of the role CloudTrail uses to deliver to CloudWatch Logs.")),
             ("console_url", string(Computed, "The alarm in the CloudWatch console.")),
+            ("protections", attr(
+                AttributeType::Map(Box::new(AttributeType::Bool)),
+                Computed,
+                "Protections that can be removed without deleting anything, each `true` while it holds: \
+                 `trail_records_read_events` (event selectors still record read management events), \
+                 `archive_blocks_public_access`, `archive_policy_in_place`, `topic_policy_in_place` (topic still \
+                 encrypted, with our policy), `alarm_notifies_topic` (actions enabled, topic among them), `key_enabled` \
+                 (created key only). A removed protection shows in the plan as this map changing back to `true`, \
+                 and apply restores it.",
+            )),
         ],
     );
     let blocks = [

@@ -78,6 +78,8 @@ pub struct PipelineState {
     pub delivery_role_arn: Str,
     #[serde(default)]
     pub console_url: Str,
+    #[serde(default)]
+    pub protections: Value<BTreeMap<String, Value<bool>>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -1,0 +1,10 @@
+# path: secrets[0]
+# expect: Invalid secret
+# expect: leave the list empty
+resource "secretmonitor_pipeline" "this" {
+  name = "prod-secrets"
+  secrets = ["*"]
+  notification {
+    sqs_queue_arns = ["arn:aws:sqs:us-east-1:111122223333:alerts"]
+  }
+}

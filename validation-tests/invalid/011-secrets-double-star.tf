@@ -1,0 +1,10 @@
+# path: secrets[0]
+# expect: Invalid secret
+# expect: one trailing
+resource "secretmonitor_pipeline" "this" {
+  name = "prod-secrets"
+  secrets = ["prod/**"]
+  notification {
+    sqs_queue_arns = ["arn:aws:sqs:us-east-1:111122223333:alerts"]
+  }
+}

@@ -1,0 +1,10 @@
+# path: secrets[0]
+# expect: Invalid secret
+# expect: account ID
+resource "secretmonitor_pipeline" "this" {
+  name = "prod-secrets"
+  secrets = ["arn:aws:secretsmanager:us-east-1:1111:secret:db-AbCdEf"]
+  notification {
+    sqs_queue_arns = ["arn:aws:sqs:us-east-1:111122223333:alerts"]
+  }
+}

@@ -1,0 +1,11 @@
+# path: trail.existing_log_group_name
+# expect: Existing log group without trail.create = false
+resource "secretmonitor_pipeline" "this" {
+  name = "prod-secrets"
+  trail {
+    existing_log_group_name = "org-trail"
+  }
+  notification {
+    sqs_queue_arns = ["arn:aws:sqs:us-east-1:111122223333:alerts"]
+  }
+}

@@ -1,0 +1,15 @@
+# path: archive.bucket_name
+# expect: Archive setting without a trail
+resource "secretmonitor_pipeline" "this" {
+  name = "prod-secrets"
+  trail {
+    create                  = false
+    existing_log_group_name = "org-trail"
+  }
+  archive {
+    bucket_name = "audit-archive"
+  }
+  notification {
+    sqs_queue_arns = ["arn:aws:sqs:us-east-1:111122223333:alerts"]
+  }
+}

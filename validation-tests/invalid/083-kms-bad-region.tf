@@ -1,0 +1,12 @@
+# path: kms.key_arn
+# expect: Invalid KMS key ARN
+# expect: not a region
+resource "secretmonitor_pipeline" "this" {
+  name = "prod-secrets"
+  kms {
+    key_arn = "arn:aws:kms:EU:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+  }
+  notification {
+    sqs_queue_arns = ["arn:aws:sqs:us-east-1:111122223333:alerts"]
+  }
+}

@@ -1,0 +1,12 @@
+# path: kms.deletion_window_days
+# expect: Invalid deletion window
+# expect: 7 to 30
+resource "secretmonitor_pipeline" "this" {
+  name = "prod-secrets"
+  kms {
+    deletion_window_days = 6
+  }
+  notification {
+    sqs_queue_arns = ["arn:aws:sqs:us-east-1:111122223333:alerts"]
+  }
+}

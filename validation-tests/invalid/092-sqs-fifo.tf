@@ -1,0 +1,9 @@
+# path: notification.sqs_queue_arns[0]
+# expect: Invalid SQS queue ARN
+# expect: FIFO
+resource "secretmonitor_pipeline" "this" {
+  name = "prod-secrets"
+  notification {
+    sqs_queue_arns = ["arn:aws:sqs:us-east-1:111122223333:alerts.fifo"]
+  }
+}

@@ -1,0 +1,10 @@
+resource "secretmonitor_pipeline" "this" {
+  name = "prod-secrets"
+  trail {
+    create                  = false
+    existing_log_group_name = "aws-controltower/CloudTrailLogs"
+  }
+  notification {
+    sqs_queue_arns = ["arn:aws:sqs:us-east-1:111122223333:alerts"]
+  }
+}

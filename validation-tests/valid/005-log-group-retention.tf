@@ -1,0 +1,9 @@
+resource "secretmonitor_pipeline" "this" {
+  name = "prod-secrets"
+  log_group {
+    retention_days = 3653
+  }
+  notification {
+    sqs_queue_arns = ["arn:aws:sqs:us-east-1:111122223333:alerts"]
+  }
+}

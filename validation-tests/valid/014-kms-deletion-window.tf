@@ -1,0 +1,9 @@
+resource "secretmonitor_pipeline" "this" {
+  name = "prod-secrets"
+  kms {
+    deletion_window_days = 7
+  }
+  notification {
+    sqs_queue_arns = ["arn:aws:sqs:us-east-1:111122223333:alerts"]
+  }
+}

@@ -1,0 +1,7 @@
+resource "secretmonitor_pipeline" "this" {
+  name = "prod-secrets"
+  watched_events = ["GetSecretValue", "ListSecrets", "GetRandomPassword"]
+  notification {
+    sqs_queue_arns = ["arn:aws:sqs:us-east-1:111122223333:alerts"]
+  }
+}
