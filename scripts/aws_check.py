@@ -164,7 +164,26 @@ def drift(name, scenario):
         raise SystemExit(f"unknown drift scenario {scenario}")
 
 
+def archive(name, action):
+    """Writes a log file into the archive, checks it is there, or empties and
+    deletes it (the test's own clean-up of what destroy kept on purpose)."""
+    s3 = client("s3")
+    bucket = archive_bucket(name)
+    if action == "write":
+        s3.put_object(Bucket=bucket, Key="AWSLogs/000000000000/CloudTrail/us-east-1/log.json.gz", Body=b"{}")
+    elif action == "exists":
+        s3.head_bucket(Bucket=bucket)
+    elif action == "purge":
+        versions = s3.list_object_versions(Bucket=bucket)
+        for v in versions.get("Versions", []) + versions.get("DeleteMarkers", []):
+            s3.delete_object(Bucket=bucket, Key=v["Key"], VersionId=v["VersionId"])
+        s3.delete_bucket(Bucket=bucket)
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "archive":
+        archive(sys.argv[2], sys.argv[3])
+        return
     if len(sys.argv) >= 3 and sys.argv[1] == "leftovers":
         found = leftovers(sys.argv[2])
         for f in found:

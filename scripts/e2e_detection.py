@@ -85,7 +85,18 @@ class Workspace:
         if args[0] in ("apply", "destroy"):
             cmd.append("-auto-approve")
         result = subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=timeout)
-        return result.returncode, result.stdout + result.stderr
+        out = result.stdout + result.stderr
+        if result.returncode != 0 and args[0] != "init" and "does not match any of the checksums" in out:
+            # The provider in the filesystem mirror was rebuilt since init
+            # (.terraform/providers links to it): lock the new build and retry.
+            log(f"    note: the provider package changed since init; re-initialising for {args[0]}")
+            os.remove(os.path.join(self.dir, ".terraform.lock.hcl"))
+            code, init_out = self.tf("init", "-input=false")
+            if code != 0:
+                return code, out + init_out
+            result = subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=timeout)
+            out = result.stdout + result.stderr
+        return result.returncode, out
 
     def outputs(self):
         code, out = self.tf("output", "-json")
@@ -151,9 +162,27 @@ def ensure_ok(cw):
     return f"forced OK (was {state} after {OK_WAIT}s)"
 
 
+def event_name(what):
+    return what.split()[0]
+
+
+def delivered(logs, since, name):
+    """Whether a record of `name` made at or after `since` is in the trail's log group."""
+    kwargs = {"logGroupName": aws_check.log_group(NAME), "startTime": int((since - 1) * 1000)}
+    for page in logs.get_paginator("filter_log_events").paginate(**kwargs):
+        for e in page["events"]:
+            try:
+                if json.loads(e["message"]).get("eventName") == name:
+                    return True
+            except ValueError:
+                pass
+    return False
+
+
 def main():
     started = time.monotonic()
     iam, sts, sqs, sm, cw = client("iam"), client("sts"), client("sqs"), client("secretsmanager"), client("cloudwatch")
+    logs = client("logs")
     account = sts.get_caller_identity()["Account"]
     topic_arn = f"arn:aws:sns:{REGION}:{account}:{NAME}-alerts"
     log(f"LocalStack at {ENDPOINT}, account {account}")
@@ -265,14 +294,20 @@ def main():
                     results.append((what, False, False, None))
                     log(f"  FALSE ALARM {what}: ALARM after {hit[0] - before:.1f}s: "
                         f"{hit[2].get('NewStateReason')} {note}")
+                elif not delivered(logs, before, event_name(what)):
+                    # Silence proves nothing if the read never reached the log group.
+                    results.append((what, False, False, None))
+                    log(f"  FAIL {what}: no ALARM, but its {event_name(what)} record never reached "
+                        f"{outputs['log_group_name']} either {note}")
                 else:
                     results.append((what, False, True, None))
-                    log(f"  ok   {what}: no ALARM within {SILENCE_WAIT:.0f}s (alarm {alarm_state(cw)}) {note}")
+                    log(f"  ok   {what}: record delivered to the log group, no ALARM within {SILENCE_WAIT:.0f}s "
+                        f"(alarm {alarm_state(cw)}) {note}")
     finally:
         t = time.monotonic()
         code, out = ws.tf("destroy")
         if code != 0:
-            failures.append(f"destroy failed:\n{out[-3000:]}")
+            failures.append(f"destroy failed (workspace kept in {ws.dir}):\n{out[-3000:]}")
         else:
             log(f"destroyed in {time.monotonic() - t:.1f}s")
             left = aws_check.leftovers(NAME)
@@ -280,7 +315,7 @@ def main():
                 failures.append(f"left behind after destroy: {left}")
             else:
                 log("nothing left behind after destroy")
-        ws.close()
+            ws.close()
         for name in ("prod/db-password", "staging/db-password"):
             try:
                 sm.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)

@@ -2,7 +2,8 @@
 # Python used for direct checks. Source it; it sets TF, PY and a trap that
 # stops LocalStack on exit if this run started it.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export TF_CLI_CONFIG_FILE="${TF_CLI_CONFIG_FILE:-$ROOT/.tools/terraformrc}"
+# The machine may point TF_CLI_CONFIG_FILE elsewhere; the tests need the mirror.
+export TF_CLI_CONFIG_FILE="${SECRETMONITOR_TF_CLI_CONFIG:-$ROOT/.tools/terraformrc}"
 # Terraform shows a backtrace-free diagnostic only if the provider is not asked for one.
 unset RUST_BACKTRACE
 TF="$("$ROOT/scripts/terraform.sh")"

@@ -312,6 +312,22 @@ pub async fn delete(
             Topic,
             &[Alarm],
             async move {
+                // AWS cannot delete a subscription nobody confirmed; deleting the
+                // topic orphans it harmlessly, and the owner is told.
+                let pending: Vec<String> = topic::list_subscriptions(ctx, &topic_arn)
+                    .await
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|s| s.pending_confirmation)
+                    .map(|s| format!("{} {}", s.protocol, s.endpoint))
+                    .collect();
+                if !pending.is_empty() {
+                    warnings_ref.lock().unwrap_or_else(|p| p.into_inner()).push(format!(
+                        "{} subscription(s) of topic {topic_arn} were never confirmed and cannot be deleted by AWS: {}. They lapse with the topic; nothing will be delivered to them.",
+                        pending.len(),
+                        pending.join(", ")
+                    ));
+                }
                 topic::delete_topic(ctx, &topic_arn).await?;
                 recorder.update(|o| {
                     o.topic_arn = None;

@@ -124,6 +124,11 @@ pub async fn ensure_topic(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError>
     Ok(())
 }
 
+/// Protocols whose endpoint owner must confirm the subscription.
+fn needs_confirmation(protocol: &str) -> bool {
+    matches!(protocol, "email" | "email-json" | "http" | "https")
+}
+
 pub async fn list_subscriptions(ctx: &Ctx<'_>, topic: &str) -> Result<Vec<Subscription>, AwsError> {
     let mut subscriptions = Vec::new();
     let mut next = None;
@@ -149,6 +154,35 @@ pub async fn list_subscriptions(ctx: &Ctx<'_>, topic: &str) -> Result<Vec<Subscr
         next = page.next_token;
         if next.is_none() {
             break;
+        }
+    }
+    // AWS lists an unconfirmed subscription as "PendingConfirmation" unless it
+    // was created asking for its ARN; then only its attributes tell.
+    let confirmations = subscriptions
+        .iter()
+        .filter(|s| !s.pending_confirmation && needs_confirmation(&s.protocol))
+        .map(|s| async move {
+            let attributes = ctx
+                .clients
+                .sns
+                .get_subscription_attributes()
+                .subscription_arn(&s.arn)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(SUBS, "GetSubscriptionAttributes", &s.arn, e))?;
+            let pending = attributes
+                .attributes
+                .and_then(|a| a.get("PendingConfirmation").cloned())
+                .is_some_and(|v| v == "true");
+            Ok::<_, AwsError>((s.arn.clone(), pending))
+        });
+    let confirmations = futures::future::join_all(confirmations)
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+    for (arn, pending) in confirmations {
+        if let Some(s) = subscriptions.iter_mut().find(|s| s.arn == arn) {
+            s.pending_confirmation = pending;
         }
     }
     subscriptions.sort_by(|a, b| (&a.protocol, &a.endpoint).cmp(&(&b.protocol, &b.endpoint)));

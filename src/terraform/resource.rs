@@ -339,7 +339,7 @@ impl Resource for PipelineResource {
         )
         .await;
         for warning in report.warnings {
-            diags.root_warning("Audit data kept", warning);
+            diags.root_warning("Kept or left on purpose", warning);
         }
         for err in &report.errors {
             aws_error(diags, err);
