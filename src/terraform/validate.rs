@@ -110,7 +110,7 @@ pub const RULES: &[Rule] = &[
     rule("alarm.namespace", "1-255 ASCII characters, without `:`, `*` or `$`, not starting with `AWS/` (reserved)."),
     rule("alarm.metric_name", "1-255 ASCII characters, without `:`, `*` or `$`."),
     rule("alarm.threshold", "1 or more. Above 1 is allowed with a warning: that many reads minus one per period pass without an alarm."),
-    rule("alarm.period_seconds", "10, 30 or a multiple of 60."),
+    rule("alarm.period_seconds", "10, 30 or a multiple of 60; 10 and 30 warn, because metric filters publish one data point a minute."),
     rule("alarm.evaluation_periods", "1 or more, and `alarm.period_seconds` x `alarm.evaluation_periods` at most 86400 (one day)."),
     rule("notification", "At least one subscriber across `emails`, `sqs_queue_arns` and `https_endpoints`."),
     rule("notification.emails", "Well-formed addresses (`local@domain.tld`), no duplicates. Allowed with a warning: each stays pending (and receives nothing) until its owner confirms the subscription."),
@@ -1153,6 +1153,12 @@ impl Validator {
                     nested("alarm", "period_seconds"),
                     "Unsupported alarm period",
                     format!("alarm.period_seconds = {period}: CloudWatch alarms accept 10, 30 or a multiple of 60. Use, for example, {up}."),
+                );
+            } else if period < 60 {
+                self.warning(
+                    nested("alarm", "period_seconds"),
+                    "Sub-minute alarm period on a one-minute metric",
+                    format!("alarm.period_seconds = {period}: metric filters publish standard-resolution metrics (one data point a minute), so most {period}-second periods hold no data and count as not breaching; the alarm may fire late or not at all. Use 60 unless you know the metric is high-resolution."),
                 );
             }
         }
