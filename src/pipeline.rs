@@ -219,7 +219,6 @@ pub async fn observe(
     Ok(Observed {
         account_id: Some(names.account_id.clone()),
         region: Some(names.region.clone()),
-        kms_key_created: spec.kms.key_arn.is_none(),
         kms_key_arn: key.as_ref().map(|k| k.arn.clone()),
         archive_bucket_name: part.bucket_exists.then(|| names.bucket.clone()),
         archive_bucket_arn: part.bucket_exists.then(|| names.bucket_arn()),
@@ -399,7 +398,8 @@ pub async fn delete(
         ]);
     }
     let key_arn = recorded.kms_key_arn.clone();
-    if recorded.kms_key_created && spec.kms.key_arn.is_none() {
+    // Only a key the pipeline created (no kms.key_arn) is ours to retire.
+    if spec.kms.key_arn.is_none() {
         if let Some(key_arn) = key_arn {
             steps.push(Step::new(
                 Key,

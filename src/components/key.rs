@@ -99,7 +99,6 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
         // A customer-managed key is the customer's to configure; we only use it.
         rec.update(|o| {
             o.kms_key_arn = Some(arn.clone());
-            o.kms_key_created = false;
         });
         return Ok(());
     }
@@ -117,7 +116,6 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
         Some(existing) => {
             rec.update(|o| {
                 o.kms_key_arn = Some(existing.arn.clone());
-                o.kms_key_created = true;
             });
             if existing.pending_deletion {
                 kms.cancel_key_deletion()
@@ -167,7 +165,6 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
             })?;
             rec.update(|o| {
                 o.kms_key_arn = Some(arn.clone());
-                o.kms_key_created = true;
             });
             (arn, true)
         }

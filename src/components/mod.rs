@@ -239,8 +239,6 @@ pub struct Observed {
     pub account_id: Option<String>,
     pub region: Option<String>,
     pub kms_key_arn: Option<String>,
-    /// True when the provider created the key (and so schedules its deletion).
-    pub kms_key_created: bool,
     pub archive_bucket_name: Option<String>,
     pub archive_bucket_arn: Option<String>,
     pub log_group_name: Option<String>,

@@ -380,13 +380,12 @@ pub fn subscriptions_value(subscriptions: &[Subscription]) -> Vec<SubscriptionVa
 }
 
 /// The identifiers a state records, as the pipeline's observation.
-pub fn observed_of(state: &PipelineState, spec: &PipelineSpec) -> Observed {
+pub fn observed_of(state: &PipelineState) -> Observed {
     let s = |v: &Value<String>| v.as_ref_option().cloned();
     Observed {
         account_id: s(&state.account_id),
         region: s(&state.region),
         kms_key_arn: s(&state.kms_key_arn),
-        kms_key_created: spec.kms.key_arn.is_none(),
         archive_bucket_name: s(&state.archive_bucket_name),
         archive_bucket_arn: s(&state.archive_bucket_arn),
         log_group_name: s(&state.log_group_name),
@@ -650,7 +649,6 @@ mod tests {
             account_id: Some("000000000000".into()),
             region: Some("us-east-1".into()),
             kms_key_arn: Some("arn:aws:kms:us-east-1:000000000000:key/k".into()),
-            kms_key_created: true,
             archive_bucket_name: Some("b".into()),
             archive_bucket_arn: Some("arn:aws:s3:::b".into()),
             log_group_name: Some(log_group_name(&spec)),

@@ -81,6 +81,16 @@ impl PipelineResource {
         }
     }
 
+    /// Plan-time checks: warnings were shown by ValidateResourceConfig
+    /// already; the merged tag count needs the provider's default_tags, known
+    /// only here.
+    fn check_at_plan(&self, diags: &mut Diagnostics, config: &PipelineState) {
+        let mut findings = validate(config);
+        findings.retain(|f| f.severity == Severity::Error);
+        findings.extend(validate_merged_tags(config, &self.default_tags()));
+        report(diags, findings);
+    }
+
     /// Names from the account and region the state recorded, so refresh and
     /// destroy need no identity call; otherwise asked once of STS.
     async fn names(
@@ -119,7 +129,7 @@ impl PipelineResource {
                 return prior.cloned();
             }
         };
-        let recorded = prior.map(|p| observed_of(p, &spec)).unwrap_or_default();
+        let recorded = prior.map(observed_of).unwrap_or_default();
         let recorder = Recorder::new(recorded);
         let deadline = tokio::time::Instant::now() + timeout;
         let errors = pipeline::apply(
@@ -194,7 +204,7 @@ impl Resource for PipelineResource {
                 return Some((state, private_state));
             }
         };
-        let recorded = observed_of(&state, &spec);
+        let recorded = observed_of(&state);
         match pipeline::observe(&clients, &spec, &names, &recorded).await {
             Ok(observed) if observed.nothing_exists() => None,
             Ok(mut observed) => {
@@ -224,12 +234,7 @@ impl Resource for PipelineResource {
         config: Self::State<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        // Warnings were shown by ValidateResourceConfig already; the merged
-        // tag count needs the provider's default_tags, known only here.
-        let mut findings = validate(&config);
-        findings.retain(|f| f.severity == Severity::Error);
-        findings.extend(validate_merged_tags(&config, &self.default_tags()));
-        report(diags, findings);
+        self.check_at_plan(diags, &config);
         let region = self.shared.clients().map(|c| c.region.clone());
         Some((
             planned(&config, None, &self.default_tags(), region.as_deref()),
@@ -246,12 +251,7 @@ impl Resource for PipelineResource {
         private_state: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
-        // Warnings were shown by ValidateResourceConfig already; the merged
-        // tag count needs the provider's default_tags, known only here.
-        let mut findings = validate(&config);
-        findings.retain(|f| f.severity == Severity::Error);
-        findings.extend(validate_merged_tags(&config, &self.default_tags()));
-        report(diags, findings);
+        self.check_at_plan(diags, &config);
         let region = self.shared.clients().map(|c| c.region.clone());
         let plan = planned(
             &config,
@@ -327,7 +327,7 @@ impl Resource for PipelineResource {
             }
         };
         let timeout = plan::timeout(&prior.timeouts, |t| &t.delete);
-        let recorded = observed_of(&prior, &spec);
+        let recorded = observed_of(&prior);
         let deadline = tokio::time::Instant::now() + timeout;
         let report = pipeline::delete(
             &clients,
