@@ -12,12 +12,13 @@ echo "==> emulated CloudTrail delivery (scripts/cloudtrail-delivery-smoke.py)"
 "$PY" scripts/cloudtrail-delivery-smoke.py >"$ROOT/.tools/delivery-smoke.txt" 2>&1 || { cat "$ROOT/.tools/delivery-smoke.txt"; echo "FAIL: CloudTrail delivery emulation"; exit 1; }
 tail -1 "$ROOT/.tools/delivery-smoke.txt"
 
-echo "==> terraform test (terraform-tests/ applies examples/basic)"
+echo "==> terraform test (terraform-tests/ applies examples/basic and examples/per-event-alerts)"
 rm -rf terraform-tests/.terraform terraform-tests/.terraform.lock.hcl
 "$TF" -chdir=terraform-tests init -input=false -no-color >/dev/null
 "$TF" -chdir=terraform-tests test -no-color
 "$PY" scripts/aws_check.py leftovers tftest-basic
-echo "    nothing of tftest-basic left in LocalStack"
+"$PY" scripts/aws_check.py leftovers tftest-per-event
+echo "    nothing of tftest-basic or tftest-per-event left in LocalStack"
 
 name="acc-drift"
 work="$(mktemp -d)"
@@ -45,6 +46,8 @@ scenarios=(
   topic-policy-replaced:topic_policy_in_place retention-shortened:retention_days
   bucket-policy-deleted:archive_policy_in_place public-access-block-disabled:archive_blocks_public_access
   key-disabled:key_enabled key-scheduled-for-deletion:key_enabled delivery-role-deleted:delivery_role_arn
+  read-rule-disabled:read_rule_alerts read-rule-target-removed:read_rule_alerts read-rule-pattern-edited:event_pattern
+  tamper-rule-deleted:tamper_rule_arn
 )
 healed=0
 for entry in "${scenarios[@]}"; do
@@ -113,5 +116,5 @@ fi
 summary="$ROOT/.tools/test-summary.txt"
 echo "drift scenarios detected and healed ($("$TF" version | head -1)): $healed/${#scenarios[@]}" | tee -a "$summary"
 if [ "${FAULT_TESTS:-1}" = 1 ]; then tail -1 "$ROOT/.tools/fault-summary.txt" | tee -a "$summary"; fi
-if [ "${E2E_TESTS:-1}" = 1 ]; then grep -E "^(reads|median)" "$ROOT/.tools/e2e-summary.txt" | tee -a "$summary"; fi
+if [ "${E2E_TESTS:-1}" = 1 ]; then grep -E "^(reads|tamper|median)" "$ROOT/.tools/e2e-summary.txt" | tee -a "$summary"; fi
 true

@@ -61,6 +61,10 @@ def leftovers(name):
             if versions.get("Versions") or versions.get("DeleteMarkers"):
                 continue  # kept on purpose: it holds audit logs
             found.append(f"empty bucket {b['Name']}")
+    events = client("events")
+    for rule in events.list_rules(NamePrefix=f"{name}-")["Rules"]:
+        if rule["Name"] in (f"{name}-secret-reads", f"{name}-tamper"):
+            found.append(f"EventBridge rule {rule['Name']}")
     kms = client("kms")
     for alias in kms.list_aliases()["Aliases"]:
         if alias["AliasName"] == f"alias/secretmonitor/{name}":
@@ -97,6 +101,11 @@ def inventory(name):
         found.add("delivery_role_arn")
     if any(b["Name"] == archive_bucket(name) for b in client("s3").list_buckets()["Buckets"]):
         found.add("archive_bucket_name")
+    rules = {r["Name"] for r in client("events").list_rules(NamePrefix=f"{name}-")["Rules"]}
+    if f"{name}-secret-reads" in rules:
+        found.add("read_rule_arn")
+    if f"{name}-tamper" in rules:
+        found.add("tamper_rule_arn")
     kms = client("kms")
     for key in kms.list_keys()["Keys"]:
         meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
@@ -160,6 +169,23 @@ def drift(name, scenario):
         client("kms").schedule_key_deletion(KeyId=f"alias/secretmonitor/{name}", PendingWindowInDays=7)
     elif scenario == "key-disabled":
         client("kms").disable_key(KeyId=f"alias/secretmonitor/{name}")
+    elif scenario == "read-rule-disabled":
+        client("events").disable_rule(Name=f"{name}-secret-reads")
+    elif scenario == "read-rule-pattern-edited":
+        events = client("events")
+        rule = events.describe_rule(Name=f"{name}-secret-reads")
+        events.put_rule(Name=f"{name}-secret-reads", State=rule["State"],
+                        EventPattern=json.dumps({"source": ["aws.secretsmanager"], "detail": {"eventName": ["NothingAtAll"]}}))
+    elif scenario == "read-rule-target-removed":
+        events = client("events")
+        targets = events.list_targets_by_rule(Rule=f"{name}-secret-reads")["Targets"]
+        events.remove_targets(Rule=f"{name}-secret-reads", Ids=[t["Id"] for t in targets])
+    elif scenario == "tamper-rule-deleted":
+        events = client("events")
+        targets = events.list_targets_by_rule(Rule=f"{name}-tamper")["Targets"]
+        if targets:
+            events.remove_targets(Rule=f"{name}-tamper", Ids=[t["Id"] for t in targets])
+        events.delete_rule(Name=f"{name}-tamper")
     else:
         raise SystemExit(f"unknown drift scenario {scenario}")
 

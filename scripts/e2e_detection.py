@@ -1,18 +1,24 @@
-"""End-to-end detection test of the alarm path against LocalStack:
-secret read -> CloudTrail record (emulated) -> CloudWatch Logs -> metric
-filter (the project's evaluator) -> alarm -> SNS -> SQS.
+"""End-to-end detection test against LocalStack, through both paths:
+
+  alarm path:     secret read -> CloudTrail record (emulated) -> CloudWatch Logs
+                  -> metric filter (the project's evaluator) -> alarm -> SNS -> SQS
+  per-event path: secret read -> CloudTrail record (emulated) -> EventBridge
+                  rule (LocalStack's pattern engine) -> input transformer -> SNS -> SQS
 
 Applies a copy of examples/basic (name e2e-detect, alarm period 10 s, alerts to
-an SQS queue), then, for each case, makes one read and waits for the alarm's
-ALARM notification on the queue (reads that must alert) or checks that none
-comes (reads that must stay silent). Destroys the pipeline at the end and
-checks that nothing is left behind.
+an SQS queue), then, for each case, makes one read and waits for both the
+alarm's ALARM notification and the per-event message naming the reader and
+the secret (reads that must alert), or checks that neither comes (reads that
+must stay silent). Then it attacks the pipeline's own parts (stops the trail,
+disables the alarm's actions, ...) and waits for each tamper alert. Destroys
+the pipeline at the end and checks that nothing is left behind.
 
 Run with the LocalStack venv's Python; TF names the terraform binary;
 AWS_ENDPOINT_URL the LocalStack (started with SECRETMONITOR_PATTERN_EVAL, as
 scripts/lib.sh does). Prints `reads that must alert and did: N/N`,
-`reads that must not and stayed silent: M/M` and the median detection
-latency; exits non-zero on any miss.
+`reads that must not and stayed silent: M/M`, `tamper actions alerted: K/K`
+and the median detection latency of each path; exits non-zero on any miss.
+The last per-event message is written to .tools/e2e-message.json.
 """
 import json
 import os
@@ -69,6 +75,7 @@ class Workspace:
                 shutil.copy(os.path.join(ROOT, "examples", "basic", f), self.dir)
         with open(os.path.join(self.dir, "alarm_override.tf"), "w") as f:
             f.write('resource "secretmonitor_pipeline" "this" {\n'
+                    '  verify_on_apply = true\n'
                     f'  alarm {{\n    period_seconds = {PERIOD}\n  }}\n}}\n')
         with open(os.path.join(self.dir, "e2e.auto.tfvars.json"), "w") as f:
             json.dump(variables, f)
@@ -143,6 +150,19 @@ def is_alarm(message):
     return message.get("AlarmName") == ALARM_NAME and message.get("NewStateValue") == "ALARM"
 
 
+READ_ALERT = "Secret read outside the allow-list"
+VERIFY_LABEL = "TEST NOTIFICATION from verify_on_apply: no secret was read"
+TAMPER_ALERT = "Change to the secret-read detection pipeline itself"
+
+
+def is_read_alert(message):
+    return message.get("alert") == READ_ALERT and message.get("pipeline") == NAME
+
+
+def is_tamper_alert(message):
+    return message.get("alert") == TAMPER_ALERT and message.get("pipeline") == NAME
+
+
 def alarm_state(cw):
     alarms = cw.describe_alarms(AlarmNames=[ALARM_NAME])["MetricAlarms"]
     return alarms[0]["StateValue"] if alarms else None
@@ -179,10 +199,35 @@ def delivered(logs, since, name):
     return False
 
 
+class Case:
+    """One read: who reads which secret, how, and whether it must alert."""
+
+    def __init__(self, what, must_alert, make_client, read, principal=None, secret=None):
+        self.what, self.must_alert = what, must_alert
+        self.make_client, self.read = make_client, read
+        self.principal, self.secret = principal, secret  # what the per-event message must name
+
+
+def wait_for(alerts, before, seconds, wanted):
+    """Collects messages until every predicate in `wanted` (name -> predicate)
+    has matched once or time is up. Returns ({name: (sent, message)}, others)."""
+    deadline = before + seconds
+    hits, others = {}, []
+    while time.time() < deadline and len(hits) < len(wanted):
+        for sent, _received, message in alerts.receive(wait=1):
+            for name, predicate in wanted.items():
+                if name not in hits and predicate(message):
+                    hits[name] = (sent, message)
+                    break
+            else:
+                others.append(message)
+    return hits, others
+
+
 def main():
     started = time.monotonic()
     iam, sts, sqs, sm, cw = client("iam"), client("sts"), client("sqs"), client("secretsmanager"), client("cloudwatch")
-    logs = client("logs")
+    logs, trail_api = client("logs"), client("cloudtrail")
     account = sts.get_caller_identity()["Account"]
     topic_arn = f"arn:aws:sns:{REGION}:{account}:{NAME}-alerts"
     log(f"LocalStack at {ENDPOINT}, account {account}")
@@ -196,6 +241,13 @@ def main():
             roles[role] = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
         except iam.exceptions.EntityAlreadyExistsException:
             roles[role] = iam.get_role(RoleName=role)["Role"]["Arn"]
+    # An IAM user with its own access key: the recorder tells users by their key.
+    try:
+        iam.create_user(UserName="intruder")
+    except iam.exceptions.EntityAlreadyExistsException:
+        pass
+    user_key = iam.create_access_key(UserName="intruder")["AccessKey"]
+    user_arn = f"arn:aws:iam::{account}:user/intruder"
 
     # The alert queue, with the policy AWS requires for an SNS subscription.
     queue_url = sqs.create_queue(QueueName=QUEUE_NAME)["QueueUrl"]
@@ -212,8 +264,11 @@ def main():
         "name": NAME, "s3_use_path_style": True, "alert_queue_arns": [queue_arn], "alert_emails": [],
         "secrets": ["prod/*"], "allowed_principals": [roles["app-prod"]],
     })
-    results = []  # (case, must_alert, ok, latency or None, detail)
+    cases = []
+    results = []  # (case, must_alert, ok, {path: latency})
+    tamper_results = []  # (action, ok, latency)
     failures = []
+    last_message = None
     try:
         t = time.monotonic()
         code, out = ws.tf("apply")
@@ -222,6 +277,19 @@ def main():
         outputs = ws.outputs()
         log(f"applied in {time.monotonic() - t:.1f}s; filter pattern: {outputs['filter_pattern']}")
         log(f"subscriptions: {outputs['subscriptions']}")
+        log(f"rules: {outputs.get('read_rule_arn')}, {outputs.get('tamper_rule_arn')}")
+        # verify_on_apply: the apply pushed a labelled test through both paths.
+        verification = outputs.get("last_verification") or {}
+        log(f"last_verification: {json.dumps(verification, indent=1)}")
+        hits, others = wait_for(alerts, time.time(), ALERT_WAIT, {
+            "alarm": lambda m: is_alarm(m) and VERIFY_LABEL in m.get("NewStateReason", ""),
+            "per-event": lambda m: m.get("alert") == VERIFY_LABEL and m.get("path") == "per-event",
+        })
+        verified = verification.get("ok") == "true" and len(hits) == 2
+        log(f"verify_on_apply: last_verification ok={verification.get('ok')}; test notifications received: "
+            f"{sorted(hits)} of ['alarm', 'per-event']" + ("" if verified else f"; other messages: {others}"))
+        if not verified:
+            failures.append("verify_on_apply: the test notifications did not arrive through both paths")
         alarm = cw.describe_alarms(AlarmNames=[ALARM_NAME])["MetricAlarms"]
         if not alarm:
             raise SystemExit(f"alarm {ALARM_NAME} not found")
@@ -232,7 +300,7 @@ def main():
             failures.append(f"alarm period is {a['Period']}, not the {PERIOD} of the override")
 
         secrets = {}
-        for name in ("prod/db-password", "staging/db-password"):
+        for name in ("prod/db-password", "prod/api-key", "staging/db-password"):
             try:
                 secrets[name] = sm.create_secret(Name=name, SecretString="e2e-value")["ARN"]
             except sm.exceptions.ResourceExistsException:
@@ -242,67 +310,124 @@ def main():
             creds = sts.assume_role(RoleArn=roles[role], RoleSessionName=session)["Credentials"]
             return client("secretsmanager", creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
 
+        def as_user():
+            return client("secretsmanager", user_key["AccessKeyId"], user_key["SecretAccessKey"])
+
+        def get(secret_id):
+            return lambda c: c.get_secret_value(SecretId=secret_id)
+
+        root_arn = f"arn:aws:iam::{account}:root"
+
+        def session_arn(role, session):
+            return f"arn:aws:sts::{account}:assumed-role/{role}/{session}"
+
+        db_arn, api_arn = secrets["prod/db-password"], secrets["prod/api-key"]
         # Credentials are obtained before the case starts, so the read is the only timed call.
         cases = [
-            ("GetSecretValue prod/db-password as the account root", True,
-             lambda: sm, lambda c: c.get_secret_value(SecretId="prod/db-password")),
-            ("GetSecretValue prod/db-password as role other-app (not allowed)", True,
-             lambda: assumed("other-app", "e2e-other"), lambda c: c.get_secret_value(SecretId="prod/db-password")),
-            ("GetSecretValue prod/db-password by its ARN", True,
-             lambda: sm, lambda c: c.get_secret_value(SecretId=secrets["prod/db-password"])),
-            ("GetSecretValue prod/db-password as role app-prod (allowed)", False,
-             lambda: assumed("app-prod", "e2e-app-session"), lambda c: c.get_secret_value(SecretId="prod/db-password")),
-            ("GetSecretValue staging/db-password (out of scope)", False,
-             lambda: sm, lambda c: c.get_secret_value(SecretId="staging/db-password")),
-            ("DescribeSecret prod/db-password", False,
-             lambda: sm, lambda c: c.describe_secret(SecretId="prod/db-password")),
+            Case("GetSecretValue prod/db-password as the account root", True,
+                 lambda: sm, get("prod/db-password"), root_arn, "prod/db-password"),
+            Case("GetSecretValue prod/db-password as role other-app (not allowed)", True,
+                 lambda: assumed("other-app", "e2e-other"), get("prod/db-password"),
+                 session_arn("other-app", "e2e-other"), "prod/db-password"),
+            Case("GetSecretValue prod/db-password by its ARN", True,
+                 lambda: sm, get(db_arn), root_arn, db_arn),
+            Case("GetSecretValue prod/api-key as IAM user intruder", True,
+                 as_user, get("prod/api-key"), user_arn, "prod/api-key"),
+            Case("GetSecretValue prod/api-key by its ARN as role other-app", True,
+                 lambda: assumed("other-app", "batch-job"), get(api_arn),
+                 session_arn("other-app", "batch-job"), api_arn),
+            Case("GetSecretValue prod/api-key as the account root", True,
+                 lambda: sm, get("prod/api-key"), root_arn, "prod/api-key"),
+            Case("GetSecretValue prod/db-password by its ARN as IAM user intruder", True,
+                 as_user, get(db_arn), user_arn, db_arn),
+            Case("GetSecretValue prod/db-password as role other-app, session named like the allowed role", True,
+                 lambda: assumed("other-app", "app-prod"), get("prod/db-password"),
+                 session_arn("other-app", "app-prod"), "prod/db-password"),
+            Case("GetSecretValue prod/api-key as role other-app", True,
+                 lambda: assumed("other-app", "e2e-third"), get("prod/api-key"),
+                 session_arn("other-app", "e2e-third"), "prod/api-key"),
+            Case("GetSecretValue prod/db-password as IAM user intruder", True,
+                 as_user, get("prod/db-password"), user_arn, "prod/db-password"),
+            Case("GetSecretValue prod/db-password as role app-prod (allowed)", False,
+                 lambda: assumed("app-prod", "e2e-app-session"), get("prod/db-password")),
+            Case("GetSecretValue prod/api-key by its ARN as role app-prod (allowed)", False,
+                 lambda: assumed("app-prod", "another-session"), get(api_arn)),
+            Case("GetSecretValue staging/db-password (out of scope)", False,
+                 lambda: sm, get("staging/db-password")),
+            Case("DescribeSecret prod/db-password", False,
+                 lambda: sm, lambda c: c.describe_secret(SecretId="prod/db-password")),
         ]
         alerting_seen = 0
-        for what, must_alert, make_client, read in cases:
-            c = make_client()
+        for case in cases:
+            c = case.make_client()
             ok_how = ensure_ok(cw)
             drained = alerts.drain()
-            if must_alert:
+            if case.must_alert:
                 offset = PHASE_OFFSETS[alerting_seen % len(PHASE_OFFSETS)]
                 alerting_seen += 1
                 time.sleep(offset)
                 ok_how += f", read {offset:.1f}s later"
             before = time.time()
-            read(c)
-            deadline = before + (ALERT_WAIT if must_alert else SILENCE_WAIT)
-            hit = None
-            others = []
-            while time.time() < deadline and hit is None:
-                for sent, received, message in alerts.receive(wait=1):
-                    if is_alarm(message):
-                        hit = (sent, received, message)
-                        break
-                    others.append(message)
+            case.read(c)
+            wanted = {"alarm": is_alarm, "per-event": is_read_alert}
+            hits, others = wait_for(alerts, before, ALERT_WAIT if case.must_alert else SILENCE_WAIT, wanted)
             note = f"[{ok_how}; drained {drained}]"
-            if must_alert:
-                if hit:
-                    latency = hit[0] - before
-                    results.append((what, True, True, latency))
-                    log(f"  ok   {what}: ALARM on the queue after {latency:.1f}s "
-                        f"(received after {hit[1] - before:.1f}s) {note}")
+            latencies = {path: sent - before for path, (sent, _) in hits.items()}
+            if case.must_alert:
+                problems = [f"no {path} alert within {ALERT_WAIT:.0f}s" for path in wanted if path not in hits]
+                if "per-event" in hits:
+                    message = hits["per-event"][1]
+                    last_message = message
+                    for field, expected in (("principal", case.principal), ("secret", case.secret),
+                                            ("event", "GetSecretValue")):
+                        if message.get(field) != expected:
+                            problems.append(f"per-event message names {field} {message.get(field)!r}, not {expected!r}")
+                ok = not problems
+                results.append((case.what, True, ok, latencies))
+                timing = ", ".join(f"{path} after {latency:.1f}s" for path, latency in sorted(latencies.items()))
+                if ok:
+                    log(f"  ok   {case.what}: {timing} {note}")
                 else:
-                    results.append((what, True, False, None))
-                    log(f"  MISS {what}: no ALARM within {ALERT_WAIT:.0f}s; alarm state {alarm_state(cw)}; "
+                    log(f"  MISS {case.what}: {'; '.join(problems)} ({timing}); alarm state {alarm_state(cw)}; "
                         f"other messages: {others} {note}")
             else:
-                if hit:
-                    results.append((what, False, False, None))
-                    log(f"  FALSE ALARM {what}: ALARM after {hit[0] - before:.1f}s: "
-                        f"{hit[2].get('NewStateReason')} {note}")
-                elif not delivered(logs, before, event_name(what)):
+                if hits:
+                    results.append((case.what, False, False, {}))
+                    log(f"  FALSE ALARM {case.what}: {sorted(hits)} alerted: "
+                        f"{[m for _, m in hits.values()]} {note}")
+                elif not delivered(logs, before, event_name(case.what)):
                     # Silence proves nothing if the read never reached the log group.
-                    results.append((what, False, False, None))
-                    log(f"  FAIL {what}: no ALARM, but its {event_name(what)} record never reached "
+                    results.append((case.what, False, False, {}))
+                    log(f"  FAIL {case.what}: no alert, but its {event_name(case.what)} record never reached "
                         f"{outputs['log_group_name']} either {note}")
                 else:
-                    results.append((what, False, True, None))
-                    log(f"  ok   {what}: record delivered to the log group, no ALARM within {SILENCE_WAIT:.0f}s "
-                        f"(alarm {alarm_state(cw)}) {note}")
+                    results.append((case.what, False, True, {}))
+                    log(f"  ok   {case.what}: record delivered to the log group; neither path alerted within "
+                        f"{SILENCE_WAIT:.0f}s (alarm {alarm_state(cw)}) {note}")
+
+        # Attacks on the pipeline's own parts, each of which must raise a tamper alert.
+        tamper_actions = [
+            ("PutEventSelectors", lambda: trail_api.put_event_selectors(
+                TrailName=NAME, EventSelectors=[{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}])),
+            ("DisableAlarmActions", lambda: cw.disable_alarm_actions(AlarmNames=[ALARM_NAME])),
+            ("DeleteMetricFilter", lambda: logs.delete_metric_filter(
+                logGroupName=aws_check.log_group(NAME), filterName=f"{NAME}-secret-access")),
+            ("StopLogging", lambda: trail_api.stop_logging(Name=NAME)),
+        ]
+        alerts.drain()
+        for action, attack in tamper_actions:
+            before = time.time()
+            attack()
+            hits, others = wait_for(alerts, before, ALERT_WAIT, {
+                "tamper": lambda m, action=action: is_tamper_alert(m) and m.get("event") == action})
+            if hits:
+                latency = hits["tamper"][0] - before
+                tamper_results.append((action, True, latency))
+                log(f"  ok   {action} on the pipeline: tamper alert after {latency:.1f}s, naming "
+                    f"{hits['tamper'][1].get('principal')}")
+            else:
+                tamper_results.append((action, False, None))
+                log(f"  MISS {action} on the pipeline: no tamper alert within {ALERT_WAIT:.0f}s; others: {others}")
     finally:
         t = time.monotonic()
         code, out = ws.tf("destroy")
@@ -316,7 +441,7 @@ def main():
             else:
                 log("nothing left behind after destroy")
             ws.close()
-        for name in ("prod/db-password", "staging/db-password"):
+        for name in ("prod/db-password", "prod/api-key", "staging/db-password"):
             try:
                 sm.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
             except Exception:
@@ -330,19 +455,30 @@ def main():
                 iam.delete_role(RoleName=role)
             except Exception:
                 pass
+        try:
+            iam.delete_access_key(UserName="intruder", AccessKeyId=user_key["AccessKeyId"])
+            iam.delete_user(UserName="intruder")
+        except Exception:
+            pass
 
+    if last_message is not None:
+        with open(os.path.join(ROOT, ".tools", "e2e-message.json"), "w") as f:
+            json.dump(last_message, f, indent=2)
     for f in failures:
         log(f"FAIL {f}")
     alerting = [r for r in results if r[1]]
     silent = [r for r in results if not r[1]]
-    latencies = [r[3] for r in alerting if r[3] is not None]
-    log(f"reads that must alert and did: {sum(r[2] for r in alerting)}/{len(alerting)}")
-    log(f"reads that must not and stayed silent: {sum(r[2] for r in silent)}/{len(silent)}")
-    median = f"{statistics.median(latencies):.1f} s" if latencies else "n/a"
-    log(f"median detection latency (alarm path): {median}"
-        + (f" (each: {', '.join(f'{x:.1f}' for x in latencies)})" if latencies else ""))
+    log(f"reads that must alert and did (both paths): {sum(r[2] for r in alerting)}/{len(alerting)}")
+    log(f"reads that must not and stayed silent (both paths): {sum(r[2] for r in silent)}/{len(silent)}")
+    log(f"tamper actions alerted: {sum(r[1] for r in tamper_results)}/{len(tamper_results)}")
+    for path in ("alarm", "per-event"):
+        latencies = [r[3][path] for r in alerting if path in r[3]]
+        median = f"{statistics.median(latencies):.1f} s" if latencies else "n/a"
+        log(f"median detection latency ({path} path, {len(latencies)} reads): {median}"
+            + (f" (each: {', '.join(f'{x:.1f}' for x in latencies)})" if latencies else ""))
     log(f"total time {time.monotonic() - started:.0f}s")
-    missed = any(not r[2] for r in results) or len(results) != 6
+    missed = (any(not r[2] for r in results) or len(results) != len(cases)
+              or any(not r[1] for r in tamper_results) or len(tamper_results) != 4)
     sys.exit(1 if missed or failures else 0)
 
 

@@ -28,7 +28,7 @@ TF = os.environ["TF"]
 NAME = "flt-pipeline"
 STATE_ATTRIBUTES = [
     "kms_key_arn", "archive_bucket_name", "log_group_name", "delivery_role_arn", "trail_arn",
-    "metric_filter_name", "alarm_name", "topic_arn",
+    "metric_filter_name", "alarm_name", "topic_arn", "read_rule_arn", "tamper_rule_arn",
 ]
 
 

@@ -15,3 +15,4 @@ pub mod pattern;
 pub mod pipeline;
 pub mod policy;
 pub mod terraform;
+pub mod verify;

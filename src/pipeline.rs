@@ -6,8 +6,8 @@ use futures::FutureExt;
 
 use crate::aws::{AwsError, Clients, Component};
 use crate::components::{
-    alarm, archive, key, log_group, metric_filter, topic, trail, Ctx, Deleted, Names, Observed,
-    PipelineSpec, Recorder,
+    alarm, archive, event_rule, key, log_group, metric_filter, topic, trail, Ctx, Deleted, Names,
+    Observed, PipelineSpec, Recorder,
 };
 use crate::engine::{self, Step};
 
@@ -75,6 +75,18 @@ pub async fn apply(
             alarm::ensure(ctx, recorder).boxed(),
         ),
     ];
+    // The rules come last: the pipeline's own set-up calls (PutEventSelectors
+    // on its trail, for one) would otherwise raise tamper alerts on every create.
+    let rules_after: &'static [Component] = if spec.trail.create {
+        &[Topic, Alarm, Trail]
+    } else {
+        &[Topic, Alarm]
+    };
+    steps.push(Step::new(
+        EventRules,
+        rules_after,
+        event_rule::ensure(ctx, recorder).boxed(),
+    ));
     if spec.trail.create {
         steps.extend([
             Step::new(Archive, &[Key], archive::ensure(ctx, recorder).boxed()),
@@ -152,6 +164,13 @@ pub async fn observe(
     let alarm = alarm::find(ctx, &names.alarm, Some(&topic_arn));
     let topic = topic::find(ctx, &topic_arn);
     let subscriptions = topic::list_subscriptions(ctx, &topic_arn);
+    let rules = async {
+        let (reads, tamper) = tokio::join!(
+            event_rule::find(ctx, event_rule::Rule::Reads, &topic_arn),
+            event_rule::find(ctx, event_rule::Rule::Tamper, &topic_arn)
+        );
+        Ok::<_, AwsError>((reads?, tamper?))
+    };
     let trail_part = async {
         if !spec.trail.create {
             return Ok::<_, AwsError>(TrailPart::default());
@@ -178,9 +197,18 @@ pub async fn observe(
             records_reads: reads?,
         })
     };
-    let (key, group, filter, alarm, topic, subscriptions, trail_part) =
-        tokio::join!(key, group, filter, alarm, topic, subscriptions, trail_part);
+    let (key, group, filter, alarm, topic, subscriptions, trail_part, rules) = tokio::join!(
+        key,
+        group,
+        filter,
+        alarm,
+        topic,
+        subscriptions,
+        trail_part,
+        rules
+    );
     let part = trail_part?;
+    let (read_rule, tamper_rule) = rules?;
     let key = key?;
     let group = group?;
     let filter = filter?;
@@ -205,6 +233,14 @@ pub async fn observe(
         ),
         (ARCHIVE_BLOCKS_PUBLIC_ACCESS, part.public_blocked),
         (ARCHIVE_POLICY_IN_PLACE, part.policy_in_place),
+        (
+            READ_RULE_ALERTS,
+            read_rule.as_ref().is_some_and(|r| r.alerting),
+        ),
+        (
+            TAMPER_RULE_ALERTS,
+            tamper_rule.as_ref().is_some_and(|r| r.alerting),
+        ),
     ];
     let protections = crate::components::expected_protections(spec)
         .into_iter()
@@ -238,6 +274,9 @@ pub async fn observe(
         alarm: alarm.map(|a| a.settings),
         topic_arn: topic.is_some().then_some(topic_arn),
         subscriptions,
+        read_rule_arn: read_rule.as_ref().map(|r| r.arn.clone()),
+        event_pattern: read_rule.map(|r| r.pattern),
+        tamper_rule_arn: tamper_rule.map(|r| r.arn),
         protections,
     })
 }
@@ -282,7 +321,7 @@ pub async fn delete(
     let mut steps: Vec<Step<'_, Component, AwsError>> = vec![
         Step::new(
             Alarm,
-            &[],
+            &[EventRules],
             async move {
                 alarm::delete(ctx, &names.alarm).await?;
                 recorder.update(|o| {
@@ -296,7 +335,7 @@ pub async fn delete(
         ),
         Step::new(
             MetricFilter,
-            &[],
+            &[EventRules],
             async move {
                 metric_filter::delete(ctx, &names.log_group, &names.metric_filter).await?;
                 recorder.update(|o| {
@@ -308,8 +347,29 @@ pub async fn delete(
             .boxed(),
         ),
         Step::new(
+            EventRules,
+            &[],
+            async move {
+                let (reads, tamper) = tokio::join!(
+                    event_rule::delete(ctx, event_rule::Rule::Reads),
+                    event_rule::delete(ctx, event_rule::Rule::Tamper)
+                );
+                if reads.is_ok() {
+                    recorder.update(|o| {
+                        o.read_rule_arn = None;
+                        o.event_pattern = None;
+                    });
+                }
+                if tamper.is_ok() {
+                    recorder.update(|o| o.tamper_rule_arn = None);
+                }
+                reads.and(tamper)
+            }
+            .boxed(),
+        ),
+        Step::new(
             Topic,
-            &[Alarm],
+            &[Alarm, EventRules],
             async move {
                 // AWS cannot delete a subscription nobody confirmed; deleting the
                 // topic orphans it harmlessly, and the owner is told.
@@ -341,7 +401,7 @@ pub async fn delete(
         steps.extend([
             Step::new(
                 Trail,
-                &[],
+                &[EventRules],
                 async move {
                     trail::delete(ctx, &names.trail).await?;
                     recorder.update(|o| {
@@ -480,6 +540,19 @@ mod coverage {
             Component::Subscriptions => (
                 &["subscription-deleted"],
                 &["create sns:Subscribe", "update sns:Subscribe"],
+            ),
+            Component::EventRules => (
+                &[
+                    "read-rule-disabled",
+                    "read-rule-target-removed",
+                    "read-rule-pattern-edited",
+                    "tamper-rule-deleted",
+                ],
+                &[
+                    "create events:PutRule",
+                    "create events:PutTargets",
+                    "delete events:DeleteRule",
+                ],
             ),
         }
     }

@@ -111,11 +111,21 @@ impl Statement {
         self
     }
 
-    pub fn condition(mut self, operator: &str, key: &str, value: impl Into<String>) -> Self {
+    pub fn condition(self, operator: &str, key: &str, value: impl Into<String>) -> Self {
+        self.condition_any(operator, key, [value.into()])
+    }
+
+    /// A condition met when the key matches any of `values`.
+    pub fn condition_any<S: Into<String>>(
+        mut self,
+        operator: &str,
+        key: &str,
+        values: impl IntoIterator<Item = S>,
+    ) -> Self {
         self.conditions
             .entry(operator.to_owned())
             .or_default()
-            .insert(key.to_owned(), vec![value.into()]);
+            .insert(key.to_owned(), values.into_iter().map(Into::into).collect());
         self
     }
 }

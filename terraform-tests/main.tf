@@ -1,4 +1,4 @@
-# Root of the `terraform test` suite. The runs apply ../examples/basic; this
+# Root of the `terraform test` suite. The runs apply the modules in ../examples; this
 # module only pins the provider so `terraform init` knows its source.
 terraform {
   required_version = ">= 1.6"

@@ -49,3 +49,15 @@ output "tags_all" {
 output "console_url" {
   value = secretmonitor_pipeline.this.console_url
 }
+
+output "read_rule_arn" {
+  value = secretmonitor_pipeline.this.read_rule_arn
+}
+
+output "tamper_rule_arn" {
+  value = secretmonitor_pipeline.this.tamper_rule_arn
+}
+
+output "last_verification" {
+  value = secretmonitor_pipeline.this.last_verification
+}

@@ -20,6 +20,7 @@ pub struct Endpoints {
     pub kms: Option<String>,
     pub iam: Option<String>,
     pub sts: Option<String>,
+    pub events: Option<String>,
 }
 
 /// The provider block, resolved: everything needed to build the AWS clients.
@@ -61,6 +62,7 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
     pub sts: aws_sdk_sts::Client,
     pub cloudtrail: aws_sdk_cloudtrail::Client,
+    pub events: aws_sdk_eventbridge::Client,
     /// Looked up once, on first need: refreshing a hundred pipelines costs one STS call.
     account_id: OnceCell<String>,
 }
@@ -159,6 +161,9 @@ impl Clients {
             sts: aws_sdk_sts::Client::from_conf(client!(aws_sdk_sts, &endpoints.sts).build()),
             cloudtrail: aws_sdk_cloudtrail::Client::from_conf(
                 client!(aws_sdk_cloudtrail, &endpoints.cloudtrail).build(),
+            ),
+            events: aws_sdk_eventbridge::Client::from_conf(
+                client!(aws_sdk_eventbridge, &endpoints.events).build(),
             ),
             account_id: OnceCell::new(),
         })

@@ -17,10 +17,11 @@ pub enum Component {
     Alarm,
     Topic,
     Subscriptions,
+    EventRules,
 }
 
 impl Component {
-    pub const ALL: [Component; 10] = [
+    pub const ALL: [Component; 11] = [
         Component::Identity,
         Component::Key,
         Component::Archive,
@@ -31,6 +32,7 @@ impl Component {
         Component::Alarm,
         Component::Topic,
         Component::Subscriptions,
+        Component::EventRules,
     ];
 
     pub const fn label(self) -> &'static str {
@@ -45,6 +47,7 @@ impl Component {
             Component::Alarm => "CloudWatch alarm",
             Component::Topic => "SNS topic",
             Component::Subscriptions => "SNS subscriptions",
+            Component::EventRules => "EventBridge rules",
         }
     }
 }

@@ -8,7 +8,8 @@ use crate::policy::{PolicyDocument, Statement};
 
 const C: Component = Component::Key;
 
-/// Least privilege for the three services that use the key, plus the account's
+/// Least privilege for the services that use the key (EventBridge only for
+/// this pipeline's two rules), plus the account's
 /// own administration (without it the key would become unmanageable).
 pub fn key_policy(names: &Names) -> PolicyDocument {
     let trail_arn = names.trail_arn();
@@ -54,6 +55,18 @@ pub fn key_policy(names: &Names) -> PolicyDocument {
             .actions(&["kms:Decrypt", "kms:GenerateDataKey*"])
             .resources(["*"])
             .condition("StringEquals", "aws:SourceAccount", account.clone()),
+        Statement::allow("ThisPipelinesRulesPublishToEncryptedTopic")
+            .service("events.amazonaws.com")
+            .actions(&["kms:Decrypt", "kms:GenerateDataKey*"])
+            .resources(["*"])
+            .condition_any(
+                "ArnEquals",
+                "aws:SourceArn",
+                [
+                    names.rule_arn(&names.read_rule),
+                    names.rule_arn(&names.tamper_rule),
+                ],
+            ),
     ])
 }
 

@@ -11,6 +11,7 @@
 
 pub mod alarm;
 pub mod archive;
+pub mod event_rule;
 pub mod key;
 pub mod log_group;
 pub mod metric_filter;
@@ -42,6 +43,64 @@ pub struct PipelineSpec {
     pub kms: KmsSpec,
     /// The metric filter pattern generated from the lists above.
     pub filter_pattern: String,
+    /// Per-event alerts through EventBridge, with the filter's semantics.
+    pub fast_alerts: bool,
+    /// Alerts on calls that attack the pipeline's own parts.
+    pub tamper_alerts: bool,
+}
+
+impl PipelineSpec {
+    /// A spec with every default, for tests.
+    #[cfg(test)]
+    pub fn example(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            secrets: vec![],
+            allowed_principals: vec![],
+            watched_events: vec![],
+            alert_on_denied: true,
+            tags: BTreeMap::new(),
+            trail: TrailSpec {
+                create: true,
+                existing_log_group_name: None,
+                multi_region: true,
+                organization: false,
+                log_file_validation: true,
+            },
+            log_retention_days: 365,
+            archive: ArchiveSpec {
+                bucket_name: None,
+                transition_to_glacier_after_days: 90,
+                expire_after_days: 2555,
+                force_destroy: false,
+            },
+            alarm: AlarmSpec {
+                namespace: "SecurityMetrics".into(),
+                metric_name: "Secret is accessed".into(),
+                threshold: 1,
+                period_seconds: 60,
+                evaluation_periods: 1,
+            },
+            notification: NotificationSpec::default(),
+            kms: KmsSpec {
+                key_arn: None,
+                deletion_window_days: 30,
+            },
+            filter_pattern: String::new(),
+            fast_alerts: true,
+            tamper_alerts: true,
+        }
+    }
+
+    /// What the metric filter and the read rule's event pattern are generated from.
+    pub fn pattern_input(&self) -> crate::pattern::PatternInput<'_> {
+        crate::pattern::PatternInput {
+            secrets: &self.secrets,
+            allowed_principals: &self.allowed_principals,
+            watched_events: &self.watched_events,
+            alert_on_denied: self.alert_on_denied,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -109,6 +168,10 @@ pub struct Names {
     pub metric_filter: String,
     pub alarm: String,
     pub topic: String,
+    /// EventBridge rule of the per-event read alerts.
+    pub read_rule: String,
+    /// EventBridge rule of the tamper alerts.
+    pub tamper_rule: String,
 }
 
 impl Names {
@@ -133,6 +196,8 @@ impl Names {
             metric_filter: format!("{name}-secret-access"),
             alarm: format!("{name}-secret-access"),
             topic: format!("{name}-alerts"),
+            read_rule: truncate(&format!("{name}-secret-reads"), 64),
+            tamper_rule: truncate(&format!("{name}-tamper"), 64),
         }
     }
 
@@ -158,6 +223,20 @@ impl Names {
         format!(
             "arn:aws:cloudwatch:{}:{}:alarm:{}",
             self.region, self.account_id, self.alarm
+        )
+    }
+
+    pub fn rule_arn(&self, rule: &str) -> String {
+        format!(
+            "arn:aws:events:{}:{}:rule/{rule}",
+            self.region, self.account_id
+        )
+    }
+
+    pub fn topic_arn(&self) -> String {
+        format!(
+            "arn:aws:sns:{}:{}:{}",
+            self.region, self.account_id, self.topic
         )
     }
 
@@ -200,6 +279,8 @@ pub mod protections {
     pub const TOPIC_POLICY_IN_PLACE: &str = "topic_policy_in_place";
     pub const ALARM_NOTIFIES_TOPIC: &str = "alarm_notifies_topic";
     pub const KEY_ENABLED: &str = "key_enabled";
+    pub const READ_RULE_ALERTS: &str = "read_rule_alerts";
+    pub const TAMPER_RULE_ALERTS: &str = "tamper_rule_alerts";
 }
 
 /// The protections a pipeline with this spec must have, each with the
@@ -212,6 +293,12 @@ pub fn expected_protections(spec: &PipelineSpec) -> Vec<(&'static str, Part)> {
     ];
     if spec.kms.key_arn.is_none() {
         expected.push((KEY_ENABLED, Part::Key));
+    }
+    if spec.fast_alerts {
+        expected.push((READ_RULE_ALERTS, Part::EventRules));
+    }
+    if spec.tamper_alerts {
+        expected.push((TAMPER_RULE_ALERTS, Part::EventRules));
     }
     if spec.trail.create {
         expected.extend([
@@ -257,6 +344,10 @@ pub struct Observed {
     pub alarm: Option<AlarmSpec>,
     pub topic_arn: Option<String>,
     pub subscriptions: Vec<Subscription>,
+    pub read_rule_arn: Option<String>,
+    /// The read rule's event pattern as AWS reports it.
+    pub event_pattern: Option<String>,
+    pub tamper_rule_arn: Option<String>,
     /// Each of [`expected_protections`] and whether it holds.
     pub protections: BTreeMap<String, bool>,
 }
@@ -271,6 +362,8 @@ impl Observed {
             && self.alarm_arn.is_none()
             && self.topic_arn.is_none()
             && self.delivery_role_arn.is_none()
+            && self.read_rule_arn.is_none()
+            && self.tamper_rule_arn.is_none()
     }
 }
 

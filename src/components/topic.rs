@@ -1,11 +1,12 @@
-//! The SNS topic (KMS-encrypted, publishable only by this pipeline's alarm)
+//! The SNS topic (KMS-encrypted, publishable only by this pipeline's alarm
+//! and EventBridge rules)
 //! and its subscriptions.
 
 use std::collections::BTreeSet;
 
 use aws_sdk_sns::types::Tag;
 
-use super::{Ctx, Names, Recorder, Subscription};
+use super::{Ctx, Names, PipelineSpec, Recorder, Subscription};
 use crate::aws::{AwsError, Component};
 use crate::policy::{PolicyDocument, Principal, Statement};
 
@@ -16,15 +17,25 @@ const SUBS: Component = Component::Subscriptions;
 const PENDING: &str = "PendingConfirmation";
 
 pub fn topic_arn(names: &Names) -> String {
-    format!(
-        "arn:aws:sns:{}:{}:{}",
-        names.region, names.account_id, names.topic
-    )
+    names.topic_arn()
 }
 
-pub fn topic_policy(names: &Names) -> PolicyDocument {
+/// The rules of this pipeline that publish to its topic.
+pub fn publishing_rules(spec: &PipelineSpec, names: &Names) -> Vec<String> {
+    [
+        (spec.fast_alerts, &names.read_rule),
+        (spec.tamper_alerts, &names.tamper_rule),
+    ]
+    .into_iter()
+    .filter(|(enabled, _)| *enabled)
+    .map(|(_, rule)| names.rule_arn(rule))
+    .collect()
+}
+
+pub fn topic_policy(spec: &PipelineSpec, names: &Names) -> PolicyDocument {
     let topic = topic_arn(names);
-    PolicyDocument::new(vec![
+    let rules = publishing_rules(spec, names);
+    let mut statements = vec![
         Statement::allow("AccountManagesTopic")
             .principal(Principal::Aws(names.account_root()))
             .actions(&[
@@ -40,14 +51,24 @@ pub fn topic_policy(names: &Names) -> PolicyDocument {
         Statement::allow("ThisPipelinesAlarmPublishes")
             .service("cloudwatch.amazonaws.com")
             .actions(&["sns:Publish"])
-            .resources([topic])
+            .resources([topic.clone()])
             .condition("ArnEquals", "aws:SourceArn", names.alarm_arn())
             .condition(
                 "StringEquals",
                 "aws:SourceAccount",
                 names.account_id.clone(),
             ),
-    ])
+    ];
+    if !rules.is_empty() {
+        statements.push(
+            Statement::allow("ThisPipelinesRulesPublish")
+                .service("events.amazonaws.com")
+                .actions(&["sns:Publish"])
+                .resources([topic_arn(names)])
+                .condition_any("ArnEquals", "aws:SourceArn", rules),
+        );
+    }
+    PolicyDocument::new(statements)
 }
 
 /// `None` when the topic is gone; otherwise whether it is still encrypted and
@@ -68,7 +89,7 @@ pub async fn find(ctx: &Ctx<'_>, arn: &str) -> Result<Option<bool>, AwsError> {
                 .is_some_and(|k| !k.is_empty());
             let policy = attributes
                 .get("Policy")
-                .is_some_and(|p| crate::policy::equivalent(p, &topic_policy(ctx.names)));
+                .is_some_and(|p| crate::policy::equivalent(p, &topic_policy(ctx.spec, ctx.names)));
             Ok(Some(encrypted && policy))
         }
         Err(err) => {
@@ -85,6 +106,9 @@ pub async fn find(ctx: &Ctx<'_>, arn: &str) -> Result<Option<bool>, AwsError> {
 pub async fn ensure_topic(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
     let name = ctx.names.topic.as_str();
     let key_arn = rec.require(TOPIC, "KMS key ARN", |o| o.kms_key_arn.clone())?;
+    // A topic recorded before is read first, so that an apply that changes
+    // other parts sends no SetTopicAttributes (a tamper alert) for nothing.
+    let recorded = rec.get(|o| o.topic_arn.clone());
     let sns = &ctx.clients.sns;
     let mut create = sns.create_topic().name(name);
     for (key, value) in ctx.tags() {
@@ -105,18 +129,47 @@ pub async fn ensure_topic(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError>
         .topic_arn
         .unwrap_or_else(|| topic_arn(ctx.names));
     rec.update(|o| o.topic_arn = Some(arn.clone()));
-    let encryption = sns
-        .set_topic_attributes()
-        .topic_arn(&arn)
-        .attribute_name("KmsMasterKeyId")
-        .attribute_value(&key_arn)
-        .send();
-    let policy = sns
-        .set_topic_attributes()
-        .topic_arn(&arn)
-        .attribute_name("Policy")
-        .attribute_value(topic_policy(ctx.names).to_json())
-        .send();
+    let wanted_policy = topic_policy(ctx.spec, ctx.names);
+    let (key_in_place, policy_in_place) = match recorded {
+        Some(_) => match sns.get_topic_attributes().topic_arn(&arn).send().await {
+            Ok(out) => {
+                let attributes = out.attributes.unwrap_or_default();
+                (
+                    attributes.get("KmsMasterKeyId") == Some(&key_arn),
+                    attributes
+                        .get("Policy")
+                        .is_some_and(|p| crate::policy::equivalent(p, &wanted_policy)),
+                )
+            }
+            // Unreadable: set both, which is what create does anyway.
+            Err(_) => (false, false),
+        },
+        None => (false, false),
+    };
+    let encryption = async {
+        if key_in_place {
+            return Ok(());
+        }
+        sns.set_topic_attributes()
+            .topic_arn(&arn)
+            .attribute_name("KmsMasterKeyId")
+            .attribute_value(&key_arn)
+            .send()
+            .await
+            .map(|_| ())
+    };
+    let policy = async {
+        if policy_in_place {
+            return Ok(());
+        }
+        sns.set_topic_attributes()
+            .topic_arn(&arn)
+            .attribute_name("Policy")
+            .attribute_value(wanted_policy.to_json())
+            .send()
+            .await
+            .map(|_| ())
+    };
     let (encryption, policy) = tokio::join!(encryption, policy);
     encryption
         .map_err(|e| AwsError::from_sdk(TOPIC, "SetTopicAttributes(KmsMasterKeyId)", &arn, e))?;

@@ -26,6 +26,35 @@ pub struct TrailObservation {
     pub multi_region: bool,
     pub organization: bool,
     pub log_file_validation: bool,
+    /// Where it delivers and with which key, as GetTrail reports them.
+    pub bucket: Option<String>,
+    pub log_group_arn: Option<String>,
+    pub role_arn: Option<String>,
+    pub kms_key: Option<String>,
+    pub global_service_events: bool,
+}
+
+/// What `ensure` wants UpdateTrail to set.
+struct WantedTrail<'a> {
+    bucket: &'a str,
+    log_group_arn: &'a str,
+    role_arn: &'a str,
+    kms_key: &'a str,
+}
+
+impl TrailObservation {
+    /// Whether UpdateTrail would change nothing. Skipping it keeps an apply
+    /// that touches other parts from raising the pipeline's own tamper alert.
+    fn already(&self, wanted: &WantedTrail<'_>, spec: &super::TrailSpec) -> bool {
+        self.bucket.as_deref() == Some(wanted.bucket)
+            && self.log_group_arn.as_deref() == Some(wanted.log_group_arn)
+            && self.role_arn.as_deref() == Some(wanted.role_arn)
+            && self.kms_key.as_deref() == Some(wanted.kms_key)
+            && self.global_service_events
+            && self.multi_region == spec.multi_region
+            && self.organization == spec.organization
+            && self.log_file_validation == spec.log_file_validation
+    }
 }
 
 /// Looks the trail up by name with GetTrail (DescribeTrails is not filtered by
@@ -55,6 +84,11 @@ pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<TrailObservation>,
         multi_region: trail.is_multi_region_trail.unwrap_or(false),
         organization: trail.is_organization_trail.unwrap_or(false),
         log_file_validation: trail.log_file_validation_enabled.unwrap_or(false),
+        bucket: trail.s3_bucket_name,
+        log_group_arn: trail.cloud_watch_logs_log_group_arn,
+        role_arn: trail.cloud_watch_logs_role_arn,
+        kms_key: trail.kms_key_id,
+        global_service_events: trail.include_global_service_events.unwrap_or(false),
     }))
 }
 
@@ -109,58 +143,74 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
     let bucket = rec.require(C, "archive bucket", |o| o.archive_bucket_name.clone())?;
     let trail = &ctx.spec.trail;
     let cloudtrail = &ctx.clients.cloudtrail;
-    let existing = find(ctx, name).await?;
+    // Both lookups need only the name: one round trip.
+    let (existing, records_reads) = tokio::join!(find(ctx, name), records_read_events(ctx, name));
+    let existing = existing?;
+    let records_reads = existing.is_some() && records_reads?;
+    let wanted = WantedTrail {
+        bucket: &bucket,
+        log_group_arn: &log_group_arn,
+        role_arn: &role_arn,
+        kms_key: &key_arn,
+    };
+    let unchanged_arn = existing
+        .as_ref()
+        .filter(|t| t.already(&wanted, trail))
+        .map(|t| t.arn.clone());
 
-    let arn = retry_while(
-        RetryPolicy::PROPAGATION,
-        |err| err.has_code(PROPAGATION_ERRORS),
-        || async {
-            if existing.is_some() {
-                let updated = cloudtrail
-                    .update_trail()
-                    .name(name)
-                    .s3_bucket_name(&bucket)
-                    .include_global_service_events(true)
-                    .is_multi_region_trail(trail.multi_region)
-                    .is_organization_trail(trail.organization)
-                    .enable_log_file_validation(trail.log_file_validation)
-                    .cloud_watch_logs_log_group_arn(&log_group_arn)
-                    .cloud_watch_logs_role_arn(&role_arn)
-                    .kms_key_id(&key_arn)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(C, "UpdateTrail", name, e))?;
-                Ok(updated.trail_arn)
-            } else {
-                let mut create = cloudtrail
-                    .create_trail()
-                    .name(name)
-                    .s3_bucket_name(&bucket)
-                    .include_global_service_events(true)
-                    .is_multi_region_trail(trail.multi_region)
-                    .is_organization_trail(trail.organization)
-                    .enable_log_file_validation(trail.log_file_validation)
-                    .cloud_watch_logs_log_group_arn(&log_group_arn)
-                    .cloud_watch_logs_role_arn(&role_arn)
-                    .kms_key_id(&key_arn);
-                for (key, value) in ctx.tags() {
-                    create =
-                        create.tags_list(
+    let arn = if let Some(arn) = unchanged_arn {
+        arn
+    } else {
+        retry_while(
+            RetryPolicy::PROPAGATION,
+            |err| err.has_code(PROPAGATION_ERRORS),
+            || async {
+                if existing.is_some() {
+                    let updated = cloudtrail
+                        .update_trail()
+                        .name(name)
+                        .s3_bucket_name(&bucket)
+                        .include_global_service_events(true)
+                        .is_multi_region_trail(trail.multi_region)
+                        .is_organization_trail(trail.organization)
+                        .enable_log_file_validation(trail.log_file_validation)
+                        .cloud_watch_logs_log_group_arn(&log_group_arn)
+                        .cloud_watch_logs_role_arn(&role_arn)
+                        .kms_key_id(&key_arn)
+                        .send()
+                        .await
+                        .map_err(|e| AwsError::from_sdk(C, "UpdateTrail", name, e))?;
+                    Ok(updated.trail_arn)
+                } else {
+                    let mut create = cloudtrail
+                        .create_trail()
+                        .name(name)
+                        .s3_bucket_name(&bucket)
+                        .include_global_service_events(true)
+                        .is_multi_region_trail(trail.multi_region)
+                        .is_organization_trail(trail.organization)
+                        .enable_log_file_validation(trail.log_file_validation)
+                        .cloud_watch_logs_log_group_arn(&log_group_arn)
+                        .cloud_watch_logs_role_arn(&role_arn)
+                        .kms_key_id(&key_arn);
+                    for (key, value) in ctx.tags() {
+                        create = create.tags_list(
                             Tag::builder().key(key).value(value).build().map_err(|e| {
                                 AwsError::new(C, "CreateTrail", name, e.to_string())
                             })?,
                         );
+                    }
+                    let created = create
+                        .send()
+                        .await
+                        .map_err(|e| AwsError::from_sdk(C, "CreateTrail", name, e))?;
+                    Ok(created.trail_arn)
                 }
-                let created = create
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(C, "CreateTrail", name, e))?;
-                Ok(created.trail_arn)
-            }
-        },
-    )
-    .await?
-    .unwrap_or_else(|| ctx.names.trail_arn());
+            },
+        )
+        .await?
+        .unwrap_or_else(|| ctx.names.trail_arn())
+    };
     rec.update(|o| {
         o.trail_arn = Some(arn.clone());
         o.trail_logging = Some(existing.as_ref().is_some_and(|t| t.logging));
@@ -171,16 +221,23 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
 
     // Read events are what we watch: a trail that records only writes sees
     // nothing. Selectors and StartLogging are independent: sent together.
-    let selectors = cloudtrail
-        .put_event_selectors()
-        .trail_name(name)
-        .event_selectors(
-            EventSelector::builder()
-                .read_write_type(ReadWriteType::All)
-                .include_management_events(true)
-                .build(),
-        )
-        .send();
+    let selectors = async {
+        if records_reads {
+            return Ok(());
+        }
+        cloudtrail
+            .put_event_selectors()
+            .trail_name(name)
+            .event_selectors(
+                EventSelector::builder()
+                    .read_write_type(ReadWriteType::All)
+                    .include_management_events(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .map(|_| ())
+    };
     let already_logging = existing.as_ref().is_some_and(|t| t.logging);
     let start = async {
         if already_logging {

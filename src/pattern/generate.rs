@@ -15,8 +15,8 @@ pub const DEFAULT_WATCHED_EVENTS: [&str; 2] = ["GetSecretValue", "BatchGetSecret
 /// `AccessDenied` or `AccessDeniedException`).
 pub const ACCESS_DENIED_PATTERN: &str = "AccessDenied";
 
-const GET_SECRET_VALUE: &str = "GetSecretValue";
-const BATCH_GET_SECRET_VALUE: &str = "BatchGetSecretValue";
+pub(super) const GET_SECRET_VALUE: &str = "GetSecretValue";
+pub(super) const BATCH_GET_SECRET_VALUE: &str = "BatchGetSecretValue";
 
 /// One validated entry of `secrets`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -252,7 +252,7 @@ fn none_of(selector: &Selector, values: Vec<StrPattern>) -> Expr {
 /// prefix of `userIdentity.arn` in every session of the role. Role names are
 /// unique within an account whatever their path, and session names cannot
 /// contain `/`, so this prefix identifies the role exactly.
-fn assumed_role_prefix(role_arn: &str) -> Option<String> {
+pub(super) fn assumed_role_prefix(role_arn: &str) -> Option<String> {
     let rest = role_arn.strip_prefix("arn:")?;
     let (partition, rest) = rest.split_once(':')?;
     let rest = rest.strip_prefix("iam::")?;
@@ -267,7 +267,7 @@ fn any_of(selector: &Selector, values: Vec<StrPattern>) -> Expr {
     Expr::or(values.into_iter().map(|v| Expr::eq(selector, v)).collect())
 }
 
-fn dedup_sorted<T: Ord + Clone>(v: &[T]) -> Vec<T> {
+pub(super) fn dedup_sorted<T: Ord + Clone>(v: &[T]) -> Vec<T> {
     let mut v = v.to_vec();
     v.sort();
     v.dedup();
@@ -275,11 +275,11 @@ fn dedup_sorted<T: Ord + Clone>(v: &[T]) -> Vec<T> {
 }
 
 /// Validated, de-duplicated configuration.
-struct Plan {
-    scopes: Vec<SecretScope>,
-    principals: Vec<Principal>,
-    events: Vec<String>,
-    alert_on_denied: bool,
+pub(super) struct Plan {
+    pub(super) scopes: Vec<SecretScope>,
+    pub(super) principals: Vec<Principal>,
+    pub(super) events: Vec<String>,
+    pub(super) alert_on_denied: bool,
 }
 
 fn first_distinct<T: PartialEq + Clone>(v: Vec<T>) -> Vec<T> {
@@ -292,7 +292,7 @@ fn first_distinct<T: PartialEq + Clone>(v: Vec<T>) -> Vec<T> {
     out
 }
 
-fn plan(input: &PatternInput) -> Result<Plan, PatternError> {
+pub(super) fn plan(input: &PatternInput) -> Result<Plan, PatternError> {
     let scopes = first_distinct(
         input
             .secrets
@@ -329,6 +329,25 @@ fn plan(input: &PatternInput) -> Result<Plan, PatternError> {
     })
 }
 
+/// Whether BatchGetSecretValue is watched, and the events whose records
+/// carry `requestParameters.secretId` and so can be scoped. A batch call
+/// names its secrets in an unbounded list (or by filters); Secrets Manager
+/// also logs one GetSecretValue record per secret retrieved, carrying the
+/// secretId, so watching batch calls means scoping those records.
+pub(super) fn scoped_events(events: &[String]) -> (bool, Vec<String>) {
+    let batch = events.iter().any(|e| e == BATCH_GET_SECRET_VALUE);
+    let mut per_secret: Vec<String> = events
+        .iter()
+        .filter(|e| *e != BATCH_GET_SECRET_VALUE)
+        .cloned()
+        .collect();
+    if batch && !per_secret.iter().any(|e| e == GET_SECRET_VALUE) {
+        per_secret.push(GET_SECRET_VALUE.to_string());
+        per_secret.sort();
+    }
+    (batch, per_secret)
+}
+
 fn build(plan: &Plan) -> Result<FilterPattern, PatternError> {
     let event_source = sel(&["eventSource"]);
     let event_name = sel(&["eventName"]);
@@ -363,19 +382,7 @@ fn build(plan: &Plan) -> Result<FilterPattern, PatternError> {
     if plan.scopes.is_empty() {
         clauses.push(event_eq(&events)?);
     } else {
-        // BatchGetSecretValue names its secrets in an unbounded list (or by
-        // filters); Secrets Manager also logs one GetSecretValue record per
-        // secret retrieved, carrying requestParameters.secretId. Scope those.
-        let batch = events.iter().any(|e| e == BATCH_GET_SECRET_VALUE);
-        let mut per_secret: Vec<String> = events
-            .iter()
-            .filter(|e| *e != BATCH_GET_SECRET_VALUE)
-            .cloned()
-            .collect();
-        if batch && !per_secret.iter().any(|e| e == GET_SECRET_VALUE) {
-            per_secret.push(GET_SECRET_VALUE.to_string());
-            per_secret.sort();
-        }
+        let (batch, per_secret) = scoped_events(&events);
         let mut values = Vec::new();
         for s in dedup_sorted(&plan.scopes) {
             match s {

@@ -1,19 +1,26 @@
-//! CloudWatch Logs filter patterns: generation of the secret-read detection
-//! pattern, and a parser/evaluator of the filter pattern syntax used to test it.
+//! Detection patterns: the CloudWatch Logs metric filter pattern and the
+//! Amazon EventBridge event patterns of the pipeline, each with a parser and
+//! an evaluator used to test them.
 //!
 //! This module is pure (no I/O).
 //!
-//! * [`generate`] turns a [`PatternInput`] into a typed [`FilterPattern`]
+//! * [`generate()`] turns a [`PatternInput`] into a typed [`FilterPattern`]
 //!   whose `Display` / [`FilterPattern::text`] is the metric filter pattern.
 //! * [`fitting_entries`] tells how many entries of each list fit within
 //!   [`MAX_PATTERN_LEN`].
 //! * [`parse`] parses any CloudWatch Logs filter pattern into a [`Pattern`];
 //!   [`Pattern::matches`] evaluates it against a log event.
+//! * [`read_alert_pattern`] builds the EventBridge [`EventPattern`] with the
+//!   same verdicts as [`generate()`]'s metric filter; [`tamper_pattern`] the
+//!   one that catches attempts to disable the pipeline itself.
+//!   [`EventPattern::parse`] and [`EventPattern::matches`] read and evaluate
+//!   any event pattern built from the supported operators.
 //!
 //! Semantics and design decisions: `docs/filter-patterns.md`.
 
 pub mod ast;
 pub mod evaluate;
+pub mod event;
 pub mod generate;
 
 #[cfg(test)]
@@ -24,6 +31,11 @@ pub use ast::{
     Selector, StrPattern, Term, TermKind,
 };
 pub use evaluate::{parse, ParseError};
+pub use event::{
+    read_alert_pattern, tamper_pattern, AnythingBut, EventPattern, EventPatternError, KeyTarget,
+    Matcher, Node, TamperTargets, TrailTarget, CLOUDTRAIL_DETAIL_TYPE, MAX_EVENT_PATTERN_LEN,
+    SECRETS_MANAGER_SOURCE,
+};
 pub use generate::{
     fitting_entries, generate, parse_principal, parse_secret, Fit, Principal, SecretScope,
     DEFAULT_WATCHED_EVENTS, SECRETS_MANAGER_EVENT_SOURCE,
@@ -51,9 +63,10 @@ pub struct PatternInput<'a> {
 /// Why no pattern could be generated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PatternError {
-    /// The pattern would exceed [`MAX_PATTERN_LEN`]; use [`fitting_entries`]
-    /// to tell the user how many entries fit.
-    #[error("the generated filter pattern is {len} characters long, over the CloudWatch Logs limit of {max}")]
+    /// The pattern would exceed its service's limit: [`MAX_PATTERN_LEN`] for
+    /// the metric filter (use [`fitting_entries`] to tell the user how many
+    /// entries fit), [`MAX_EVENT_PATTERN_LEN`] for the EventBridge pattern.
+    #[error("the generated pattern is {len} characters long, over the AWS limit of {max}")]
     TooLong { len: usize, max: usize },
     #[error("invalid secret {value:?}: {reason}")]
     InvalidSecret { value: String, reason: String },
@@ -62,6 +75,6 @@ pub enum PatternError {
     #[error("invalid event name {value:?}: {reason}")]
     InvalidEvent { value: String, reason: String },
     /// A validation gap let through a value the AST refused; should not happen.
-    #[error("internal error building the filter pattern: {0}")]
+    #[error("internal error building the pattern: {0}")]
     Internal(String),
 }

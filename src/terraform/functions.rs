@@ -1,7 +1,9 @@
 //! Provider-defined functions, so module authors can assert detection
 //! behaviour in their own `terraform test` files:
 //! `provider::secretmonitor::filter_pattern(...)` and
-//! `provider::secretmonitor::pattern_matches(pattern, event_json)`.
+//! `provider::secretmonitor::pattern_matches(pattern, event_json)`, and their
+//! EventBridge counterparts `event_pattern(...)` and
+//! `event_pattern_matches(pattern, event_json)`.
 
 use async_trait::async_trait;
 use serde::Deserialize;
@@ -23,6 +25,32 @@ fn strings() -> Type {
     Type::List(Box::new(Type::String))
 }
 
+/// The settings both pattern functions take, in the resource's terms.
+fn pattern_parameters() -> Vec<Parameter> {
+    vec![
+        param(
+            "secrets",
+            strings(),
+            "Secret names, prefixes ending in `*`, or ARNs; `[]` for every secret.",
+        ),
+        param(
+            "allowed_principals",
+            strings(),
+            "Role, user or root ARNs, or account IDs, whose reads never count.",
+        ),
+        param(
+            "watched_events",
+            strings(),
+            "Secrets Manager event names; `[]` for the default.",
+        ),
+        param(
+            "alert_on_denied",
+            Type::Bool,
+            "Count `AccessDenied*` attempts too.",
+        ),
+    ]
+}
+
 pub struct FilterPatternFunction;
 
 #[derive(Debug, Deserialize)]
@@ -33,6 +61,17 @@ pub struct FilterPatternArgs {
     alert_on_denied: bool,
 }
 
+impl FilterPatternArgs {
+    fn input(&self) -> PatternInput<'_> {
+        PatternInput {
+            secrets: &self.secrets,
+            allowed_principals: &self.allowed_principals,
+            watched_events: &self.watched_events,
+            alert_on_denied: self.alert_on_denied,
+        }
+    }
+}
+
 #[async_trait]
 impl Function for FilterPatternFunction {
     type Input<'a> = FilterPatternArgs;
@@ -40,12 +79,7 @@ impl Function for FilterPatternFunction {
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<FunctionSchema> {
         Some(FunctionSchema {
-            parameters: vec![
-                param("secrets", strings(), "Secret names, prefixes ending in `*`, or ARNs; `[]` for every secret."),
-                param("allowed_principals", strings(), "Role, user or root ARNs, or account IDs, whose reads never count."),
-                param("watched_events", strings(), "Secrets Manager event names; `[]` for the default."),
-                param("alert_on_denied", Type::Bool, "Count `AccessDenied*` attempts too."),
-            ],
+            parameters: pattern_parameters(),
             return_type: Type::String,
             summary: "The metric filter pattern a pipeline with these settings uses".into(),
             description: Description::markdown("Returns exactly the `filter_pattern` that `secretmonitor_pipeline` would generate."),
@@ -54,12 +88,7 @@ impl Function for FilterPatternFunction {
     }
 
     async fn call<'a>(&self, diags: &mut Diagnostics, args: Self::Input<'a>) -> Option<String> {
-        let input = PatternInput {
-            secrets: &args.secrets,
-            allowed_principals: &args.allowed_principals,
-            watched_events: &args.watched_events,
-            alert_on_denied: args.alert_on_denied,
-        };
+        let input = args.input();
         match pattern::generate(&input) {
             Ok(p) => Some(p.text()),
             Err(err) => {
@@ -101,6 +130,73 @@ impl Function for PatternMatchesFunction {
             Ok(parsed) => Some(parsed.matches(&args.event_json)),
             Err(err) => {
                 diags.function_error(0, err.to_string());
+                None
+            }
+        }
+    }
+}
+
+pub struct EventPatternFunction;
+
+#[async_trait]
+impl Function for EventPatternFunction {
+    type Input<'a> = FilterPatternArgs;
+    type Output<'a> = String;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<FunctionSchema> {
+        Some(FunctionSchema {
+            parameters: pattern_parameters(),
+            return_type: Type::String,
+            summary: "The EventBridge event pattern of a pipeline's per-event read alerts".into(),
+            description: Description::markdown("Returns exactly the `event_pattern` that `secretmonitor_pipeline` would generate with `fast_alerts` on: the metric filter's meaning, applied to CloudTrail events as EventBridge delivers them."),
+            ..Default::default()
+        })
+    }
+
+    async fn call<'a>(&self, diags: &mut Diagnostics, args: Self::Input<'a>) -> Option<String> {
+        let input = args.input();
+        match pattern::event::read_alert_pattern(&input) {
+            Ok(p) => Some(p.to_json()),
+            Err(err) => {
+                diags.function_error(0, err.to_string());
+                None
+            }
+        }
+    }
+}
+
+pub struct EventPatternMatchesFunction;
+
+#[async_trait]
+impl Function for EventPatternMatchesFunction {
+    type Input<'a> = PatternMatchesArgs;
+    type Output<'a> = bool;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<FunctionSchema> {
+        Some(FunctionSchema {
+            parameters: vec![
+                param("pattern", Type::String, "An EventBridge event pattern."),
+                param("event_json", Type::String, "An event, such as an \"AWS API Call via CloudTrail\" event encoded with `jsonencode`."),
+            ],
+            return_type: Type::Bool,
+            summary: "Whether an EventBridge event pattern matches an event".into(),
+            description: Description::markdown("Evaluated by the provider's own implementation of EventBridge content filtering (see docs/filter-patterns.md)."),
+            ..Default::default()
+        })
+    }
+
+    async fn call<'a>(&self, diags: &mut Diagnostics, args: Self::Input<'a>) -> Option<bool> {
+        let pattern = match pattern::event::EventPattern::parse(&args.pattern) {
+            Ok(pattern) => pattern,
+            Err(err) => {
+                diags.function_error(0, err.to_string());
+                return None;
+            }
+        };
+        match serde_json::from_str::<serde_json::Value>(&args.event_json) {
+            Ok(event) => Some(pattern.matches(&event)),
+            Err(err) => {
+                diags.function_error(1, format!("event_json is not JSON: {err}"));
                 None
             }
         }

@@ -18,7 +18,7 @@ use crate::components::{
     AlarmSpec, ArchiveSpec, KmsSpec, NotificationSpec, Observed, PipelineSpec, Subscription,
     TrailSpec,
 };
-use crate::pattern::{self, PatternInput, DEFAULT_WATCHED_EVENTS};
+use crate::pattern::{self, DEFAULT_WATCHED_EVENTS};
 
 pub const DEFAULT_RETENTION_DAYS: i64 = 365;
 pub const DEFAULT_GLACIER_DAYS: i64 = 90;
@@ -60,6 +60,9 @@ pub fn with_defaults(config: &PipelineState) -> PipelineState {
             string_list(&default_events).as_option().unwrap_or_default(),
         ),
         alert_on_denied: or(&config.alert_on_denied, true),
+        fast_alerts: or(&config.fast_alerts, true),
+        tamper_alerts: or(&config.tamper_alerts, true),
+        verify_on_apply: or(&config.verify_on_apply, false),
         trail: Value::Value(TrailBlock {
             create: or(&trail.create, true),
             existing_log_group_name: trail.existing_log_group_name.clone(),
@@ -224,6 +227,8 @@ pub fn spec_of(
             )?,
         },
         filter_pattern: String::new(),
+        fast_alerts: required(&state.fast_alerts, "fast_alerts", true)?,
+        tamper_alerts: required(&state.tamper_alerts, "tamper_alerts", true)?,
     };
     // The pattern is only as valid as its inputs; the validator reports why not.
     spec.filter_pattern = filter_pattern(&spec).unwrap_or_default();
@@ -231,13 +236,15 @@ pub fn spec_of(
 }
 
 pub fn filter_pattern(spec: &PipelineSpec) -> Result<String, pattern::PatternError> {
-    pattern::generate(&PatternInput {
-        secrets: &spec.secrets,
-        allowed_principals: &spec.allowed_principals,
-        watched_events: &spec.watched_events,
-        alert_on_denied: spec.alert_on_denied,
-    })
-    .map(|p| p.text())
+    pattern::generate(&spec.pattern_input()).map(|p| p.text())
+}
+
+/// The read rule's event pattern, or null when `fast_alerts` is off.
+pub fn event_pattern(spec: &PipelineSpec) -> Result<Option<String>, pattern::PatternError> {
+    if !spec.fast_alerts {
+        return Ok(None);
+    }
+    pattern::event::read_alert_pattern(&spec.pattern_input()).map(|p| Some(p.to_json()))
 }
 
 /// Parses a Terraform-style duration: `90s`, `15m`, `1h`, `1h30m`.
@@ -351,6 +358,18 @@ pub fn state_from(
     state.archive_bucket_arn = opt(observed.archive_bucket_arn.clone());
     state.kms_key_arn = opt(observed.kms_key_arn.clone());
     state.delivery_role_arn = opt(observed.delivery_role_arn.clone());
+    state.read_rule_arn = opt(observed.read_rule_arn.clone());
+    state.tamper_rule_arn = opt(observed.tamper_rule_arn.clone());
+    // AWS may re-format the pattern: keep the generated text while the
+    // meaning is the same, show AWS's when it differs (drift).
+    state.event_pattern = match (&observed.event_pattern, event_pattern(spec)) {
+        (Some(seen), Ok(Some(wanted)))
+            if crate::components::event_rule::same_pattern(seen, &wanted) =>
+        {
+            Value::Value(wanted)
+        }
+        (seen, _) => opt(seen.clone()),
+    };
     state.protections = Value::Value(
         observed
             .protections
@@ -396,6 +415,8 @@ pub fn observed_of(state: &PipelineState) -> Observed {
         alarm_name: s(&state.alarm_name),
         alarm_arn: s(&state.alarm_arn),
         topic_arn: s(&state.topic_arn),
+        read_rule_arn: s(&state.read_rule_arn),
+        tamper_rule_arn: s(&state.tamper_rule_arn),
         ..Observed::default()
     }
 }
@@ -419,6 +440,9 @@ pub fn resolve_unknowns(state: &mut PipelineState) {
         &mut state.kms_key_arn,
         &mut state.delivery_role_arn,
         &mut state.console_url,
+        &mut state.read_rule_arn,
+        &mut state.tamper_rule_arn,
+        &mut state.event_pattern,
         &mut state.id,
     ] {
         if field.is_unknown() {
@@ -430,6 +454,9 @@ pub fn resolve_unknowns(state: &mut PipelineState) {
     }
     if state.subscriptions.is_unknown() {
         state.subscriptions = Value::Value(Vec::new());
+    }
+    if state.last_verification.is_unknown() {
+        state.last_verification = Value::Null;
     }
     if state.protections.is_unknown() {
         state.protections = Value::Value(BTreeMap::new());
@@ -462,6 +489,10 @@ pub fn planned(
             plan.metric_filter_name = Value::Value(names.metric_filter.clone());
             plan.alarm_name = Value::Value(names.alarm.clone());
             plan.filter_pattern = filter_pattern(spec).map_or(Value::Unknown, Value::Value);
+            plan.event_pattern = match event_pattern(spec) {
+                Ok(pattern) => opt(pattern),
+                Err(_) => Value::Unknown,
+            };
             plan.trail_logging = if spec.trail.create {
                 Value::Value(true)
             } else {
@@ -485,13 +516,20 @@ pub fn planned(
             plan.metric_filter_name = Value::Unknown;
             plan.alarm_name = Value::Unknown;
             plan.filter_pattern = Value::Unknown;
+            plan.event_pattern = Value::Unknown;
             plan.trail_logging = Value::Unknown;
             plan.console_url = Value::Unknown;
             plan.protections = Value::Unknown;
         }
     }
 
+    let verifies = matches!(plan.verify_on_apply, Value::Value(true) | Value::Unknown);
     let Some(prior) = prior else {
+        plan.last_verification = if verifies {
+            Value::Unknown
+        } else {
+            Value::Null
+        };
         // Create: everything AWS assigns is unknown.
         plan.account_id = Value::Unknown;
         for field in [
@@ -502,8 +540,18 @@ pub fn planned(
             &mut plan.archive_bucket_name,
             &mut plan.archive_bucket_arn,
             &mut plan.delivery_role_arn,
+            &mut plan.read_rule_arn,
+            &mut plan.tamper_rule_arn,
         ] {
             *field = Value::Unknown;
+        }
+        if let Some(spec) = &spec {
+            if !spec.fast_alerts {
+                plan.read_rule_arn = Value::Null;
+            }
+            if !spec.tamper_alerts {
+                plan.tamper_rule_arn = Value::Null;
+            }
         }
         if plan.kms_key_arn.is_null() {
             plan.kms_key_arn = Value::Unknown;
@@ -538,6 +586,14 @@ pub fn planned(
     plan.archive_bucket_name = keep(&prior.archive_bucket_name, creates_trail);
     plan.archive_bucket_arn = keep(&prior.archive_bucket_arn, creates_trail);
     plan.delivery_role_arn = keep(&prior.delivery_role_arn, creates_trail);
+    plan.read_rule_arn = keep(
+        &prior.read_rule_arn,
+        spec.as_ref().is_none_or(|s| s.fast_alerts),
+    );
+    plan.tamper_rule_arn = keep(
+        &prior.tamper_rule_arn,
+        spec.as_ref().is_none_or(|s| s.tamper_alerts),
+    );
     if plan.kms_key_arn.is_null() || spec.as_ref().is_some_and(|s| s.kms.key_arn.is_none()) {
         plan.kms_key_arn = keep(&prior.kms_key_arn, true);
     }
@@ -568,9 +624,14 @@ pub fn planned(
     if wanted_subscriptions != have_subscriptions {
         plan.subscriptions = Value::Unknown;
     }
-    // An update is coming: ARNs and subscription states may change during it.
+    plan.last_verification = prior.last_verification.clone();
+    // An update is coming: ARNs and subscription states may change during it,
+    // and a verification runs if asked for.
     if &plan != prior {
         plan.subscriptions = Value::Unknown;
+        if verifies {
+            plan.last_verification = Value::Unknown;
+        }
     }
     plan
 }
@@ -678,6 +739,15 @@ mod tests {
                 .into_iter()
                 .map(|(name, _)| (name.to_owned(), true))
                 .collect(),
+            read_rule_arn: Some("arn:aws:events:us-east-1:000000000000:rule/p-secret-reads".into()),
+            // AWS answers with its own formatting of the same pattern.
+            event_pattern: event_pattern(&spec).unwrap().map(|p| {
+                serde_json::to_string_pretty(
+                    &serde_json::from_str::<serde_json::Value>(&p).unwrap(),
+                )
+                .unwrap()
+            }),
+            tamper_rule_arn: Some("arn:aws:events:us-east-1:000000000000:rule/p-tamper".into()),
         };
         let desired = planned(config, None, &BTreeMap::new(), Some("us-east-1"));
         state_from(&desired, &spec, &observed)
@@ -695,13 +765,88 @@ mod tests {
         assert_eq!(plan, prior);
     }
 
+    /// verify_on_apply verifies at applies that happen anyway; it never makes
+    /// a plan by itself, or every plan would show a change.
+    #[test]
+    fn verification_runs_only_with_a_change() {
+        let verifying = PipelineState {
+            verify_on_apply: Value::Value(true),
+            ..config("p")
+        };
+        let mut prior = applied(&verifying);
+        prior.last_verification = Value::Value(BTreeMap::from([(
+            "ok".to_owned(),
+            Value::Value("true".to_owned()),
+        )]));
+        let unchanged = planned(
+            &verifying,
+            Some(&prior),
+            &BTreeMap::new(),
+            Some("us-east-1"),
+        );
+        assert_eq!(unchanged, prior, "no change planned while nothing changed");
+
+        let changed_config = PipelineState {
+            secrets: string_list(&["prod/*".to_owned(), "billing/*".to_owned()]),
+            ..verifying.clone()
+        };
+        let changed = planned(
+            &changed_config,
+            Some(&prior),
+            &BTreeMap::new(),
+            Some("us-east-1"),
+        );
+        assert!(
+            changed.last_verification.is_unknown(),
+            "a change verifies again"
+        );
+
+        let turned_off = planned(
+            &config("p"),
+            Some(&prior),
+            &BTreeMap::new(),
+            Some("us-east-1"),
+        );
+        assert_eq!(
+            turned_off.last_verification, prior.last_verification,
+            "turning it off keeps the last result"
+        );
+        let never_verified = applied(&config("p"));
+        let turned_on = planned(
+            &verifying,
+            Some(&never_verified),
+            &BTreeMap::new(),
+            Some("us-east-1"),
+        );
+        assert!(
+            turned_on.last_verification.is_unknown(),
+            "turning it on verifies at that apply"
+        );
+        assert!(planned(&config("p"), None, &BTreeMap::new(), None)
+            .last_verification
+            .is_null());
+        assert!(planned(&verifying, None, &BTreeMap::new(), None)
+            .last_verification
+            .is_unknown());
+    }
+
     /// Each drift, as refresh records it, must make the plan differ from the
     /// prior state, on the attribute that names it.
     #[test]
     fn drift_shows_in_the_plan() {
         type Drift = fn(&mut PipelineState);
         type Repaired = fn(&PipelineState) -> bool;
-        let cases: [(&str, Drift, Repaired); 7] = [
+        let cases: [(&str, Drift, Repaired); 9] = [
+            (
+                "read rule deleted",
+                |s| s.read_rule_arn = Value::Null,
+                |p| p.read_rule_arn.is_unknown(),
+            ),
+            (
+                "read rule pattern edited",
+                |s| s.event_pattern = Value::Value(r#"{"source":["x"]}"#.into()),
+                |p| p.event_pattern != Value::Value(r#"{"source":["x"]}"#.into()),
+            ),
             (
                 "trail stopped",
                 |s| s.trail_logging = Value::Value(false),

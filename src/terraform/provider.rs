@@ -10,7 +10,10 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{self, Value, ValueEmpty};
 use tf_provider::{map, Diagnostics, DynamicFunction, DynamicResource, Provider};
 
-use super::functions::{FilterPatternFunction, PatternMatchesFunction};
+use super::functions::{
+    EventPatternFunction, EventPatternMatchesFunction, FilterPatternFunction,
+    PatternMatchesFunction,
+};
 use super::plan::parse_duration;
 use super::resource::PipelineResource;
 use super::schema::provider_schema;
@@ -74,6 +77,8 @@ pub struct EndpointsBlock {
     pub iam: Str,
     #[serde(default)]
     pub sts: Str,
+    #[serde(default)]
+    pub events: Str,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -157,6 +162,7 @@ pub fn settings_from(config: &ProviderConfig) -> Result<ClientSettings, String> 
             kms: text(&endpoints.kms),
             iam: text(&endpoints.iam),
             sts: text(&endpoints.sts),
+            events: text(&endpoints.events),
         },
         s3_use_path_style: config
             .s3_use_path_style
@@ -267,6 +273,8 @@ impl Provider for SecretMonitorProvider {
         Some(map! {
             "filter_pattern" => FilterPatternFunction,
             "pattern_matches" => PatternMatchesFunction,
+            "event_pattern" => EventPatternFunction,
+            "event_pattern_matches" => EventPatternMatchesFunction,
         })
     }
 }

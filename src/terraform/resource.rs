@@ -149,6 +149,30 @@ impl PipelineResource {
             return None;
         }
         let mut state = state_from(&desired, &spec, &observed);
+        if errors.is_empty() && desired.verify_on_apply == Value::Value(true) {
+            let verification = crate::verify::run(&clients, &spec, &names).await;
+            if !verification.ok {
+                diags.root_warning(
+                    "Pipeline verification failed",
+                    format!(
+                        "verify_on_apply: a test notification was not accepted on every path: {}",
+                        verification
+                            .entries
+                            .iter()
+                            .map(|(k, v)| format!("{k}: {v}"))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                );
+            }
+            state.last_verification = Value::Value(
+                verification
+                    .entries
+                    .into_iter()
+                    .map(|(k, v)| (k, Value::Value(v)))
+                    .collect(),
+            );
+        }
         resolve_unknowns(&mut state);
         Some(state)
     }

@@ -104,7 +104,7 @@ pub fn provider_schema() -> Schema {
         "endpoints".to_owned(),
         NestedBlock::Optional(block(
             "Per-service endpoint URLs, for emulators or VPC endpoints. The `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>` environment variables are honoured as well.",
-            ["cloudtrail", "logs", "cloudwatch", "sns", "s3", "kms", "iam", "sts"]
+            ["cloudtrail", "logs", "cloudwatch", "sns", "s3", "kms", "iam", "sts", "events"]
                 .into_iter()
                 .map(|s| (s, string(Optional, "Endpoint URL of this service.")))
                 .collect(),
@@ -126,8 +126,8 @@ pub fn provider_schema() -> Schema {
 pub fn pipeline_schema() -> Schema {
     let mut root = block(
         "A complete detection pipeline for reads of AWS Secrets Manager secrets: a KMS key, an encrypted S3 archive, \
-         a CloudTrail trail, a CloudWatch Logs group with its delivery role, a metric filter, an alarm, and an SNS \
-         topic with its subscriptions. Every component carries the pipeline's name and tags.",
+         a CloudTrail trail, a CloudWatch Logs group with its delivery role, a metric filter, an alarm, an SNS \
+         topic with its subscriptions, and EventBridge rules for per-event and tamper alerts. Every component carries the pipeline's name and tags.",
         vec![
             ("id", string(Computed, "The pipeline's name.")),
             ("name", string(Required, "Name of the pipeline and prefix of every component's name. Changing it replaces the pipeline.")),
@@ -135,6 +135,9 @@ pub fn pipeline_schema() -> Schema {
             ("allowed_principals", strings(Optional, "IAM role, user or account root ARNs (or 12-digit account IDs) whose reads never alert. A role is recognised whatever its session name.")),
             ("watched_events", strings(OptionalComputed, "Secrets Manager operations that count as reads. Default `[\"GetSecretValue\", \"BatchGetSecretValue\"]`.")),
             ("alert_on_denied", boolean(OptionalComputed, "Also alert on failed (`AccessDenied*`) attempts. Default `true`.")),
+            ("fast_alerts", boolean(OptionalComputed, "Per-event alerts: an EventBridge rule with the metric filter's semantics (state `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`) publishes one message per read to the topic, naming the principal, the secret, the source IP and links to the event, typically well before the alarm fires. Default `true`.")),
+            ("tamper_alerts", boolean(OptionalComputed, "Alert when the pipeline's own parts are attacked: StopLogging, DeleteTrail, UpdateTrail or PutEventSelectors on its trail; DeleteMetricFilter or DeleteLogGroup on its group; DeleteAlarms or DisableAlarmActions on its alarm; DeleteTopic, Unsubscribe or SetTopicAttributes on its topic; DisableKey or ScheduleKeyDeletion on its key. The rules are created last and removed first, and apply re-sends a setting only when it differs, so creating, destroying or changing other parts raises no tamper alert; an apply that repairs a tampered part does, naming the deploying principal. Default `true`.")),
+            ("verify_on_apply", boolean(OptionalComputed, "Push a clearly labelled test through both alert paths at the end of each apply that creates or changes the pipeline: the alarm is set to ALARM (reason: test notification) and back to OK, and, with `fast_alerts`, EventBridge's TestEventPattern checks the stored rule against a synthetic unauthorised read and a labelled test message is published to the topic. What AWS accepted is recorded in `last_verification`; a failure is a warning, not an apply error. Turn it on (from `false`) to verify at the next apply. Default `false`.")),
             ("tags", string_map(Optional, "Tags for every component.")),
             ("tags_all", string_map(Computed, "The pipeline's tags merged over the provider's `default_tags`.")),
             ("account_id", string(Computed, "Account the pipeline lives in.")),
@@ -168,6 +171,10 @@ pub fn pipeline_schema() -> Schema {
             ("kms_key_arn", string(Computed, "ARN of the KMS key in use.")),
             ("delivery_role_arn", string(Computed, "ARN of the role CloudTrail uses to deliver to CloudWatch Logs.")),
             ("console_url", string(Computed, "The alarm in the CloudWatch console.")),
+            ("read_rule_arn", string(Computed, "ARN of the EventBridge rule of per-event read alerts (null when `fast_alerts` is off).")),
+            ("tamper_rule_arn", string(Computed, "ARN of the EventBridge rule of tamper alerts (null when `tamper_alerts` is off).")),
+            ("last_verification", string_map(Computed, "The last `verify_on_apply` run: `time`, `alarm_path` and `event_path` (what AWS accepted, or `FAILED: ...`), and `ok`. Null until a verification has run.")),
+            ("event_pattern", string(Computed, "The read rule's EventBridge event pattern, generated from the same inputs as `filter_pattern` with the same meaning.")),
             ("protections", attr(
                 AttributeType::Map(Box::new(AttributeType::Bool)),
                 Computed,
@@ -175,7 +182,8 @@ pub fn pipeline_schema() -> Schema {
                  `trail_records_read_events` (event selectors still record read management events), \
                  `archive_blocks_public_access`, `archive_policy_in_place`, `topic_policy_in_place` (topic still \
                  encrypted, with our policy), `alarm_notifies_topic` (actions enabled, topic among them), `key_enabled` \
-                 (created key only). A removed protection shows in the plan as this map changing back to `true`, \
+                 (created key only), `read_rule_alerts` and `tamper_rule_alerts` (rule in the state its events need, \
+                 targeting the topic with the pipeline's message). A removed protection shows in the plan as this map changing back to `true`, \
                  and apply restores it.",
             )),
         ],

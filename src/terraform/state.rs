@@ -25,6 +25,12 @@ pub struct PipelineState {
     #[serde(default)]
     pub alert_on_denied: Value<bool>,
     #[serde(default)]
+    pub fast_alerts: Value<bool>,
+    #[serde(default)]
+    pub tamper_alerts: Value<bool>,
+    #[serde(default)]
+    pub verify_on_apply: Value<bool>,
+    #[serde(default)]
     pub tags: StrMap,
     #[serde(default)]
     pub tags_all: StrMap,
@@ -78,6 +84,14 @@ pub struct PipelineState {
     pub delivery_role_arn: Str,
     #[serde(default)]
     pub console_url: Str,
+    #[serde(default)]
+    pub read_rule_arn: Str,
+    #[serde(default)]
+    pub tamper_rule_arn: Str,
+    #[serde(default)]
+    pub event_pattern: Str,
+    #[serde(default)]
+    pub last_verification: StrMap,
     #[serde(default)]
     pub protections: Value<BTreeMap<String, Value<bool>>>,
 }

@@ -848,7 +848,21 @@ impl Validator {
             watched_events: &events,
             alert_on_denied,
         };
+        let fast_alerts = !matches!(config.fast_alerts, Value::Value(false));
         match pattern::generate(&input) {
+            Ok(_) if fast_alerts => {
+                // The event pattern is longer text for the same lists; its
+                // limit (4096) is reached later than the filter's, but can be.
+                if let Err(PatternError::TooLong { len, max }) =
+                    pattern::event::read_alert_pattern(&input)
+                {
+                    self.error(
+                        attr("secrets"),
+                        "Event pattern too long",
+                        format!("secrets ({} entries) and allowed_principals ({} entries) generate an EventBridge event pattern of {len} characters; EventBridge accepts at most {max}. Use name prefixes (\"prod/*\") to cover several secrets at once, allow account IDs instead of single roles, split the pipeline, or set fast_alerts = false.", secrets.len(), principals.len()),
+                    );
+                }
+            }
             Ok(_) => {}
             Err(PatternError::TooLong { len, max }) => {
                 let fit = pattern::fitting_entries(&input).ok();
@@ -1351,9 +1365,7 @@ impl Validator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::components::{
-        AlarmSpec, ArchiveSpec, KmsSpec, Names, NotificationSpec, PipelineSpec, TrailSpec,
-    };
+    use crate::components::{Names, PipelineSpec};
     use crate::terraform::diagnostics::{path_text, Severity};
     use crate::terraform::state::{
         string_list, AlarmBlock, ArchiveBlock, KmsBlock, LogGroupBlock, NotificationBlock,
@@ -2024,41 +2036,7 @@ mod tests {
         let mut config = base();
         config.name = s(&name);
         assert!(validate(&config).is_empty());
-        let spec = PipelineSpec {
-            name: name.clone(),
-            secrets: vec![],
-            allowed_principals: vec![],
-            watched_events: vec![],
-            alert_on_denied: true,
-            tags: BTreeMap::new(),
-            trail: TrailSpec {
-                create: true,
-                existing_log_group_name: None,
-                multi_region: true,
-                organization: false,
-                log_file_validation: true,
-            },
-            log_retention_days: 365,
-            archive: ArchiveSpec {
-                bucket_name: None,
-                transition_to_glacier_after_days: 90,
-                expire_after_days: 2555,
-                force_destroy: false,
-            },
-            alarm: AlarmSpec {
-                namespace: "n".into(),
-                metric_name: "m".into(),
-                threshold: 1,
-                period_seconds: 60,
-                evaluation_periods: 1,
-            },
-            notification: NotificationSpec::default(),
-            kms: KmsSpec {
-                key_arn: None,
-                deletion_window_days: 30,
-            },
-            filter_pattern: String::new(),
-        };
+        let spec = PipelineSpec::example(&name);
         let names = Names::derive(&spec, "111122223333", "ap-southeast-2");
         assert!(bucket_problem(&names.bucket).is_none(), "{}", names.bucket);
         assert!((3..=128).contains(&names.trail.len()));
@@ -2072,6 +2050,11 @@ mod tests {
         assert!(names.alarm.len() <= 255 && names.metric_filter.len() <= 512);
         assert!(names.topic.len() <= 256);
         assert!(names.key_alias.len() <= 256);
+        for rule in [&names.read_rule, &names.tamper_rule] {
+            // EventBridge: 1-64 of letters, digits, `.`, `-` and `_`; not truncated.
+            assert!(rule.len() <= 64, "{rule}");
+            assert!(rule.starts_with(&name), "{rule} was truncated");
+        }
     }
 
     /// Terraform numbers can be huge: no arithmetic may overflow (found by fuzzing).

@@ -3,21 +3,21 @@
 
 use crate::pattern::{generate, FilterPattern, PatternInput};
 
-fn strings(v: &[&str]) -> Vec<String> {
+pub(super) fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
 /// A pipeline configuration under test.
-struct Config {
-    name: &'static str,
-    secrets: &'static [&'static str],
-    allowed: &'static [&'static str],
-    events: &'static [&'static str],
-    alert_on_denied: bool,
+pub(super) struct Config {
+    pub(super) name: &'static str,
+    pub(super) secrets: &'static [&'static str],
+    pub(super) allowed: &'static [&'static str],
+    pub(super) events: &'static [&'static str],
+    pub(super) alert_on_denied: bool,
 }
 
 /// Column order of the labels in `CASES`.
-const CONFIGS: [Config; 5] = [
+pub(super) const CONFIGS: [Config; 5] = [
     // The typical configuration.
     Config {
         name: "typical",
@@ -67,10 +67,10 @@ const CONFIGS: [Config; 5] = [
     },
 ];
 
-struct Case {
-    file: &'static str,
-    json: &'static str,
-    expect: [bool; 5],
+pub(super) struct Case {
+    pub(super) file: &'static str,
+    pub(super) json: &'static str,
+    pub(super) expect: [bool; 5],
 }
 
 macro_rules! case {
@@ -84,7 +84,7 @@ macro_rules! case {
 }
 
 #[rustfmt::skip]
-const CASES: &[Case] = &[
+pub(super) const CASES: &[Case] = &[
     case!("iam_user_get_prod_db_by_name", [true, true, false, true, false]), // IAM user reads an in-scope secret by name
     case!("assumed_role_app_get_prod_db", [false, false, false, true, false]), // allowed role (instance session)
     case!("assumed_role_app_other_session_full_arn", [false, false, false, true, false]), // allowed role, other session name, full ARN

@@ -3,6 +3,7 @@
 
 mod aws_examples;
 mod corpus;
+mod event;
 mod generation;
 mod hostile;
 mod parser;

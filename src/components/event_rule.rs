@@ -1,0 +1,553 @@
+//! The two EventBridge rules that turn single CloudTrail events into alerts
+//! on the pipeline's topic, without waiting for log delivery and an alarm
+//! period:
+//! - the read rule (`fast_alerts`): the metric filter's semantics as an event
+//!   pattern, in state `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`, since
+//!   secret reads are read-only management events that plain `ENABLED`
+//!   rules never see;
+//! - the tamper rule (`tamper_alerts`): calls that stop, delete or blind the
+//!   pipeline's own parts.
+//!
+//! Both target the topic through an input transformer, so the message names
+//! who did what to which resource instead of carrying the raw event.
+
+use aws_sdk_eventbridge::types::{InputTransformer, RuleState, Tag, Target};
+
+use super::{Ctx, Names, PipelineSpec, Recorder};
+use crate::aws::{AwsError, Component};
+use crate::pattern::event::{
+    read_alert_pattern, tamper_pattern, EventPattern, KeyTarget, TamperTargets, TrailTarget,
+};
+
+const C: Component = Component::EventRules;
+
+/// The one target of each rule.
+const TARGET_ID: &str = "secretmonitor-topic";
+
+/// Which of the two rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    Reads,
+    Tamper,
+}
+
+impl Rule {
+    pub const BOTH: [Rule; 2] = [Rule::Reads, Rule::Tamper];
+
+    pub fn name(self, names: &Names) -> &str {
+        match self {
+            Rule::Reads => &names.read_rule,
+            Rule::Tamper => &names.tamper_rule,
+        }
+    }
+
+    pub fn enabled(self, spec: &PipelineSpec) -> bool {
+        match self {
+            Rule::Reads => spec.fast_alerts,
+            Rule::Tamper => spec.tamper_alerts,
+        }
+    }
+
+    /// Read-only management events (every secret read) reach only rules in
+    /// this state; the tamper rule's calls are all writes.
+    fn state(self) -> RuleState {
+        match self {
+            Rule::Reads => RuleState::EnabledWithAllCloudtrailManagementEvents,
+            Rule::Tamper => RuleState::Enabled,
+        }
+    }
+
+    fn description(self) -> &'static str {
+        match self {
+            Rule::Reads => "secretmonitor: reads of watched secrets outside the allow-list",
+            Rule::Tamper => "secretmonitor: calls that stop, delete or blind this pipeline",
+        }
+    }
+}
+
+/// The event pattern `rule` must carry for this spec.
+pub fn pattern(
+    rule: Rule,
+    spec: &PipelineSpec,
+    names: &Names,
+    key_arn: Option<&str>,
+) -> Result<EventPattern, AwsError> {
+    match rule {
+        Rule::Reads => read_alert_pattern(&spec.pattern_input())
+            .map_err(|e| AwsError::new(C, "PutRule", &names.read_rule, e.to_string())),
+        Rule::Tamper => {
+            let trail_arn = names.trail_arn();
+            let topic_arn = names.topic_arn();
+            // Only a key the pipeline created is its own to watch.
+            let key = match (&spec.kms.key_arn, key_arn) {
+                (None, Some(arn)) => Some(arn),
+                _ => None,
+            };
+            let key_id = key
+                .and_then(|arn| arn.rsplit('/').next())
+                .unwrap_or_default();
+            Ok(tamper_pattern(&TamperTargets {
+                trail: spec.trail.create.then_some(TrailTarget {
+                    name: &names.trail,
+                    arn: &trail_arn,
+                }),
+                log_group_name: &names.log_group,
+                alarm_name: &names.alarm,
+                topic_arn: &topic_arn,
+                key: key.map(|arn| KeyTarget {
+                    key_id,
+                    arn,
+                    alias: &names.key_alias,
+                }),
+            }))
+        }
+    }
+}
+
+/// One field of a message template: fixed text, an event value, or text
+/// with event values inside (a link).
+enum Field {
+    Literal(String),
+    /// A path of the event, inserted by EventBridge as a JSON value (so quotes
+    /// in attacker-chosen values such as the user agent stay escaped).
+    Value(&'static str),
+    /// Text with `<name>` placeholders at the given positions.
+    Text(Vec<TextPart>),
+}
+
+enum TextPart {
+    Literal(&'static str),
+    Value(&'static str),
+}
+
+/// The input paths both messages use: placeholder name and event path.
+const PATHS: &[(&str, &str)] = &[
+    ("principal", "$.detail.userIdentity.arn"),
+    ("principalType", "$.detail.userIdentity.type"),
+    ("event", "$.detail.eventName"),
+    ("service", "$.detail.eventSource"),
+    ("errorCode", "$.detail.errorCode"),
+    ("sourceIp", "$.detail.sourceIPAddress"),
+    ("userAgent", "$.detail.userAgent"),
+    ("region", "$.detail.awsRegion"),
+    ("account", "$.detail.recipientAccountId"),
+    ("time", "$.detail.eventTime"),
+    ("eventId", "$.detail.eventID"),
+    ("secret", "$.detail.requestParameters.secretId"),
+    ("request", "$.detail.requestParameters"),
+];
+
+fn cloudtrail_link() -> Field {
+    Field::Text(vec![
+        TextPart::Literal("https://"),
+        TextPart::Value("region"),
+        TextPart::Literal(".console.aws.amazon.com/cloudtrailv2/home?region="),
+        TextPart::Value("region"),
+        TextPart::Literal("#/events/"),
+        TextPart::Value("eventId"),
+    ])
+}
+
+/// The message of `rule`: what a person needs to act without opening CloudTrail.
+fn message(rule: Rule, pipeline: &str) -> Vec<(&'static str, Field)> {
+    let headline = match rule {
+        Rule::Reads => "Secret read outside the allow-list",
+        Rule::Tamper => "Change to the secret-read detection pipeline itself",
+    };
+    let mut fields = vec![
+        ("alert", Field::Literal(headline.to_owned())),
+        ("pipeline", Field::Literal(pipeline.to_owned())),
+        ("principal", Field::Value("principal")),
+        ("principalType", Field::Value("principalType")),
+        ("event", Field::Value("event")),
+    ];
+    match rule {
+        Rule::Reads => fields.push(("secret", Field::Value("secret"))),
+        Rule::Tamper => {
+            fields.push(("service", Field::Value("service")));
+            fields.push(("requestParameters", Field::Value("request")));
+        }
+    }
+    fields.extend([
+        ("errorCode", Field::Value("errorCode")),
+        ("sourceIp", Field::Value("sourceIp")),
+        ("userAgent", Field::Value("userAgent")),
+        ("region", Field::Value("region")),
+        ("account", Field::Value("account")),
+        ("time", Field::Value("time")),
+        ("eventId", Field::Value("eventId")),
+        ("cloudtrailEvent", cloudtrail_link()),
+    ]);
+    if rule == Rule::Reads {
+        fields.push((
+            "secretConsole",
+            Field::Text(vec![
+                TextPart::Literal("https://"),
+                TextPart::Value("region"),
+                TextPart::Literal(".console.aws.amazon.com/secretsmanager/secret?name="),
+                TextPart::Value("secret"),
+                TextPart::Literal("&region="),
+                TextPart::Value("region"),
+            ]),
+        ));
+    }
+    fields
+}
+
+/// Serialises a JSON string's content (without its quotes).
+fn json_inner(text: &str) -> String {
+    let quoted = serde_json::Value::String(text.to_owned()).to_string();
+    quoted[1..quoted.len() - 1].to_owned()
+}
+
+/// The input template: a JSON object whose values are literals (escaped by
+/// serde) or `<placeholder>`s, which EventBridge fills from the event. The
+/// placeholders make it a template rather than JSON, so it is written field
+/// by field from typed parts.
+pub fn input_template(rule: Rule, pipeline: &str) -> String {
+    let fields: Vec<String> = message(rule, pipeline)
+        .into_iter()
+        .map(|(key, field)| {
+            let value = match field {
+                Field::Literal(text) => serde_json::Value::String(text).to_string(),
+                Field::Value(name) => format!("<{name}>"),
+                Field::Text(parts) => {
+                    let inner: String = parts
+                        .iter()
+                        .map(|part| match part {
+                            TextPart::Literal(text) => json_inner(text),
+                            TextPart::Value(name) => format!("<{name}>"),
+                        })
+                        .collect();
+                    format!("\"{inner}\"")
+                }
+            };
+            format!("{}:{value}", serde_json::Value::String(key.to_owned()))
+        })
+        .collect();
+    format!("{{{}}}", fields.join(","))
+}
+
+/// The placeholders `rule`'s template uses, with their event paths.
+pub fn input_paths(rule: Rule) -> Vec<(&'static str, &'static str)> {
+    let template = input_template(rule, "");
+    PATHS
+        .iter()
+        .filter(|(name, _)| template.contains(&format!("<{name}>")))
+        .copied()
+        .collect()
+}
+
+/// What refresh learns about one rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleObservation {
+    pub arn: String,
+    pub pattern: String,
+    /// In the state its events need, targeting the topic with our message.
+    pub alerting: bool,
+}
+
+pub async fn find(
+    ctx: &Ctx<'_>,
+    rule: Rule,
+    topic_arn: &str,
+) -> Result<Option<RuleObservation>, AwsError> {
+    let name = rule.name(ctx.names);
+    let events = &ctx.clients.events;
+    let (described, targets) = tokio::join!(
+        events.describe_rule().name(name).send(),
+        events.list_targets_by_rule().rule(name).send()
+    );
+    let described = match described {
+        Ok(out) => out,
+        Err(err) => {
+            let err = AwsError::from_sdk(C, "DescribeRule", name, err);
+            return if err.is_not_found() {
+                Ok(None)
+            } else {
+                Err(err)
+            };
+        }
+    };
+    let targets = match targets {
+        Ok(out) => out.targets.unwrap_or_default(),
+        Err(err) => {
+            let err = AwsError::from_sdk(C, "ListTargetsByRule", name, err);
+            if err.is_not_found() {
+                return Ok(None);
+            }
+            return Err(err);
+        }
+    };
+    let template = input_template(rule, &ctx.spec.name);
+    let targets_topic = targets.iter().any(|t| {
+        t.arn() == topic_arn
+            && t.input_transformer()
+                .is_some_and(|i| i.input_template() == template)
+    });
+    Ok(Some(RuleObservation {
+        arn: described.arn.unwrap_or_else(|| ctx.names.rule_arn(name)),
+        pattern: described.event_pattern.unwrap_or_default(),
+        alerting: described.state == Some(rule.state()) && targets_topic,
+    }))
+}
+
+/// Puts each enabled rule in place and removes each disabled one, so that
+/// turning `fast_alerts` or `tamper_alerts` off is an ordinary update.
+pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+    let topic = rec.require(C, "topic ARN", |o| o.topic_arn.clone())?;
+    let key = rec.get(|o| o.kms_key_arn.clone());
+    let results = futures::future::join_all(Rule::BOTH.map(|rule| {
+        let topic = topic.as_str();
+        let key = key.as_deref();
+        async move {
+            if rule.enabled(ctx.spec) {
+                put(ctx, rec, rule, topic, key).await
+            } else {
+                delete(ctx, rule).await?;
+                record(rec, rule, None, None);
+                Ok(())
+            }
+        }
+    }))
+    .await;
+    results.into_iter().collect()
+}
+
+fn record(rec: &Recorder, rule: Rule, arn: Option<String>, pattern: Option<String>) {
+    rec.update(|o| match rule {
+        Rule::Reads => {
+            o.read_rule_arn = arn;
+            o.event_pattern = pattern;
+        }
+        Rule::Tamper => o.tamper_rule_arn = arn,
+    });
+}
+
+async fn put(
+    ctx: &Ctx<'_>,
+    rec: &Recorder,
+    rule: Rule,
+    topic: &str,
+    key_arn: Option<&str>,
+) -> Result<(), AwsError> {
+    let name = rule.name(ctx.names);
+    let events = &ctx.clients.events;
+    let pattern = pattern(rule, ctx.spec, ctx.names, key_arn)?.to_json();
+    let mut put_rule = events
+        .put_rule()
+        .name(name)
+        .description(rule.description())
+        .event_pattern(&pattern)
+        .state(rule.state());
+    for (key, value) in ctx.tags() {
+        put_rule = put_rule.tags(
+            Tag::builder()
+                .key(key)
+                .value(value)
+                .build()
+                .map_err(|e| AwsError::new(C, "PutRule", name, e.to_string()))?,
+        );
+    }
+    let arn = put_rule
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(C, "PutRule", name, e))?
+        .rule_arn
+        .unwrap_or_else(|| ctx.names.rule_arn(name));
+    // Recorded before the target exists: a failure below leaves a rule that
+    // delete must still find.
+    record(rec, rule, Some(arn), Some(pattern));
+    let mut transformer =
+        InputTransformer::builder().input_template(input_template(rule, &ctx.spec.name));
+    for (placeholder, path) in input_paths(rule) {
+        transformer = transformer.input_paths_map(placeholder, path);
+    }
+    let target = Target::builder()
+        .id(TARGET_ID)
+        .arn(topic)
+        .input_transformer(
+            transformer
+                .build()
+                .map_err(|e| AwsError::new(C, "PutTargets", name, e.to_string()))?,
+        )
+        .build()
+        .map_err(|e| AwsError::new(C, "PutTargets", name, e.to_string()))?;
+    let out = events
+        .put_targets()
+        .rule(name)
+        .targets(target)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(C, "PutTargets", name, e))?;
+    if let Some(failed) = out.failed_entries().first() {
+        return Err(AwsError::new(
+            C,
+            "PutTargets",
+            name,
+            format!(
+                "{}: {}",
+                failed.error_code().unwrap_or("failed"),
+                failed
+                    .error_message()
+                    .unwrap_or("the topic target was refused")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Removes the rule's target, then the rule (EventBridge refuses to delete a
+/// rule that still has targets). "Not found" is done.
+pub async fn delete(ctx: &Ctx<'_>, rule: Rule) -> Result<(), AwsError> {
+    let name = rule.name(ctx.names);
+    let events = &ctx.clients.events;
+    let not_found_is_done = |result: Result<(), AwsError>| match result {
+        Err(err) if err.is_not_found() => Ok(()),
+        other => other,
+    };
+    not_found_is_done(
+        events
+            .remove_targets()
+            .rule(name)
+            .ids(TARGET_ID)
+            .force(false)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| AwsError::from_sdk(C, "RemoveTargets", name, e)),
+    )?;
+    not_found_is_done(
+        events
+            .delete_rule()
+            .name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| AwsError::from_sdk(C, "DeleteRule", name, e)),
+    )
+}
+
+/// Whether two event patterns mean the same (AWS may reformat the JSON).
+pub fn same_pattern(observed: &str, wanted: &str) -> bool {
+    match (
+        serde_json::from_str::<serde_json::Value>(observed),
+        serde_json::from_str::<serde_json::Value>(wanted),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => observed == wanted,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The template with every placeholder replaced by a JSON value, as
+    /// EventBridge does for placeholders outside quotes.
+    fn filled(rule: Rule, pipeline: &str) -> serde_json::Value {
+        let mut text = input_template(rule, pipeline);
+        for (name, _) in input_paths(rule) {
+            let inside_quotes = format!("<{name}>");
+            // Inside a link the value is raw text; elsewhere a JSON string.
+            text = text.replace(&format!(":{inside_quotes}"), &format!(":\"{name}-value\""));
+            text = text.replace(&inside_quotes, &format!("{name}-value"));
+        }
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{rule:?}: {e}\n{text}"))
+    }
+
+    #[test]
+    fn templates_become_json_with_every_field_a_person_needs() {
+        let cases: [(Rule, &[&str]); 2] = [
+            (
+                Rule::Reads,
+                &[
+                    "principal",
+                    "principalType",
+                    "secret",
+                    "event",
+                    "errorCode",
+                    "sourceIp",
+                    "userAgent",
+                    "region",
+                    "account",
+                    "time",
+                    "eventId",
+                    "cloudtrailEvent",
+                    "secretConsole",
+                ],
+            ),
+            (
+                Rule::Tamper,
+                &[
+                    "principal",
+                    "principalType",
+                    "event",
+                    "service",
+                    "requestParameters",
+                    "errorCode",
+                    "sourceIp",
+                    "region",
+                    "account",
+                    "time",
+                    "eventId",
+                    "cloudtrailEvent",
+                ],
+            ),
+        ];
+        for (rule, fields) in cases {
+            let message = filled(rule, "prod \"quoted\" name");
+            assert_eq!(message["pipeline"], "prod \"quoted\" name", "{rule:?}");
+            for field in fields {
+                assert!(message.get(*field).is_some(), "{rule:?} lacks {field}");
+            }
+        }
+        let reads = filled(Rule::Reads, "p");
+        assert_eq!(
+            reads["secretConsole"],
+            "https://region-value.console.aws.amazon.com/secretsmanager/secret?name=secret-value&region=region-value"
+        );
+    }
+
+    #[test]
+    fn every_placeholder_has_a_path_and_every_path_is_used() {
+        for rule in Rule::BOTH {
+            let template = input_template(rule, "p");
+            let paths = input_paths(rule);
+            let mut rest = template.as_str();
+            while let Some(start) = rest.find('<') {
+                let end = rest[start..]
+                    .find('>')
+                    .map(|e| start + e)
+                    .unwrap_or(rest.len());
+                let name = &rest[start + 1..end];
+                assert!(
+                    paths.iter().any(|(n, _)| *n == name),
+                    "{rule:?}: <{name}> has no path"
+                );
+                rest = &rest[end..];
+            }
+            assert!(paths.len() <= 100, "EventBridge allows 100 input paths");
+        }
+    }
+
+    #[test]
+    fn patterns_compare_by_meaning() {
+        let cases = [
+            (
+                r#"{"a":["x"],"b":["y"]}"#,
+                r#"{"b": ["y"], "a": ["x"]}"#,
+                true,
+            ),
+            (r#"{"a":["x"]}"#, r#"{"a":["z"]}"#, false),
+            ("not json", "not json", true),
+        ];
+        for (observed, wanted, same) in cases {
+            assert_eq!(
+                same_pattern(observed, wanted),
+                same,
+                "{observed} vs {wanted}"
+            );
+        }
+    }
+}
