@@ -2,8 +2,9 @@
 for the acceptance tests: drift is made outside Terraform, and leftovers
 after destroy are found here, not through the provider under test.
 
-Usage: aws_check.py leftovers NAME
+Usage: aws_check.py leftovers NAME [ACCOUNT]
        aws_check.py drift NAME SCENARIO
+       aws_check.py multi-account setup|teardown LOG_GROUP ACCOUNT...
 """
 import json
 import os
@@ -16,14 +17,51 @@ ENDPOINT = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
 REGION = os.environ.get("AWS_REGION", "us-east-1")
 
 
+# LocalStack maps a 12-digit access key to that account.
+ACCOUNT = None
+
+
 def client(service):
     return boto3.client(
         service,
         endpoint_url=ENDPOINT,
         region_name=REGION,
-        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "test"),
+        aws_access_key_id=ACCOUNT or os.environ.get("AWS_ACCESS_KEY_ID", "test"),
         aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
     )
+
+
+DEPLOYER_ROLE = "secretmonitor-deployer"
+
+
+def multi_account(action, log_group_name, accounts):
+    """The fixtures of examples/multi-account: in each account a deployer role
+    the base account may assume, and (members) the log group of their existing
+    trail. Teardown removes them again."""
+    global ACCOUNT
+    base = client("sts").get_caller_identity()["Account"]
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{base}:root"}, "Action": "sts:AssumeRole"}]}
+    for account in accounts:
+        ACCOUNT = account
+        iam, logs = client("iam"), client("logs")
+        if action == "setup":
+            try:
+                iam.create_role(RoleName=DEPLOYER_ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+            except iam.exceptions.EntityAlreadyExistsException:
+                pass
+            try:
+                logs.create_log_group(logGroupName=log_group_name)
+            except logs.exceptions.ResourceAlreadyExistsException:
+                pass
+        else:
+            for call in (lambda: iam.delete_role(RoleName=DEPLOYER_ROLE),
+                         lambda: logs.delete_log_group(logGroupName=log_group_name)):
+                try:
+                    call()
+                except ClientError:
+                    pass
+    ACCOUNT = None
 
 
 def archive_bucket(name):
@@ -210,7 +248,12 @@ def main():
     if len(sys.argv) == 4 and sys.argv[1] == "archive":
         archive(sys.argv[2], sys.argv[3])
         return
+    if len(sys.argv) >= 5 and sys.argv[1] == "multi-account":
+        multi_account(sys.argv[2], sys.argv[3], sys.argv[4:])
+        return
     if len(sys.argv) >= 3 and sys.argv[1] == "leftovers":
+        global ACCOUNT
+        ACCOUNT = sys.argv[3] if len(sys.argv) > 3 else None
         found = leftovers(sys.argv[2])
         for f in found:
             print(f"left behind: {f}")

@@ -11,6 +11,23 @@ use crate::components::{
 };
 use crate::engine::{self, Step};
 
+/// `work`, with its AWS calls logged under `component`.
+fn logged<F: std::future::Future>(
+    component: Component,
+    work: F,
+) -> tokio::task::futures::TaskLocalFuture<&'static str, F> {
+    crate::aws::log::COMPONENT.scope(component.label(), work)
+}
+
+/// A step of the graph whose AWS calls are logged under its component.
+fn step<'a>(
+    id: Component,
+    after: &[Component],
+    work: futures::future::BoxFuture<'a, Result<(), AwsError>>,
+) -> Step<'a, Component, AwsError> {
+    Step::new(id, after, logged(id, work).boxed())
+}
+
 /// How many AWS steps may run at once. 0 means as many as the graph allows.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Parallelism(pub usize);
@@ -26,7 +43,9 @@ pub struct Report {
 
 /// Looks up the account once (cached by the clients) and derives every name.
 pub async fn names_for(clients: &Clients, spec: &PipelineSpec) -> Result<Names, AwsError> {
-    let account = clients.account_id().await?;
+    let account = crate::aws::log::COMPONENT
+        .scope(Component::Identity.label(), clients.account_id())
+        .await?;
     Ok(Names::derive(spec, &account, &clients.region))
 }
 
@@ -52,24 +71,24 @@ pub async fn apply(
     let ctx = &ctx;
     use Component::*;
     let mut steps: Vec<Step<'_, Component, AwsError>> = vec![
-        Step::new(Key, &[], key::ensure(ctx, recorder).boxed()),
-        Step::new(
+        step(Key, &[], key::ensure(ctx, recorder).boxed()),
+        step(
             LogGroup,
             &[Key],
             log_group::ensure_group(ctx, recorder).boxed(),
         ),
-        Step::new(
+        step(
             MetricFilter,
             &[LogGroup],
             metric_filter::ensure(ctx, recorder).boxed(),
         ),
-        Step::new(Topic, &[Key], topic::ensure_topic(ctx, recorder).boxed()),
-        Step::new(
+        step(Topic, &[Key], topic::ensure_topic(ctx, recorder).boxed()),
+        step(
             Subscriptions,
             &[Topic],
             topic::ensure_subscriptions(ctx, recorder).boxed(),
         ),
-        Step::new(
+        step(
             Alarm,
             &[Topic, MetricFilter],
             alarm::ensure(ctx, recorder).boxed(),
@@ -82,20 +101,20 @@ pub async fn apply(
     } else {
         &[Topic, Alarm]
     };
-    steps.push(Step::new(
+    steps.push(step(
         EventRules,
         rules_after,
         event_rule::ensure(ctx, recorder).boxed(),
     ));
     if spec.trail.create {
         steps.extend([
-            Step::new(Archive, &[Key], archive::ensure(ctx, recorder).boxed()),
-            Step::new(
+            step(Archive, &[Key], archive::ensure(ctx, recorder).boxed()),
+            step(
                 DeliveryRole,
                 &[],
                 log_group::ensure_role(ctx, recorder).boxed(),
             ),
-            Step::new(
+            step(
                 Trail,
                 &[Key, Archive, LogGroup, DeliveryRole],
                 trail::ensure(ctx, recorder).boxed(),
@@ -158,20 +177,29 @@ pub async fn observe(
         .topic_arn
         .clone()
         .unwrap_or_else(|| topic::topic_arn(names));
-    let key = key::find(ctx, &key_lookup);
-    let group = log_group::find(ctx, &names.log_group);
-    let filter = metric_filter::find(ctx, &names.log_group, &names.metric_filter);
-    let alarm = alarm::find(ctx, &names.alarm, Some(&topic_arn));
-    let topic = topic::find(ctx, &topic_arn);
-    let subscriptions = topic::list_subscriptions(ctx, &topic_arn);
-    let rules = async {
+    // Each lookup is logged under the component it reads (boxed, as the
+    // engine's steps are, to keep the refresh future provably Send).
+    use Component as C;
+    let key = logged(C::Key, key::find(ctx, &key_lookup)).boxed();
+    let group = logged(C::LogGroup, log_group::find(ctx, &names.log_group)).boxed();
+    let filter = logged(
+        C::MetricFilter,
+        metric_filter::find(ctx, &names.log_group, &names.metric_filter),
+    )
+    .boxed();
+    let alarm = logged(C::Alarm, alarm::find(ctx, &names.alarm, Some(&topic_arn))).boxed();
+    let topic = logged(C::Topic, topic::find(ctx, &topic_arn)).boxed();
+    let subscriptions =
+        logged(C::Subscriptions, topic::list_subscriptions(ctx, &topic_arn)).boxed();
+    let rules = logged(C::EventRules, async {
         let (reads, tamper) = tokio::join!(
             event_rule::find(ctx, event_rule::Rule::Reads, &topic_arn),
             event_rule::find(ctx, event_rule::Rule::Tamper, &topic_arn)
         );
         Ok::<_, AwsError>((reads?, tamper?))
-    };
-    let trail_part = async {
+    })
+    .boxed();
+    let trail_part = logged(C::Trail, async {
         if !spec.trail.create {
             return Ok::<_, AwsError>(TrailPart::default());
         }
@@ -196,7 +224,8 @@ pub async fn observe(
             trail: trail?,
             records_reads: reads?,
         })
-    };
+    })
+    .boxed();
     let (key, group, filter, alarm, topic, subscriptions, trail_part, rules) = tokio::join!(
         key,
         group,
@@ -319,7 +348,7 @@ pub async fn delete(
         .unwrap_or_else(|| topic::topic_arn(names));
     use Component::*;
     let mut steps: Vec<Step<'_, Component, AwsError>> = vec![
-        Step::new(
+        step(
             Alarm,
             &[EventRules],
             async move {
@@ -333,7 +362,7 @@ pub async fn delete(
             }
             .boxed(),
         ),
-        Step::new(
+        step(
             MetricFilter,
             &[EventRules],
             async move {
@@ -346,7 +375,7 @@ pub async fn delete(
             }
             .boxed(),
         ),
-        Step::new(
+        step(
             EventRules,
             &[],
             async move {
@@ -367,7 +396,7 @@ pub async fn delete(
             }
             .boxed(),
         ),
-        Step::new(
+        step(
             Topic,
             &[Alarm, EventRules],
             async move {
@@ -399,7 +428,7 @@ pub async fn delete(
     ];
     if spec.trail.create {
         steps.extend([
-            Step::new(
+            step(
                 Trail,
                 &[EventRules],
                 async move {
@@ -412,7 +441,7 @@ pub async fn delete(
                 }
                 .boxed(),
             ),
-            Step::new(
+            step(
                 DeliveryRole,
                 &[Trail],
                 async move {
@@ -422,7 +451,7 @@ pub async fn delete(
                 }
                 .boxed(),
             ),
-            Step::new(
+            step(
                 LogGroup,
                 &[Trail, MetricFilter],
                 async move {
@@ -435,7 +464,7 @@ pub async fn delete(
                 }
                 .boxed(),
             ),
-            Step::new(
+            step(
                 Archive,
                 &[Trail],
                 async move {
@@ -461,7 +490,7 @@ pub async fn delete(
     // Only a key the pipeline created (no kms.key_arn) is ours to retire.
     if spec.kms.key_arn.is_none() {
         if let Some(key_arn) = key_arn {
-            steps.push(Step::new(
+            steps.push(step(
                 Key,
                 &[Trail, LogGroup, Topic, Archive],
                 async move {

@@ -20,7 +20,9 @@ use std::time::{Duration, SystemTime};
 use aws_sdk_cloudwatch::types::{HistoryItemType, StateValue};
 use aws_smithy_types::date_time::{DateTime, Format};
 
-use crate::aws::{AwsError, Clients, Component};
+use futures::FutureExt;
+
+use crate::aws::{log, AwsError, Clients, Component};
 use crate::components::{Names, PipelineSpec};
 use crate::pattern::event::{read_alert_pattern, CLOUDTRAIL_DETAIL_TYPE, SECRETS_MANAGER_SOURCE};
 use crate::pattern::{parse_secret, SecretScope, SECRETS_MANAGER_EVENT_SOURCE};
@@ -66,10 +68,21 @@ fn now() -> String {
 }
 
 pub async fn run(clients: &Clients, spec: &PipelineSpec, names: &Names) -> Verification {
-    let (alarm, event) = tokio::join!(
-        bounded(alarm_path(clients, names)),
-        bounded(event_path(clients, spec, names))
-    );
+    // Boxed: a task-local scope around borrowed futures otherwise defeats
+    // the compiler's proof that the apply future is Send.
+    let alarm = log::COMPONENT
+        .scope(
+            Component::Alarm.label(),
+            bounded(alarm_path(clients, names)),
+        )
+        .boxed();
+    let event = log::COMPONENT
+        .scope(
+            Component::EventRules.label(),
+            bounded(event_path(clients, spec, names)),
+        )
+        .boxed();
+    let (alarm, event) = tokio::join!(alarm, event);
     let ok = alarm.is_ok() && event.is_ok();
     let text = |r: Result<String, String>| r.unwrap_or_else(|e| format!("FAILED: {e}"));
     let entries = BTreeMap::from([

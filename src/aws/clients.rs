@@ -136,7 +136,8 @@ impl Clients {
         let endpoints = &settings.endpoints;
         macro_rules! client {
             ($sdk:ident, $endpoint:expr) => {{
-                let mut conf = $sdk::config::Builder::from(&shared);
+                let mut conf =
+                    $sdk::config::Builder::from(&shared).interceptor(super::log::LogCalls);
                 if let Some(url) = $endpoint {
                     conf = conf.endpoint_url(url);
                 }

@@ -1,9 +1,10 @@
 //! AWS plumbing shared by every component: the clients built once per provider
 //! configuration, the error type that names component, call and resource, and
-//! the retry loop for eventual-consistency errors.
+//! the retry loop for eventual-consistency errors, and the log of every call.
 
 mod clients;
 mod error;
+pub mod log;
 mod retry;
 
 pub use clients::{AssumeRole, ClientSettings, Clients, Endpoints};

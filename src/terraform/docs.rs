@@ -97,18 +97,34 @@ pub fn provider_page() -> String {
     out.push_str("## Example\n\n```hcl\nprovider \"secretmonitor\" {\n  region = \"eu-west-1\"\n\n  assume_role {\n    role_arn = \"arn:aws:iam::111122223333:role/secret-monitor-deployer\"\n  }\n\n  default_tags {\n    tags = { managed-by = \"terraform\" }\n  }\n}\n```\n\n## Arguments\n\n");
     arguments(&mut out, &block, "provider.");
     blocks(&mut out, &block, "###", "provider.");
+    out.push_str("\n## Logging\n\nWith `TF_LOG_PROVIDER=debug` (or `TF_LOG=debug`, or `trace`), Terraform's log shows one line per AWS call the provider makes, with the pipeline component, service, operation, HTTP status and duration; failed calls are logged at `WARN` with the AWS error code when the protocol gives it in a header:\n\n```\n[DEBUG] provider.terraform-provider-secretmonitor_v0.1.0: AWS call: component=\"CloudTrail trail\" operation=CreateTrail service=CloudTrail status=200 duration_ms=41\n```\n\nRequests, headers and credentials are never logged (the acceptance tests grep the whole log for the access and secret keys).\n");
     out
 }
 
-pub fn pipeline_page(example: &str) -> String {
+/// The examples shown on the resource page, each a file of `examples/`
+/// (checked by `terraform fmt -check` and `terraform validate` in the
+/// acceptance tests): what it shows, and its path.
+pub const PAGE_EXAMPLES: [(&str, &str); 3] = [
+    ("The smallest useful pipeline", "examples/basic/main.tf"),
+    (
+        "Per-event alerts with a scope and an allow-list",
+        "examples/per-event-alerts/main.tf",
+    ),
+    (
+        "A module for many accounts (used through aliased providers that assume a role in each account; see examples/multi-account)",
+        "examples/multi-account/modules/secret-monitor/main.tf",
+    ),
+];
+
+/// `examples` are (title, path, file content).
+pub fn pipeline_page(examples: &[(&str, &str, String)]) -> String {
     let Schema { block, .. } = pipeline_schema();
     let mut out = String::from("# secretmonitor_pipeline\n\n<!-- Generated from the resource schema by `make docs`; edit src/terraform/schema.rs. -->\n\n");
     let _ = writeln!(out, "{}\n", block.description.content);
-    let _ = writeln!(
-        out,
-        "## Example (examples/basic/main.tf)\n\n```hcl\n{}```\n",
-        example
-    );
+    out.push_str("## Examples\n\n");
+    for (title, path, content) in examples {
+        let _ = writeln!(out, "### {title} ({path})\n\n```hcl\n{content}```\n");
+    }
     out.push_str("## Arguments\n\n");
     out.push_str("Every argument is checked at `terraform validate` and `terraform plan`, without any AWS call; the rules are listed under each argument (\"Checked at plan\"). A value that is unknown at plan time (computed from another resource) is checked at apply, before any AWS call. Each error names the argument, so Terraform shows its file and line.\n\n");
     arguments(&mut out, &block, "");
@@ -141,13 +157,18 @@ mod tests {
     /// rewrites the pages; otherwise stale pages fail the suite.
     #[test]
     fn docs_are_current() {
-        let example = std::fs::read_to_string(root().join("examples/basic/main.tf"))
-            .expect("examples/basic/main.tf");
+        let examples: Vec<(&str, &str, String)> = PAGE_EXAMPLES
+            .iter()
+            .map(|(title, path)| {
+                let content = std::fs::read_to_string(root().join(path)).expect(path);
+                (*title, *path, content)
+            })
+            .collect();
         let pages = [
             (root().join("docs/index.md"), provider_page()),
             (
                 root().join("docs/resources/pipeline.md"),
-                pipeline_page(&example),
+                pipeline_page(&examples),
             ),
         ];
         let update = std::env::var("UPDATE_DOCS").is_ok_and(|v| v == "1");
@@ -168,7 +189,7 @@ mod tests {
 
     #[test]
     fn every_argument_and_attribute_is_documented() {
-        let page = pipeline_page("");
+        let page = pipeline_page(&[]);
         for name in pipeline_schema().block.attributes.keys() {
             assert!(
                 page.contains(&format!("`{name}`")),
@@ -179,7 +200,7 @@ mod tests {
 
     #[test]
     fn every_validation_rule_is_on_the_resource_page() {
-        let page = pipeline_page("");
+        let page = pipeline_page(&[]);
         for rule in crate::terraform::validate::RULES {
             assert!(
                 page.contains(&format!("Checked at plan: {}", rule.text)),
