@@ -34,7 +34,24 @@ pub struct TrailObservation {
     pub global_service_events: bool,
 }
 
-/// What `ensure` wants UpdateTrail to set.
+/// The settings CreateTrail and UpdateTrail both take (their builders are
+/// distinct types), so the two calls cannot drift apart.
+macro_rules! with_settings {
+    ($builder:expr, $name:expr, $wanted:expr, $spec:expr) => {
+        $builder
+            .name($name)
+            .s3_bucket_name($wanted.bucket)
+            .include_global_service_events(true)
+            .is_multi_region_trail($spec.multi_region)
+            .is_organization_trail($spec.organization)
+            .enable_log_file_validation($spec.log_file_validation)
+            .cloud_watch_logs_log_group_arn($wanted.log_group_arn)
+            .cloud_watch_logs_role_arn($wanted.role_arn)
+            .kms_key_id($wanted.kms_key)
+    };
+}
+
+/// What `ensure` wants CreateTrail or UpdateTrail to set.
 struct WantedTrail<'a> {
     bucket: &'a str,
     log_group_arn: &'a str,
@@ -166,33 +183,14 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
             |err| err.has_code(PROPAGATION_ERRORS),
             || async {
                 if existing.is_some() {
-                    let updated = cloudtrail
-                        .update_trail()
-                        .name(name)
-                        .s3_bucket_name(&bucket)
-                        .include_global_service_events(true)
-                        .is_multi_region_trail(trail.multi_region)
-                        .is_organization_trail(trail.organization)
-                        .enable_log_file_validation(trail.log_file_validation)
-                        .cloud_watch_logs_log_group_arn(&log_group_arn)
-                        .cloud_watch_logs_role_arn(&role_arn)
-                        .kms_key_id(&key_arn)
+                    let updated = with_settings!(cloudtrail.update_trail(), name, &wanted, trail)
                         .send()
                         .await
                         .map_err(|e| AwsError::from_sdk(C, "UpdateTrail", name, e))?;
                     Ok(updated.trail_arn)
                 } else {
-                    let mut create = cloudtrail
-                        .create_trail()
-                        .name(name)
-                        .s3_bucket_name(&bucket)
-                        .include_global_service_events(true)
-                        .is_multi_region_trail(trail.multi_region)
-                        .is_organization_trail(trail.organization)
-                        .enable_log_file_validation(trail.log_file_validation)
-                        .cloud_watch_logs_log_group_arn(&log_group_arn)
-                        .cloud_watch_logs_role_arn(&role_arn)
-                        .kms_key_id(&key_arn);
+                    let mut create =
+                        with_settings!(cloudtrail.create_trail(), name, &wanted, trail);
                     for (key, value) in ctx.tags() {
                         create = create.tags_list(
                             Tag::builder().key(key).value(value).build().map_err(|e| {

@@ -21,6 +21,32 @@ fn param(name: &str, param_type: Type, description: &str) -> Parameter {
     }
 }
 
+fn schema(
+    parameters: Vec<Parameter>,
+    return_type: Type,
+    summary: &str,
+    description: &str,
+) -> Option<FunctionSchema> {
+    Some(FunctionSchema {
+        parameters,
+        return_type,
+        summary: summary.into(),
+        description: Description::markdown(description),
+        ..Default::default()
+    })
+}
+
+/// The value, or `None` with the error reported against argument `argument`.
+fn reported<T, E: std::fmt::Display>(
+    diags: &mut Diagnostics,
+    argument: i64,
+    result: Result<T, E>,
+) -> Option<T> {
+    result
+        .map_err(|err| diags.function_error(argument, err.to_string()))
+        .ok()
+}
+
 fn strings() -> Type {
     Type::List(Box::new(Type::String))
 }
@@ -78,24 +104,16 @@ impl Function for FilterPatternFunction {
     type Output<'a> = String;
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<FunctionSchema> {
-        Some(FunctionSchema {
-            parameters: pattern_parameters(),
-            return_type: Type::String,
-            summary: "The metric filter pattern a pipeline with these settings uses".into(),
-            description: Description::markdown("Returns exactly the `filter_pattern` that `secretmonitor_pipeline` would generate."),
-            ..Default::default()
-        })
+        schema(
+            pattern_parameters(),
+            Type::String,
+            "The metric filter pattern a pipeline with these settings uses",
+            "Returns exactly the `filter_pattern` that `secretmonitor_pipeline` would generate.",
+        )
     }
 
     async fn call<'a>(&self, diags: &mut Diagnostics, args: Self::Input<'a>) -> Option<String> {
-        let input = args.input();
-        match pattern::generate(&input) {
-            Ok(p) => Some(p.text()),
-            Err(err) => {
-                diags.function_error(0, err.to_string());
-                None
-            }
-        }
+        reported(diags, 0, pattern::generate(&args.input())).map(|p| p.text())
     }
 }
 
@@ -113,26 +131,19 @@ impl Function for PatternMatchesFunction {
     type Output<'a> = bool;
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<FunctionSchema> {
-        Some(FunctionSchema {
-            parameters: vec![
+        schema(
+            vec![
                 param("pattern", Type::String, "A CloudWatch Logs filter pattern."),
                 param("event_json", Type::String, "A log event, such as a CloudTrail record encoded with `jsonencode`."),
             ],
-            return_type: Type::Bool,
-            summary: "Whether a CloudWatch Logs filter pattern matches a log event".into(),
-            description: Description::markdown("Evaluated by the provider's own implementation of the filter pattern syntax (see docs/filter-patterns.md)."),
-            ..Default::default()
-        })
+            Type::Bool,
+            "Whether a CloudWatch Logs filter pattern matches a log event",
+            "Evaluated by the provider's own implementation of the filter pattern syntax (see docs/filter-patterns.md).",
+        )
     }
 
     async fn call<'a>(&self, diags: &mut Diagnostics, args: Self::Input<'a>) -> Option<bool> {
-        match pattern::parse(&args.pattern) {
-            Ok(parsed) => Some(parsed.matches(&args.event_json)),
-            Err(err) => {
-                diags.function_error(0, err.to_string());
-                None
-            }
-        }
+        reported(diags, 0, pattern::parse(&args.pattern)).map(|p| p.matches(&args.event_json))
     }
 }
 
@@ -144,24 +155,16 @@ impl Function for EventPatternFunction {
     type Output<'a> = String;
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<FunctionSchema> {
-        Some(FunctionSchema {
-            parameters: pattern_parameters(),
-            return_type: Type::String,
-            summary: "The EventBridge event pattern of a pipeline's per-event read alerts".into(),
-            description: Description::markdown("Returns exactly the `event_pattern` that `secretmonitor_pipeline` would generate with `fast_alerts` on: the metric filter's meaning, applied to CloudTrail events as EventBridge delivers them."),
-            ..Default::default()
-        })
+        schema(
+            pattern_parameters(),
+            Type::String,
+            "The EventBridge event pattern of a pipeline's per-event read alerts",
+            "Returns exactly the `event_pattern` that `secretmonitor_pipeline` would generate with `fast_alerts` on: the metric filter's meaning, applied to CloudTrail events as EventBridge delivers them.",
+        )
     }
 
     async fn call<'a>(&self, diags: &mut Diagnostics, args: Self::Input<'a>) -> Option<String> {
-        let input = args.input();
-        match pattern::event::read_alert_pattern(&input) {
-            Ok(p) => Some(p.to_json()),
-            Err(err) => {
-                diags.function_error(0, err.to_string());
-                None
-            }
-        }
+        reported(diags, 0, pattern::event::read_alert_pattern(&args.input())).map(|p| p.to_json())
     }
 }
 
@@ -173,32 +176,21 @@ impl Function for EventPatternMatchesFunction {
     type Output<'a> = bool;
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<FunctionSchema> {
-        Some(FunctionSchema {
-            parameters: vec![
+        schema(
+            vec![
                 param("pattern", Type::String, "An EventBridge event pattern."),
                 param("event_json", Type::String, "An event, such as an \"AWS API Call via CloudTrail\" event encoded with `jsonencode`."),
             ],
-            return_type: Type::Bool,
-            summary: "Whether an EventBridge event pattern matches an event".into(),
-            description: Description::markdown("Evaluated by the provider's own implementation of EventBridge content filtering (see docs/filter-patterns.md)."),
-            ..Default::default()
-        })
+            Type::Bool,
+            "Whether an EventBridge event pattern matches an event",
+            "Evaluated by the provider's own implementation of EventBridge content filtering (see docs/filter-patterns.md).",
+        )
     }
 
     async fn call<'a>(&self, diags: &mut Diagnostics, args: Self::Input<'a>) -> Option<bool> {
-        let pattern = match pattern::event::EventPattern::parse(&args.pattern) {
-            Ok(pattern) => pattern,
-            Err(err) => {
-                diags.function_error(0, err.to_string());
-                return None;
-            }
-        };
-        match serde_json::from_str::<serde_json::Value>(&args.event_json) {
-            Ok(event) => Some(pattern.matches(&event)),
-            Err(err) => {
-                diags.function_error(1, format!("event_json is not JSON: {err}"));
-                None
-            }
-        }
+        let pattern = reported(diags, 0, pattern::event::EventPattern::parse(&args.pattern))?;
+        let event = serde_json::from_str::<serde_json::Value>(&args.event_json)
+            .map_err(|err| format!("event_json is not JSON: {err}"));
+        reported(diags, 1, event).map(|event| pattern.matches(&event))
     }
 }
