@@ -6,8 +6,10 @@
 //! Measures, and writes as JSON to $BENCH_OUT (no assertion on any figure):
 //! - start-up: spawn to handshake line, spawn to GetProviderSchema answered;
 //! - peak RSS (VmHWM) of a provider that served a plan and a refresh;
-//! - create, refresh, update and destroy of one pipeline, once with the
-//!   dependency-graph engine and once with SECRETMONITOR_MAX_PARALLEL_STEPS=1:
+//! - create, refresh, update and destroy of one pipeline with the
+//!   dependency-graph engine, with the same engine forced to make one AWS call
+//!   at a time (SECRETMONITOR_MAX_PARALLEL_CALLS=1) and to run one step at a
+//!   time (SECRETMONITOR_MAX_PARALLEL_STEPS=1; a step may send calls together):
 //!   wall time, AWS calls, the critical-path depth of the calls as they ran
 //!   (longest chain of calls each starting after the previous one ended) and
 //!   the chain itself.
@@ -33,7 +35,31 @@ use support::plugin_client::{describe, errors, value_of, PluginClient, PROVIDER_
 use tfclient::{Identity, TfClient};
 
 const PIPELINE: &str = "secretmonitor_pipeline";
-const PARALLELISM_ENV: &str = "SECRETMONITOR_MAX_PARALLEL_STEPS";
+const STEPS_ENV: &str = "SECRETMONITOR_MAX_PARALLEL_STEPS";
+const CALLS_ENV: &str = "SECRETMONITOR_MAX_PARALLEL_CALLS";
+
+/// The provider environment variable a mode sets, and its value.
+type Limit = Option<(&'static str, &'static str)>;
+
+/// Every operation measured in one mode, in the order they ran.
+type Runs = Vec<(&'static str, Measured)>;
+
+/// The engine modes compared, each with the limit it sets.
+const MODES: [(&str, Limit); 3] = [
+    ("concurrent", None),
+    ("one_call_at_a_time", Some((CALLS_ENV, "1"))),
+    ("one_step_at_a_time", Some((STEPS_ENV, "1"))),
+];
+
+/// Sets the provider's environment for `mode` (the provider reads it when
+/// it is configured).
+fn set_mode(limit: Limit) {
+    std::env::remove_var(STEPS_ENV);
+    std::env::remove_var(CALLS_ENV);
+    if let Some((name, value)) = limit {
+        std::env::set_var(name, value);
+    }
+}
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -565,28 +591,34 @@ async fn main() {
         .map(|m| m.len())
         .unwrap_or(0);
 
+    // A lifecycle that is not measured: a fresh emulator answers its first
+    // StartLogging and PutEventSelectors several times slower than later ones.
+    {
+        set_mode(None);
+        let mut s = session().await;
+        let warm_up = lifecycle(&mut s, &proxy, latency_ms, &format!("bench-w-{suffix}"), 1).await;
+        for (op, m) in &warm_up {
+            eprintln!("bench: warm-up {op:<8} {:>8.0} ms (not counted)", m.wall_ms);
+        }
+    }
+
     // One lifecycle per mode, alternating, `repeat` times.
     let mut modes = serde_json::Map::new();
     let mut memory = Json::Null;
-    let mut runs: Vec<(&str, Vec<(&'static str, Measured)>)> =
-        vec![("concurrent", Vec::new()), ("one_at_a_time", Vec::new())];
+    let mut runs: Vec<(&str, Limit, Runs)> = MODES
+        .iter()
+        .map(|(mode, limit)| (*mode, *limit, Vec::new()))
+        .collect();
     for round in 0..repeat {
-        for (mode, results) in runs.iter_mut() {
-            if *mode == "one_at_a_time" {
-                std::env::set_var(PARALLELISM_ENV, "1");
-            } else {
-                std::env::remove_var(PARALLELISM_ENV);
-            }
+        for (index, (mode, limit, results)) in runs.iter_mut().enumerate() {
+            set_mode(*limit);
             let mut s = session().await;
-            let name = format!(
-                "bench-{}-{suffix}-{round}",
-                if *mode == "concurrent" { "c" } else { "s" }
-            );
+            let name = format!("bench-{index}-{suffix}-{round}");
             let refreshes = 3;
             let measured = lifecycle(&mut s, &proxy, latency_ms, &name, refreshes).await;
             for (op, m) in &measured {
                 eprintln!(
-                    "bench: {mode:>13} {op:<8} {:>8.0} ms  {:>3} calls  depth {:>2}",
+                    "bench: {mode:>18} {op:<8} {:>8.0} ms  {:>3} calls  depth {:>2}",
                     m.wall_ms,
                     m.calls.len(),
                     m.chain.len()
@@ -604,15 +636,15 @@ async fn main() {
             results.extend(measured);
         }
     }
-    std::env::remove_var(PARALLELISM_ENV);
-    for (mode, results) in &runs {
+    set_mode(None);
+    for (mode, _, results) in &runs {
         modes.insert((*mode).into(), summarise(results, latency_ms as f64));
     }
 
     // A plan's peak RSS on its own: a fresh provider, schema, configure,
     // ReadResource and PlanResourceChange of a pipeline that exists.
     let plan_memory = {
-        std::env::remove_var(PARALLELISM_ENV);
+        set_mode(None);
         let name = format!("bench-m-{suffix}");
         let mut s = session().await;
         let config = config_object(&s.pipeline, &pipeline_settings(&name, 30)).unwrap();

@@ -91,6 +91,15 @@ code="$(plan_exit)"
 if [ "$code" != 0 ]; then cat "$work/plan.txt"; echo "FAIL: plan after import and apply is not empty (exit $code)"; exit 1; fi
 echo "    imported by name and converged with no changes left"
 
+echo "==> state lost: apply without state adopts every part (create-first finds them), makes no duplicate"
+tf state rm secretmonitor_pipeline.this >/dev/null
+tf apply -input=false -auto-approve "${tf_vars[@]}" >"$work/apply.txt" 2>&1 || { cat "$work/apply.txt"; echo "FAIL: apply without state"; exit 1; }
+code="$(plan_exit)"
+if [ "$code" != 0 ]; then cat "$work/plan.txt"; echo "FAIL: plan after an apply without state is not empty (exit $code)"; exit 1; fi
+keys="$("$PY" scripts/aws_check.py keys "$name")"
+if [ "$keys" != 1 ]; then echo "FAIL: $keys live keys of $name after an apply without state (want 1)"; exit 1; fi
+echo "    adopted: no changes left, one key"
+
 echo "==> destroy keeps an archive holding logs, reports unconfirmed subscriptions, leaves nothing else"
 "$PY" scripts/aws_check.py archive "$name" write
 tf destroy -input=false -auto-approve "${tf_vars[@]}" >"$work/destroy.txt" 2>&1 || { cat "$work/destroy.txt"; exit 1; }

@@ -4,6 +4,7 @@ after destroy are found here, not through the provider under test.
 
 Usage: aws_check.py leftovers NAME [ACCOUNT]
        aws_check.py drift NAME SCENARIO
+       aws_check.py keys NAME   (how many of its keys are not pending deletion)
        aws_check.py multi-account setup|teardown LOG_GROUP ACCOUNT...
 """
 import json
@@ -64,6 +65,13 @@ def multi_account(action, log_group_name, accounts):
     ACCOUNT = None
 
 
+def every(service, operation, field, **params):
+    """Every item of a listing, through all its pages (LocalStack pages at
+    100 like AWS, and a long test run leaves more than that)."""
+    pages = client(service).get_paginator(operation).paginate(**params)
+    return [item for page in pages for item in page[field]]
+
+
 def archive_bucket(name):
     account = client("sts").get_caller_identity()["Account"]
     return f"{name}-archive-{account}-{REGION}"
@@ -86,10 +94,10 @@ def leftovers(name):
         found.append(f"log group {g['logGroupName']}")
     for a in client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{name}-")["MetricAlarms"]:
         found.append(f"alarm {a['AlarmName']}")
-    for t in client("sns").list_topics()["Topics"]:
+    for t in every("sns", "list_topics", "Topics"):
         if t["TopicArn"].endswith(f":{name}-alerts"):
             found.append(f"topic {t['TopicArn']}")
-    for r in client("iam").list_roles()["Roles"]:
+    for r in every("iam", "list_roles", "Roles"):
         if r["RoleName"].startswith(f"{name}-"):
             found.append(f"role {r['RoleName']}")
     s3 = client("s3")
@@ -99,19 +107,26 @@ def leftovers(name):
             if versions.get("Versions") or versions.get("DeleteMarkers"):
                 continue  # kept on purpose: it holds audit logs
             found.append(f"empty bucket {b['Name']}")
-    events = client("events")
-    for rule in events.list_rules(NamePrefix=f"{name}-")["Rules"]:
+    for rule in every("events", "list_rules", "Rules", NamePrefix=f"{name}-"):
         if rule["Name"] in (f"{name}-secret-reads", f"{name}-tamper"):
             found.append(f"EventBridge rule {rule['Name']}")
-    kms = client("kms")
-    for alias in kms.list_aliases()["Aliases"]:
+    for alias in every("kms", "list_aliases", "Aliases"):
         if alias["AliasName"] == f"alias/secretmonitor/{name}":
             found.append(f"key alias {alias['AliasName']}")
-    for key in kms.list_keys()["Keys"]:
+    for arn in live_keys(name):
+        found.append(f"key {arn}")
+    return found
+
+
+def live_keys(name):
+    """The pipeline's keys not pending deletion: one, unless an apply made a duplicate."""
+    kms = client("kms")
+    arns = []
+    for key in every("kms", "list_keys", "Keys"):
         meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
         if f"pipeline {name}:" in meta.get("Description", "") and meta["KeyState"] != "PendingDeletion":
-            found.append(f"key {meta['Arn']} in state {meta['KeyState']}")
-    return found
+            arns.append(meta["Arn"])
+    return arns
 
 
 def inventory(name):
@@ -133,22 +148,19 @@ def inventory(name):
         found.add("metric_filter_name")
     if client("cloudwatch").describe_alarms(AlarmNames=[f"{name}-secret-access"])["MetricAlarms"]:
         found.add("alarm_name")
-    if any(t["TopicArn"].endswith(f":{name}-alerts") for t in client("sns").list_topics()["Topics"]):
+    if any(t["TopicArn"].endswith(f":{name}-alerts") for t in every("sns", "list_topics", "Topics")):
         found.add("topic_arn")
-    if any(r["RoleName"] == f"{name}-cloudtrail-to-logs" for r in client("iam").list_roles()["Roles"]):
+    if any(r["RoleName"] == f"{name}-cloudtrail-to-logs" for r in every("iam", "list_roles", "Roles")):
         found.add("delivery_role_arn")
     if any(b["Name"] == archive_bucket(name) for b in client("s3").list_buckets()["Buckets"]):
         found.add("archive_bucket_name")
-    rules = {r["Name"] for r in client("events").list_rules(NamePrefix=f"{name}-")["Rules"]}
+    rules = {r["Name"] for r in every("events", "list_rules", "Rules", NamePrefix=f"{name}-")}
     if f"{name}-secret-reads" in rules:
         found.add("read_rule_arn")
     if f"{name}-tamper" in rules:
         found.add("tamper_rule_arn")
-    kms = client("kms")
-    for key in kms.list_keys()["Keys"]:
-        meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
-        if f"pipeline {name}:" in meta.get("Description", "") and meta["KeyState"] != "PendingDeletion":
-            found.add("kms_key_arn")
+    if live_keys(name):
+        found.add("kms_key_arn")
     return found
 
 
@@ -173,7 +185,7 @@ def drift(name, scenario):
         client("logs").put_retention_policy(logGroupName=log_group(name), retentionInDays=1)
     elif scenario == "subscription-deleted":
         sns = client("sns")
-        for t in sns.list_topics()["Topics"]:
+        for t in every("sns", "list_topics", "Topics"):
             if t["TopicArn"].endswith(f":{name}-alerts"):
                 for s in sns.list_subscriptions_by_topic(TopicArn=t["TopicArn"])["Subscriptions"]:
                     if s["SubscriptionArn"] != "PendingConfirmation":
@@ -187,7 +199,7 @@ def drift(name, scenario):
         client("cloudwatch").disable_alarm_actions(AlarmNames=[f"{name}-secret-access"])
     elif scenario == "topic-policy-replaced":
         sns = client("sns")
-        arn = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(f":{name}-alerts"))
+        arn = next(t["TopicArn"] for t in every("sns", "list_topics", "Topics") if t["TopicArn"].endswith(f":{name}-alerts"))
         open_policy = {
             "Version": "2012-10-17",
             "Statement": [{"Sid": "Anyone", "Effect": "Allow", "Principal": "*", "Action": "sns:*", "Resource": arn}],
@@ -258,6 +270,9 @@ def main():
         for f in found:
             print(f"left behind: {f}")
         sys.exit(1 if found else 0)
+    if len(sys.argv) == 3 and sys.argv[1] == "keys":
+        print(len(live_keys(sys.argv[2])))
+        return
     if len(sys.argv) == 4 and sys.argv[1] == "drift":
         drift(sys.argv[2], sys.argv[3])
         return

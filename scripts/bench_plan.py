@@ -30,7 +30,9 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PROVIDER = os.path.join(ROOT, "target", "release", "terraform-provider-secretmonitor")
+# BENCH_PROVIDER: another build to measure (one with symbols, for perf).
+PROVIDER = os.environ.get(
+    "BENCH_PROVIDER", os.path.join(ROOT, "target", "release", "terraform-provider-secretmonitor"))
 BENCH = os.path.join(ROOT, ".tools", "bench")
 
 WRAPPER = r'''#!{python} -S

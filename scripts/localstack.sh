@@ -15,17 +15,20 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"
 VENV="$TOOLS/localstack-venv"
 EXTENSION="$ROOT/localstack-extension"
-STATE="$TOOLS/localstack"          # LocalStack's data/tmp dirs
-LOG="$TOOLS/localstack.log"
-PIDFILE="$TOOLS/localstack.pid"
+HOST="127.0.0.1"
+PORT="${LOCALSTACK_PORT:-4566}"
+# An instance on another port (the benchmark's) keeps its own files.
+INSTANCE="localstack"
+[ "$PORT" = 4566 ] || INSTANCE="localstack-$PORT"
+STATE="$TOOLS/$INSTANCE"           # LocalStack's data/tmp dirs
+LOG="$TOOLS/$INSTANCE.log"
+PIDFILE="$TOOLS/$INSTANCE.pid"
 
 LOCALSTACK_VERSION="2026.3.0"
 # Newer releases of some dependencies (cbor2, pyOpenSSL) break this
 # LocalStack; resolving as of its release date keeps the install reproducible.
 EXCLUDE_NEWER="2026-03-24"
 
-HOST="127.0.0.1"
-PORT="${LOCALSTACK_PORT:-4566}"
 ENDPOINT="http://$HOST:$PORT"
 HEALTH_URL="$ENDPOINT/_localstack/health"
 START_TIMEOUT="${LOCALSTACK_START_TIMEOUT:-120}"
@@ -176,7 +179,7 @@ cmd_start() {
     cmd_install
     mkdir -p "$STATE"
     local started=$SECONDS
-    log "starting LocalStack on $ENDPOINT (log: .tools/localstack.log) ..."
+    log "starting LocalStack on $ENDPOINT (log: .tools/$INSTANCE.log) ..."
     # setsid: own process group, so stop can end LocalStack and its children
     # (and only them) and the caller's Ctrl-C does not.
     (

@@ -3,24 +3,39 @@
 //! a limit). After the first failure no new step starts, steps in flight finish,
 //! and the outcome says which steps completed, failed or never started.
 //!
+//! A step may also be usable before it ends: a key can encrypt as soon as it
+//! exists, while its alias and rotation are still being set. Such a step is
+//! given a [`Usable`] handle and says when; steps that only use it
+//! (`after_usable`) start then, steps that need all of it (`after`) wait for
+//! its end.
+//!
 //! A deadline works the same way: once it passes no new step starts, and the
 //! steps in flight are allowed to finish, because dropping an AWS call whose
 //! request was sent could leave behind an object nobody recorded.
 //!
 //! Invariants: a step starts at most once; a step never starts before every
-//! step in its `after` list completed; the outcome lists every step exactly once.
+//! step in its `after` list completed and every step in its `after_usable`
+//! list said it was usable or completed; the outcome lists every step exactly
+//! once.
 
 use std::collections::HashSet;
 use std::fmt::Debug;
 use std::hash::Hash;
+use std::sync::Mutex;
 
 use futures::future::BoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt};
+use futures::FutureExt;
+use tokio::sync::oneshot;
 
 pub struct Step<'a, K, E> {
     pub id: K,
+    /// Steps that must have completed first.
     pub after: Vec<K>,
+    /// Steps that must be usable (or completed) first.
+    pub after_usable: Vec<K>,
     pub work: BoxFuture<'a, Result<(), E>>,
+    usable: Option<oneshot::Receiver<()>>,
 }
 
 impl<'a, K, E> Step<'a, K, E> {
@@ -31,7 +46,50 @@ impl<'a, K, E> Step<'a, K, E> {
         Self {
             id,
             after: after.to_vec(),
+            after_usable: Vec::new(),
             work,
+            usable: None,
+        }
+    }
+
+    /// Also waits for these steps to be usable, not necessarily completed.
+    pub fn after_usable(mut self, ids: &[K]) -> Self
+    where
+        K: Copy,
+    {
+        self.after_usable.extend_from_slice(ids);
+        self
+    }
+
+    /// This step's work holds the [`Usable`] handle paired with `signal`.
+    pub fn signals_usable(mut self, signal: UsableSignal) -> Self {
+        self.usable = Some(signal.0);
+        self
+    }
+}
+
+/// Held by a step's work: [`Usable::now`] lets the steps that only use this
+/// one start. Saying it more than once, or never, is harmless (completion
+/// counts as usable).
+#[derive(Debug)]
+pub struct Usable(Mutex<Option<oneshot::Sender<()>>>);
+
+/// The engine's end of a [`Usable`], given to the step with
+/// [`Step::signals_usable`].
+#[derive(Debug)]
+pub struct UsableSignal(oneshot::Receiver<()>);
+
+impl Usable {
+    pub fn new() -> (Self, UsableSignal) {
+        let (sender, receiver) = oneshot::channel();
+        (Self(Mutex::new(Some(sender))), UsableSignal(receiver))
+    }
+
+    pub fn now(&self) {
+        let sender = self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(sender) = sender {
+            // The engine may have stopped listening (the step already ended).
+            let _ = sender.send(());
         }
     }
 }
@@ -60,6 +118,14 @@ where
     run_until(steps, max_in_flight, None).await
 }
 
+/// What the engine waits for next.
+enum Event<K, E> {
+    Ended(K, Result<(), E>),
+    Usable(K),
+    NothingLeft,
+    Deadline,
+}
+
 /// As [`run`], starting no step after `deadline`.
 pub async fn run_until<'a, K, E>(
     steps: Vec<Step<'a, K, E>>,
@@ -78,6 +144,7 @@ where
     let known: HashSet<K> = steps.iter().map(|s| s.id).collect();
     let mut pending: Vec<Step<'a, K, E>> = steps;
     let mut done: HashSet<K> = HashSet::new();
+    let mut usable: HashSet<K> = HashSet::new();
     let mut outcome = Outcome {
         completed: Vec::new(),
         failed: Vec::new(),
@@ -85,19 +152,28 @@ where
         timed_out: false,
     };
     let mut in_flight = FuturesUnordered::new();
+    let mut signals = FuturesUnordered::new();
     loop {
         if outcome.failed.is_empty() && !outcome.timed_out {
             // Dependencies on steps that are not in the graph count as satisfied:
             // callers leave out steps that have nothing to do.
             let mut index = 0;
             while index < pending.len() && in_flight.len() < limit {
-                let ready = pending[index]
+                let step = &pending[index];
+                let ready = step
                     .after
                     .iter()
-                    .all(|dep| done.contains(dep) || !known.contains(dep));
+                    .all(|dep| done.contains(dep) || !known.contains(dep))
+                    && step.after_usable.iter().all(|dep| {
+                        usable.contains(dep) || done.contains(dep) || !known.contains(dep)
+                    });
                 if ready {
                     let step = pending.swap_remove(index);
                     let id = step.id;
+                    if let Some(signal) = step.usable {
+                        // A dropped sender (the step ended without saying) is not a signal.
+                        signals.push(signal.map(move |said| said.ok().map(|()| id)));
+                    }
                     let work = step.work;
                     in_flight.push(async move { (id, work.await) });
                 } else {
@@ -105,25 +181,42 @@ where
                 }
             }
         }
-        let next = match deadline {
-            Some(deadline) if !outcome.timed_out && !in_flight.is_empty() => {
-                tokio::select! {
-                    next = in_flight.next() => next,
-                    _ = tokio::time::sleep_until(deadline) => {
-                        outcome.timed_out = true;
-                        continue;
-                    }
+        let next_signal = async {
+            loop {
+                match signals.next().await {
+                    Some(Some(id)) => return id,
+                    Some(None) => continue,
+                    None => futures::future::pending::<()>().await,
                 }
             }
-            _ => in_flight.next().await,
         };
-        match next {
-            Some((id, Ok(()))) => {
+        let watch_deadline = deadline.filter(|_| !outcome.timed_out && !in_flight.is_empty());
+        let sleep = async {
+            match watch_deadline {
+                Some(deadline) => tokio::time::sleep_until(deadline).await,
+                None => futures::future::pending::<()>().await,
+            }
+        };
+        let event = tokio::select! {
+            biased;
+            ended = in_flight.next() => match ended {
+                Some((id, result)) => Event::Ended(id, result),
+                None => Event::NothingLeft,
+            },
+            id = next_signal => Event::Usable(id),
+            () = sleep => Event::Deadline,
+        };
+        match event {
+            Event::Ended(id, Ok(())) => {
                 done.insert(id);
                 outcome.completed.push(id);
             }
-            Some((id, Err(err))) => outcome.failed.push((id, err)),
-            None => break,
+            Event::Ended(id, Err(err)) => outcome.failed.push((id, err)),
+            Event::Usable(id) => {
+                usable.insert(id);
+            }
+            Event::Deadline => outcome.timed_out = true,
+            Event::NothingLeft => break,
         }
     }
     outcome.not_started = pending.into_iter().map(|s| s.id).collect();
@@ -237,5 +330,91 @@ mod tests {
         let log = Arc::new(Mutex::new(Vec::new()));
         let outcome = run(vec![step("alarm", &["not-in-graph"], log, false)], 0).await;
         assert_eq!(outcome.completed, vec!["alarm"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_step_that_only_uses_another_starts_when_it_is_usable() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (usable, signal) = Usable::new();
+        let key_log = log.clone();
+        let key = Step::new(
+            "key",
+            &[],
+            Box::pin(async move {
+                key_log.lock().unwrap().push("start key".to_owned());
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                usable.now();
+                // Alias and rotation: the topic need not wait for these.
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                key_log.lock().unwrap().push("end key".to_owned());
+                Ok::<(), String>(())
+            }),
+        )
+        .signals_usable(signal);
+        let steps = vec![
+            key,
+            step("topic", &[], log.clone(), false).after_usable(&["key"]),
+            step("trail", &["key"], log.clone(), false),
+        ];
+        let outcome = run(steps, 0).await;
+        assert!(outcome.succeeded(), "{outcome:?}");
+        let log = log.lock().unwrap().clone();
+        assert!(
+            position(&log, "start topic") < position(&log, "end key"),
+            "{log:?}"
+        );
+        assert!(
+            position(&log, "end key") < position(&log, "start trail"),
+            "{log:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_step_that_never_says_usable_releases_its_users_when_it_ends() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (usable, signal) = Usable::new();
+        let silent = Step::new(
+            "key",
+            &[],
+            Box::pin(async move {
+                let _held = usable;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                Ok::<(), String>(())
+            }),
+        )
+        .signals_usable(signal);
+        let steps = vec![
+            silent,
+            step("topic", &[], log.clone(), false).after_usable(&["key"]),
+        ];
+        let outcome = run(steps, 0).await;
+        assert!(outcome.succeeded(), "{outcome:?}");
+        assert_eq!(outcome.completed, vec!["key", "topic"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_step_that_fails_after_saying_usable_stops_steps_not_yet_started() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (usable, signal) = Usable::new();
+        let key = Step::new(
+            "key",
+            &[],
+            Box::pin(async move {
+                usable.now();
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                Err::<(), String>("rotation refused".to_owned())
+            }),
+        )
+        .signals_usable(signal);
+        let steps = vec![
+            key,
+            // Starts on the signal, before the failure, and is let finish.
+            step("topic", &[], log.clone(), false).after_usable(&["key"]),
+            step("alarm", &["topic"], log.clone(), false),
+        ];
+        let outcome = run(steps, 0).await;
+        assert_eq!(outcome.failed.len(), 1);
+        assert_eq!(outcome.completed, vec!["topic"]);
+        assert_eq!(outcome.not_started, vec!["alarm"]);
     }
 }

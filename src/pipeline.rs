@@ -9,7 +9,7 @@ use crate::components::{
     alarm, archive, event_rule, key, log_group, metric_filter, topic, trail, Ctx, Deleted, Names,
     Observed, PipelineSpec, Recorder,
 };
-use crate::engine::{self, Step};
+use crate::engine::{self, Step, Usable};
 
 /// `work`, with its AWS calls logged under `component`.
 fn logged<F: std::future::Future>(
@@ -49,12 +49,42 @@ pub async fn names_for(clients: &Clients, spec: &PipelineSpec) -> Result<Names, 
     Ok(Names::derive(spec, &account, &clients.region))
 }
 
+/// The key look-up apply starts with. Callers send it together with the
+/// account look-up ([`names_for`]): every other step waits for the key.
+pub async fn look_up_key(
+    clients: &Clients,
+    spec: &PipelineSpec,
+    recorded: &Observed,
+) -> key::Lookup {
+    logged(
+        Component::Key,
+        key::Lookup::make(clients, key::lookup_id(spec, recorded)),
+    )
+    .await
+}
+
 /// Brings AWS to the spec: creates what is missing, repairs what drifted.
-/// Identifiers land in `recorder` as each call returns.
+/// Identifiers land in `recorder` as each call returns. `key` is the key
+/// look-up, made while the names were derived ([`key::Lookup::make`]).
+///
+/// The graph (`a -> b`: b waits for all of a; `a ~> b`: b waits until a is
+/// usable, i.e. exists with its policy, not for its remaining settings):
+///
+/// ```text
+/// key ~> archive, log group, topic, rules, trail
+/// log group ~> metric filter, trail             delivery role, archive -> trail
+/// topic -> subscriptions, alarm                 metric filter -> alarm
+/// rules, topic, alarm, trail -> rule targets
+/// ```
+///
+/// The rules get their targets last: until then they alert nobody, so the
+/// pipeline's own set-up calls (PutEventSelectors on its trail, for one)
+/// raise no tamper alert.
 pub async fn apply(
     clients: &Clients,
     spec: &PipelineSpec,
     names: &Names,
+    key: key::Lookup,
     recorder: &Recorder,
     parallelism: Parallelism,
     deadline: tokio::time::Instant,
@@ -69,20 +99,31 @@ pub async fn apply(
         names,
     };
     let ctx = &ctx;
+    let (key_usable, key_signal) = Usable::new();
+    let (group_usable, group_signal) = Usable::new();
+    let (key_usable, group_usable) = (&key_usable, &group_usable);
     use Component::*;
     let mut steps: Vec<Step<'_, Component, AwsError>> = vec![
-        step(Key, &[], key::ensure(ctx, recorder).boxed()),
+        step(
+            Key,
+            &[],
+            key::ensure(ctx, recorder, key, key_usable).boxed(),
+        )
+        .signals_usable(key_signal),
         step(
             LogGroup,
-            &[Key],
-            log_group::ensure_group(ctx, recorder).boxed(),
-        ),
+            &[],
+            log_group::ensure_group(ctx, recorder, group_usable).boxed(),
+        )
+        .after_usable(&[Key])
+        .signals_usable(group_signal),
         step(
             MetricFilter,
-            &[LogGroup],
+            &[],
             metric_filter::ensure(ctx, recorder).boxed(),
-        ),
-        step(Topic, &[Key], topic::ensure_topic(ctx, recorder).boxed()),
+        )
+        .after_usable(&[LogGroup]),
+        step(Topic, &[], topic::ensure_topic(ctx, recorder).boxed()).after_usable(&[Key]),
         step(
             Subscriptions,
             &[Topic],
@@ -93,22 +134,16 @@ pub async fn apply(
             &[Topic, MetricFilter],
             alarm::ensure(ctx, recorder).boxed(),
         ),
+        step(EventRules, &[], event_rule::ensure(ctx, recorder).boxed()).after_usable(&[Key]),
+        step(
+            RuleTargets,
+            &[EventRules, Topic, Alarm, Trail],
+            event_rule::ensure_targets(ctx, recorder).boxed(),
+        ),
     ];
-    // The rules come last: the pipeline's own set-up calls (PutEventSelectors
-    // on its trail, for one) would otherwise raise tamper alerts on every create.
-    let rules_after: &'static [Component] = if spec.trail.create {
-        &[Topic, Alarm, Trail]
-    } else {
-        &[Topic, Alarm]
-    };
-    steps.push(step(
-        EventRules,
-        rules_after,
-        event_rule::ensure(ctx, recorder).boxed(),
-    ));
     if spec.trail.create {
         steps.extend([
-            step(Archive, &[Key], archive::ensure(ctx, recorder).boxed()),
+            step(Archive, &[], archive::ensure(ctx, recorder).boxed()).after_usable(&[Key]),
             step(
                 DeliveryRole,
                 &[],
@@ -116,9 +151,10 @@ pub async fn apply(
             ),
             step(
                 Trail,
-                &[Key, Archive, LogGroup, DeliveryRole],
+                &[Archive, DeliveryRole],
                 trail::ensure(ctx, recorder).boxed(),
-            ),
+            )
+            .after_usable(&[Key, LogGroup]),
         ]);
     }
     let outcome = engine::run_until(steps, parallelism.0, Some(deadline)).await;
@@ -180,7 +216,7 @@ pub async fn observe(
     // Each lookup is logged under the component it reads (boxed, as the
     // engine's steps are, to keep the refresh future provably Send).
     use Component as C;
-    let key = logged(C::Key, key::find(ctx, &key_lookup)).boxed();
+    let key = logged(C::Key, key::find(clients, &key_lookup)).boxed();
     let group = logged(C::LogGroup, log_group::find(ctx, &names.log_group)).boxed();
     let filter = logged(
         C::MetricFilter,
@@ -189,8 +225,11 @@ pub async fn observe(
     .boxed();
     let alarm = logged(C::Alarm, alarm::find(ctx, &names.alarm, Some(&topic_arn))).boxed();
     let topic = logged(C::Topic, topic::find(ctx, &topic_arn)).boxed();
-    let subscriptions =
-        logged(C::Subscriptions, topic::list_subscriptions(ctx, &topic_arn)).boxed();
+    let subscriptions = logged(
+        C::Subscriptions,
+        topic::list_subscriptions(ctx, &topic_arn, &recorded.subscriptions),
+    )
+    .boxed();
     let rules = logged(C::EventRules, async {
         let (reads, tamper) = tokio::join!(
             event_rule::find(ctx, event_rule::Rule::Reads, &topic_arn),
@@ -203,23 +242,17 @@ pub async fn observe(
         if !spec.trail.create {
             return Ok::<_, AwsError>(TrailPart::default());
         }
-        let (bucket, archive_protections, role, trail, reads) = tokio::join!(
-            archive::exists(ctx, &names.bucket),
-            archive::protections(ctx, &names.bucket),
+        let (archive, role, trail, reads) = tokio::join!(
+            archive::find(ctx, &names.bucket),
             log_group::find_role(ctx, &names.delivery_role),
             trail::find(ctx, &names.trail),
             trail::records_read_events(ctx, &names.trail)
         );
-        let bucket = bucket?;
-        let (public_blocked, policy_in_place) = if bucket {
-            archive_protections?
-        } else {
-            (false, false)
-        };
+        let archive = archive?;
         Ok(TrailPart {
-            bucket_exists: bucket,
-            public_blocked,
-            policy_in_place,
+            bucket_exists: archive.is_some(),
+            public_blocked: archive.is_some_and(|a| a.public_blocked),
+            policy_in_place: archive.is_some_and(|a| a.policy_in_place),
             role_arn: role?,
             trail: trail?,
             records_reads: reads?,
@@ -402,7 +435,8 @@ pub async fn delete(
             async move {
                 // AWS cannot delete a subscription nobody confirmed; deleting the
                 // topic orphans it harmlessly, and the owner is told.
-                let pending: Vec<String> = topic::list_subscriptions(ctx, &topic_arn)
+                let pending: Vec<String> =
+                    topic::list_subscriptions(ctx, &topic_arn, &recorded.subscriptions)
                     .await
                     .unwrap_or_default()
                     .into_iter()
@@ -573,15 +607,14 @@ mod coverage {
             Component::EventRules => (
                 &[
                     "read-rule-disabled",
-                    "read-rule-target-removed",
                     "read-rule-pattern-edited",
                     "tamper-rule-deleted",
                 ],
-                &[
-                    "create events:PutRule",
-                    "create events:PutTargets",
-                    "delete events:DeleteRule",
-                ],
+                &["create events:PutRule", "delete events:DeleteRule"],
+            ),
+            Component::RuleTargets => (
+                &["read-rule-target-removed"],
+                &["create events:PutTargets", "delete events:RemoveTargets"],
             ),
         }
     }

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import uuid
 from typing import Any
 
@@ -339,11 +340,18 @@ def on_request(chain, context, response) -> None:
         LOG.exception("secretmonitor: CloudTrail recording (request phase) failed")
 
 
+def delivery_enabled() -> bool:
+    """SECRETMONITOR_CLOUDTRAIL_DELIVERY=0 turns delivery off: the benchmark
+    measures the provider, and with N logging trails every API call becomes N
+    deliveries, so the emulator's own work would grow with N x calls."""
+    return os.environ.get("SECRETMONITOR_CLOUDTRAIL_DELIVERY", "1") != "0"
+
+
 def on_response(chain, context, response) -> None:
     """Response phase: build the record and queue it for delivery."""
     try:
         _note_sts_credentials(context)
-        if not _recordable(context):
+        if not _recordable(context) or not delivery_enabled():
             return
         from . import cloudtrail_delivery
 

@@ -34,6 +34,9 @@ pub struct ClientSettings {
     pub endpoints: Endpoints,
     pub s3_use_path_style: bool,
     pub max_retries: Option<u32>,
+    /// At most this many AWS calls in flight (`None`: no limit); see
+    /// [`super::call_limit`].
+    pub max_parallel_calls: Option<usize>,
     pub skip_requesting_account_id: bool,
     pub default_tags: BTreeMap<String, String>,
 }
@@ -72,9 +75,12 @@ impl Clients {
     /// `terraform validate` stay offline and cheap.
     pub async fn new(settings: &ClientSettings) -> Result<Self, AwsError> {
         // ring is the one crypto provider linked into the binary (tonic uses it too).
-        let http_client = aws_smithy_http_client::Builder::new()
+        let mut http_client = aws_smithy_http_client::Builder::new()
             .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
             .build_https();
+        if let Some(limit) = settings.max_parallel_calls.filter(|n| *n > 0) {
+            http_client = super::call_limit::limited(http_client, limit);
+        }
         let max_attempts = settings.max_retries.unwrap_or(DEFAULT_MAX_RETRIES) + 1;
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .http_client(http_client)

@@ -18,10 +18,11 @@ pub enum Component {
     Topic,
     Subscriptions,
     EventRules,
+    RuleTargets,
 }
 
 impl Component {
-    pub const ALL: [Component; 11] = [
+    pub const ALL: [Component; 12] = [
         Component::Identity,
         Component::Key,
         Component::Archive,
@@ -33,6 +34,7 @@ impl Component {
         Component::Topic,
         Component::Subscriptions,
         Component::EventRules,
+        Component::RuleTargets,
     ];
 
     pub const fn label(self) -> &'static str {
@@ -48,6 +50,7 @@ impl Component {
             Component::Topic => "SNS topic",
             Component::Subscriptions => "SNS subscriptions",
             Component::EventRules => "EventBridge rules",
+            Component::RuleTargets => "EventBridge rule targets",
         }
     }
 }
@@ -139,5 +142,54 @@ impl AwsError {
         self.code
             .as_deref()
             .is_some_and(|code| wanted.contains(&code))
+    }
+}
+
+/// "Does not exist" as a value rather than an error: the one shape of absence
+/// callers deal with, as terraform-provider-aws's finders return it.
+pub trait Absence<T> {
+    /// `Ok(None)` when AWS said the resource does not exist.
+    fn found(self) -> Result<Option<T>, AwsError>;
+    /// For deletes: a resource that is already gone counts as deleted.
+    fn or_gone(self) -> Result<(), AwsError>;
+}
+
+impl<T> Absence<T> for Result<T, AwsError> {
+    fn found(self) -> Result<Option<T>, AwsError> {
+        match self {
+            Ok(value) => Ok(Some(value)),
+            Err(err) if err.is_not_found() => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    fn or_gone(self) -> Result<(), AwsError> {
+        self.found().map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(code: &str) -> Result<u8, AwsError> {
+        let mut err = AwsError::new(Component::Trail, "GetTrail", "t", "failed");
+        err.code = Some(code.to_owned());
+        Err(err)
+    }
+
+    #[test]
+    fn absence_is_a_value_and_every_other_failure_stays_an_error() {
+        // (result, found() when it succeeds, whether or_gone() succeeds)
+        let cases = [
+            (Ok::<u8, AwsError>(7), Some(Some(7)), true),
+            (failed("TrailNotFoundException"), Some(None), true),
+            (failed("NoSuchEntity"), Some(None), true),
+            (failed("AccessDeniedException"), None, false),
+        ];
+        for (result, found, gone) in cases {
+            assert_eq!(result.clone().found().ok(), found, "{result:?}");
+            assert_eq!(result.clone().or_gone().is_ok(), gone, "{result:?}");
+        }
     }
 }

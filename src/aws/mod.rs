@@ -2,11 +2,12 @@
 //! configuration, the error type that names component, call and resource, and
 //! the retry loop for eventual-consistency errors, and the log of every call.
 
+pub mod call_limit;
 mod clients;
 mod error;
 pub mod log;
 mod retry;
 
 pub use clients::{AssumeRole, ClientSettings, Clients, Endpoints};
-pub use error::{AwsError, Component};
+pub use error::{Absence, AwsError, Component};
 pub use retry::{retry_while, RetryPolicy};

@@ -3,7 +3,7 @@
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic, Tag};
 
 use super::{AlarmSpec, Ctx, Recorder};
-use crate::aws::{AwsError, Component};
+use crate::aws::{Absence, AwsError, Component};
 
 const C: Component = Component::Alarm;
 
@@ -91,22 +91,12 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
 }
 
 pub async fn delete(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
-    match ctx
-        .clients
+    ctx.clients
         .cloudwatch
         .delete_alarms()
         .alarm_names(name)
         .send()
         .await
-    {
-        Ok(_) => Ok(()),
-        Err(err) => {
-            let err = AwsError::from_sdk(C, "DeleteAlarms", name, err);
-            if err.is_not_found() {
-                Ok(())
-            } else {
-                Err(err)
-            }
-        }
-    }
+        .map_err(|err| AwsError::from_sdk(C, "DeleteAlarms", name, err))
+        .or_gone()
 }

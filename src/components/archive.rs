@@ -11,7 +11,7 @@ use aws_sdk_s3::types::{
 };
 
 use super::{Ctx, Deleted, Names, Recorder};
-use crate::aws::{AwsError, Component};
+use crate::aws::{Absence, AwsError, Component};
 use crate::policy::{PolicyDocument, Principal, Statement, Wildcard};
 
 const C: Component = Component::Archive;
@@ -213,55 +213,46 @@ fn lifecycle(ctx: &Ctx<'_>, bucket: &str) -> Result<BucketLifecycleConfiguration
         .map_err(build_err("PutBucketLifecycleConfiguration", bucket))
 }
 
-/// Whether all public access is blocked and our bucket policy is in place.
-pub async fn protections(ctx: &Ctx<'_>, bucket: &str) -> Result<(bool, bool), AwsError> {
+/// What refresh learns of the archive: whether all public access is blocked
+/// and our bucket policy is in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArchiveObservation {
+    pub public_blocked: bool,
+    pub policy_in_place: bool,
+}
+
+/// `None` when the bucket is gone. No HeadBucket: both reads already say
+/// NoSuchBucket then, and refresh makes one call fewer per pipeline.
+pub async fn find(ctx: &Ctx<'_>, bucket: &str) -> Result<Option<ArchiveObservation>, AwsError> {
     let s3 = &ctx.clients.s3;
     let (block, policy) = tokio::join!(
         s3.get_public_access_block().bucket(bucket).send(),
         s3.get_bucket_policy().bucket(bucket).send()
     );
-    let blocked = match block {
-        Ok(out) => out.public_access_block_configuration.is_some_and(|c| {
+    let block = block.map_err(|e| AwsError::from_sdk(C, "GetPublicAccessBlock", bucket, e));
+    let policy = policy.map_err(|e| AwsError::from_sdk(C, "GetBucketPolicy", bucket, e));
+    let bucket_gone = |err: Option<&AwsError>| err.is_some_and(|e| e.has_code(&["NoSuchBucket"]));
+    if bucket_gone(block.as_ref().err()) || bucket_gone(policy.as_ref().err()) {
+        return Ok(None);
+    }
+    // Absent settings (NoSuchPublicAccessBlockConfiguration, NoSuchBucketPolicy) are drift.
+    let public_blocked = block
+        .found()?
+        .and_then(|out| out.public_access_block_configuration)
+        .is_some_and(|c| {
             c.block_public_acls == Some(true)
                 && c.ignore_public_acls == Some(true)
                 && c.block_public_policy == Some(true)
                 && c.restrict_public_buckets == Some(true)
-        }),
-        Err(err) => {
-            let err = AwsError::from_sdk(C, "GetPublicAccessBlock", bucket, err);
-            if !err.is_not_found() {
-                return Err(err);
-            }
-            false
-        }
-    };
-    let policy_in_place = match policy {
-        Ok(out) => out
-            .policy
-            .is_some_and(|p| crate::policy::equivalent(&p, &bucket_policy(ctx.names))),
-        Err(err) => {
-            let err = AwsError::from_sdk(C, "GetBucketPolicy", bucket, err);
-            if !err.is_not_found() {
-                return Err(err);
-            }
-            false
-        }
-    };
-    Ok((blocked, policy_in_place))
-}
-
-pub async fn exists(ctx: &Ctx<'_>, bucket: &str) -> Result<bool, AwsError> {
-    match ctx.clients.s3.head_bucket().bucket(bucket).send().await {
-        Ok(_) => Ok(true),
-        Err(err) => {
-            let err = AwsError::from_sdk(C, "HeadBucket", bucket, err);
-            if err.is_not_found() {
-                Ok(false)
-            } else {
-                Err(err)
-            }
-        }
-    }
+        });
+    let policy_in_place = policy
+        .found()?
+        .and_then(|out| out.policy)
+        .is_some_and(|p| crate::policy::equivalent(&p, &bucket_policy(ctx.names)));
+    Ok(Some(ArchiveObservation {
+        public_blocked,
+        policy_in_place,
+    }))
 }
 
 /// Audit logs are evidence: a bucket that holds any is kept unless the user
@@ -269,22 +260,16 @@ pub async fn exists(ctx: &Ctx<'_>, bucket: &str) -> Result<bool, AwsError> {
 pub async fn delete(ctx: &Ctx<'_>, bucket: &str) -> Result<Deleted, AwsError> {
     let s3 = &ctx.clients.s3;
     loop {
-        let listed = match s3
+        let listed = s3
             .list_object_versions()
             .bucket(bucket)
             .max_keys(1000)
             .send()
             .await
-        {
-            Ok(listed) => listed,
-            Err(err) => {
-                let err = AwsError::from_sdk(C, "ListObjectVersions", bucket, err);
-                return if err.is_not_found() {
-                    Ok(Deleted::Done)
-                } else {
-                    Err(err)
-                };
-            }
+            .map_err(|e| AwsError::from_sdk(C, "ListObjectVersions", bucket, e))
+            .found()?;
+        let Some(listed) = listed else {
+            return Ok(Deleted::Done);
         };
         let mut objects = Vec::new();
         for v in listed.versions() {
@@ -326,15 +311,11 @@ pub async fn delete(ctx: &Ctx<'_>, bucket: &str) -> Result<Deleted, AwsError> {
             .await
             .map_err(|e| AwsError::from_sdk(C, "DeleteObjects", bucket, e))?;
     }
-    match s3.delete_bucket().bucket(bucket).send().await {
-        Ok(_) => Ok(Deleted::Done),
-        Err(err) => {
-            let err = AwsError::from_sdk(C, "DeleteBucket", bucket, err);
-            if err.is_not_found() {
-                Ok(Deleted::Done)
-            } else {
-                Err(err)
-            }
-        }
-    }
+    s3.delete_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(C, "DeleteBucket", bucket, e))
+        .or_gone()?;
+    Ok(Deleted::Done)
 }

@@ -14,12 +14,13 @@
 use aws_sdk_eventbridge::types::{InputTransformer, RuleState, Tag, Target};
 
 use super::{Ctx, Names, PipelineSpec, Recorder};
-use crate::aws::{AwsError, Component};
+use crate::aws::{Absence, AwsError, Component};
 use crate::pattern::event::{
     read_alert_pattern, tamper_pattern, EventPattern, KeyTarget, TamperTargets, TrailTarget,
 };
 
 const C: Component = Component::EventRules;
+const TARGETS: Component = Component::RuleTargets;
 
 /// The one target of each rule.
 const TARGET_ID: &str = "secretmonitor-topic";
@@ -258,27 +259,19 @@ pub async fn find(
         events.describe_rule().name(name).send(),
         events.list_targets_by_rule().rule(name).send()
     );
-    let described = match described {
-        Ok(out) => out,
-        Err(err) => {
-            let err = AwsError::from_sdk(C, "DescribeRule", name, err);
-            return if err.is_not_found() {
-                Ok(None)
-            } else {
-                Err(err)
-            };
-        }
+    let Some(described) = described
+        .map_err(|e| AwsError::from_sdk(C, "DescribeRule", name, e))
+        .found()?
+    else {
+        return Ok(None);
     };
-    let targets = match targets {
-        Ok(out) => out.targets.unwrap_or_default(),
-        Err(err) => {
-            let err = AwsError::from_sdk(C, "ListTargetsByRule", name, err);
-            if err.is_not_found() {
-                return Ok(None);
-            }
-            return Err(err);
-        }
+    let Some(targets) = targets
+        .map_err(|e| AwsError::from_sdk(C, "ListTargetsByRule", name, e))
+        .found()?
+    else {
+        return Ok(None);
     };
+    let targets = targets.targets.unwrap_or_default();
     let template = input_template(rule, &ctx.spec.name);
     let targets_topic = targets.iter().any(|t| {
         t.arn() == topic_arn
@@ -292,17 +285,17 @@ pub async fn find(
     }))
 }
 
-/// Puts each enabled rule in place and removes each disabled one, so that
-/// turning `fast_alerts` or `tamper_alerts` off is an ordinary update.
+/// Puts each enabled rule in place, without its target, and removes each
+/// disabled one, so that turning `fast_alerts` or `tamper_alerts` off is an
+/// ordinary update. A rule without a target alerts nobody: the pipeline's own
+/// set-up calls that follow raise no alert.
 pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
-    let topic = rec.require(C, "topic ARN", |o| o.topic_arn.clone())?;
     let key = rec.get(|o| o.kms_key_arn.clone());
     let results = futures::future::join_all(Rule::BOTH.map(|rule| {
-        let topic = topic.as_str();
         let key = key.as_deref();
         async move {
             if rule.enabled(ctx.spec) {
-                put(ctx, rec, rule, topic, key).await
+                put_rule(ctx, rec, rule, key).await
             } else {
                 delete(ctx, rule).await?;
                 record(rec, rule, None, None);
@@ -310,6 +303,20 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
             }
         }
     }))
+    .await;
+    results.into_iter().collect()
+}
+
+/// Points each enabled rule at the topic: from then on it alerts. Comes last,
+/// after everything whose set-up the tamper rule would report.
+pub async fn ensure_targets(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+    let topic = rec.require(TARGETS, "topic ARN", |o| o.topic_arn.clone())?;
+    let results = futures::future::join_all(
+        Rule::BOTH
+            .into_iter()
+            .filter(|rule| rule.enabled(ctx.spec))
+            .map(|rule| put_target(ctx, rule, &topic)),
+    )
     .await;
     results.into_iter().collect()
 }
@@ -324,11 +331,10 @@ fn record(rec: &Recorder, rule: Rule, arn: Option<String>, pattern: Option<Strin
     });
 }
 
-async fn put(
+async fn put_rule(
     ctx: &Ctx<'_>,
     rec: &Recorder,
     rule: Rule,
-    topic: &str,
     key_arn: Option<&str>,
 ) -> Result<(), AwsError> {
     let name = rule.name(ctx.names);
@@ -355,9 +361,14 @@ async fn put(
         .map_err(|e| AwsError::from_sdk(C, "PutRule", name, e))?
         .rule_arn
         .unwrap_or_else(|| ctx.names.rule_arn(name));
-    // Recorded before the target exists: a failure below leaves a rule that
+    // Recorded before the target exists: a failure later leaves a rule that
     // delete must still find.
     record(rec, rule, Some(arn), Some(pattern));
+    Ok(())
+}
+
+async fn put_target(ctx: &Ctx<'_>, rule: Rule, topic: &str) -> Result<(), AwsError> {
+    let name = rule.name(ctx.names);
     let mut transformer =
         InputTransformer::builder().input_template(input_template(rule, &ctx.spec.name));
     for (placeholder, path) in input_paths(rule) {
@@ -369,20 +380,22 @@ async fn put(
         .input_transformer(
             transformer
                 .build()
-                .map_err(|e| AwsError::new(C, "PutTargets", name, e.to_string()))?,
+                .map_err(|e| AwsError::new(TARGETS, "PutTargets", name, e.to_string()))?,
         )
         .build()
-        .map_err(|e| AwsError::new(C, "PutTargets", name, e.to_string()))?;
-    let out = events
+        .map_err(|e| AwsError::new(TARGETS, "PutTargets", name, e.to_string()))?;
+    let out = ctx
+        .clients
+        .events
         .put_targets()
         .rule(name)
         .targets(target)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk(C, "PutTargets", name, e))?;
+        .map_err(|e| AwsError::from_sdk(TARGETS, "PutTargets", name, e))?;
     if let Some(failed) = out.failed_entries().first() {
         return Err(AwsError::new(
-            C,
+            TARGETS,
             "PutTargets",
             name,
             format!(
@@ -402,30 +415,22 @@ async fn put(
 pub async fn delete(ctx: &Ctx<'_>, rule: Rule) -> Result<(), AwsError> {
     let name = rule.name(ctx.names);
     let events = &ctx.clients.events;
-    let not_found_is_done = |result: Result<(), AwsError>| match result {
-        Err(err) if err.is_not_found() => Ok(()),
-        other => other,
-    };
-    not_found_is_done(
-        events
-            .remove_targets()
-            .rule(name)
-            .ids(TARGET_ID)
-            .force(false)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| AwsError::from_sdk(C, "RemoveTargets", name, e)),
-    )?;
-    not_found_is_done(
-        events
-            .delete_rule()
-            .name(name)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| AwsError::from_sdk(C, "DeleteRule", name, e)),
-    )
+    events
+        .remove_targets()
+        .rule(name)
+        .ids(TARGET_ID)
+        .force(false)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(TARGETS, "RemoveTargets", name, e))
+        .or_gone()?;
+    events
+        .delete_rule()
+        .name(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(C, "DeleteRule", name, e))
+        .or_gone()
 }
 
 /// Whether two event patterns mean the same (AWS may reformat the JSON).

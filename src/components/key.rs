@@ -2,8 +2,9 @@
 
 use aws_sdk_kms::types::{KeyState, Tag};
 
-use super::{Ctx, Names, Recorder};
-use crate::aws::{AwsError, Component};
+use super::{Ctx, Names, Observed, PipelineSpec, Recorder};
+use crate::aws::{Absence, AwsError, Clients, Component};
+use crate::engine::Usable;
 use crate::policy::{PolicyDocument, Statement};
 
 const C: Component = Component::Key;
@@ -80,20 +81,55 @@ pub struct KeyObservation {
     pub pending_deletion: bool,
 }
 
-/// Finds a key by ARN or alias.
-pub async fn find(ctx: &Ctx<'_>, key_id: &str) -> Result<Option<KeyObservation>, AwsError> {
-    let described = ctx.clients.kms.describe_key().key_id(key_id).send().await;
-    let metadata = match described {
-        Ok(out) => out.key_metadata,
-        Err(err) => {
-            let err = AwsError::from_sdk(C, "DescribeKey", key_id, err);
-            if err.is_not_found() {
-                return Ok(None);
+/// What apply looks the key up by: the ARN the state recorded, else the
+/// alias. `None` for a customer-managed key, which is only used.
+pub fn lookup_id(spec: &PipelineSpec, recorded: &Observed) -> Option<String> {
+    if spec.kms.key_arn.is_some() {
+        return None;
+    }
+    Some(
+        recorded
+            .kms_key_arn
+            .clone()
+            .unwrap_or_else(|| Names::key_alias_for(&spec.name)),
+    )
+}
+
+/// The key look-up apply starts with, sent with the account look-up, since
+/// everything else waits for the key.
+#[derive(Debug)]
+pub enum Lookup {
+    /// Not made yet: `ensure` makes it.
+    NotMade,
+    Made {
+        key_id: String,
+        found: Result<Option<KeyObservation>, AwsError>,
+    },
+}
+
+impl Lookup {
+    pub async fn make(clients: &Clients, key_id: Option<String>) -> Self {
+        match key_id {
+            Some(key_id) => {
+                let found = find(clients, &key_id).await;
+                Self::Made { key_id, found }
             }
-            return Err(err);
+            None => Self::NotMade,
         }
-    };
-    let Some(metadata) = metadata else {
+    }
+}
+
+/// Finds a key by ARN or alias.
+pub async fn find(clients: &Clients, key_id: &str) -> Result<Option<KeyObservation>, AwsError> {
+    let described = clients
+        .kms
+        .describe_key()
+        .key_id(key_id)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(C, "DescribeKey", key_id, e))
+        .found()?;
+    let Some(metadata) = described.and_then(|out| out.key_metadata) else {
         return Ok(None);
     };
     let state = metadata.key_state;
@@ -107,7 +143,14 @@ pub async fn find(ctx: &Ctx<'_>, key_id: &str) -> Result<Option<KeyObservation>,
     }))
 }
 
-pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+/// Finds or creates the key and puts its policy in place; from then on it is
+/// `usable` by the parts it encrypts, while its alias and rotation are set.
+pub async fn ensure(
+    ctx: &Ctx<'_>,
+    rec: &Recorder,
+    lookup: Lookup,
+    usable: &Usable,
+) -> Result<(), AwsError> {
     if let Some(arn) = &ctx.spec.kms.key_arn {
         // A customer-managed key is the customer's to configure; we only use it.
         rec.update(|o| {
@@ -115,16 +158,19 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
         });
         return Ok(());
     }
-    let lookup = rec
-        .get(|o| o.kms_key_arn.clone())
-        .unwrap_or_else(|| ctx.names.key_alias.clone());
+    let (lookup, found) = match lookup {
+        Lookup::Made { key_id, found } => (key_id, found),
+        Lookup::NotMade => {
+            let key_id = lookup_id(ctx.spec, &rec.snapshot()).unwrap_or_default();
+            let found = find(ctx.clients, &key_id).await;
+            (key_id, found)
+        }
+    };
     let policy = key_policy(ctx.names).to_json();
     let kms = &ctx.clients.kms;
     // By alias, a key pending deletion is the one a previous destroy retired;
     // by the recorded ARN it is this pipeline's key, and is rescued.
-    let found = find(ctx, &lookup)
-        .await?
-        .filter(|k| !k.pending_deletion || rec.get(|o| o.kms_key_arn.is_some()));
+    let found = found?.filter(|k| !k.pending_deletion || rec.get(|o| o.kms_key_arn.is_some()));
     let (arn, created) = match found {
         Some(existing) => {
             rec.update(|o| {
@@ -182,6 +228,7 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
             (arn, true)
         }
     };
+    usable.now();
     // Found through the alias: it points here already. Just created: it cannot.
     let alias_points_here = if created {
         Some(false)
@@ -204,7 +251,7 @@ async fn ensure_alias(ctx: &Ctx<'_>, arn: &str, points_here: Option<bool>) -> Re
     let alias = &ctx.names.key_alias;
     let points_here = match points_here {
         Some(known) => known,
-        None => find(ctx, alias)
+        None => find(ctx.clients, alias)
             .await?
             .is_some_and(|k| k.arn == arn && !k.pending_deletion),
     };
@@ -253,12 +300,9 @@ pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
             .pending_window_in_days(window)
             .send()
     );
-    if let Err(err) = alias {
-        let err = AwsError::from_sdk(C, "DeleteAlias", &ctx.names.key_alias, err);
-        if !err.is_not_found() {
-            return Err(err);
-        }
-    }
+    alias
+        .map_err(|e| AwsError::from_sdk(C, "DeleteAlias", &ctx.names.key_alias, e))
+        .or_gone()?;
     match schedule {
         Ok(_) => Ok(()),
         Err(err) => {

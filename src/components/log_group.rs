@@ -4,7 +4,8 @@
 use aws_sdk_iam::types::Tag as IamTag;
 
 use super::{Ctx, Names, Recorder};
-use crate::aws::{AwsError, Component};
+use crate::aws::{Absence, AwsError, Component};
+use crate::engine::Usable;
 use crate::policy::{PolicyDocument, Statement};
 
 const GROUP: Component = Component::LogGroup;
@@ -58,7 +59,9 @@ pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<LogGroupObservatio
         }))
 }
 
-pub async fn ensure_group(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+/// Finds or creates the group; from then on it is `usable` by the trail and
+/// the metric filter, while its retention is set.
+pub async fn ensure_group(ctx: &Ctx<'_>, rec: &Recorder, usable: &Usable) -> Result<(), AwsError> {
     let name = ctx.names.log_group.as_str();
     let logs = &ctx.clients.logs;
     if !ctx.spec.trail.create {
@@ -79,26 +82,40 @@ pub async fn ensure_group(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError>
         return Ok(());
     }
     let key_arn = rec.require(GROUP, "KMS key ARN", |o| o.kms_key_arn.clone())?;
-    let found = find(ctx, name).await?;
-    if found.is_none() {
-        let created = logs
-            .create_log_group()
+    let create = || async {
+        logs.create_log_group()
             .log_group_name(name)
             .kms_key_id(&key_arn)
             .set_tags(Some(ctx.spec.tags.clone().into_iter().collect()))
             .send()
-            .await;
-        if let Err(err) = created {
-            let err = AwsError::from_sdk(GROUP, "CreateLogGroup", name, err);
-            if !err.has_code(&["ResourceAlreadyExistsException"]) {
-                return Err(err);
+            .await
+            .map(|_| ())
+            .map_err(|err| AwsError::from_sdk(GROUP, "CreateLogGroup", name, err))
+    };
+    const EXISTS: &[&str] = &["ResourceAlreadyExistsException"];
+    // A group the state knows is looked up first; one it does not know is
+    // most likely new, so creating it first saves a round trip on create.
+    let found = if rec.get(|o| o.log_group_arn.is_some()) {
+        let found = find(ctx, name).await?;
+        if found.is_none() {
+            match create().await {
+                Err(err) if !err.has_code(EXISTS) => return Err(err),
+                _ => {}
             }
         }
-    }
+        found
+    } else {
+        match create().await {
+            Ok(()) => None,
+            Err(err) if err.has_code(EXISTS) => find(ctx, name).await?,
+            Err(err) => return Err(err),
+        }
+    };
     rec.update(|o| {
         o.log_group_name = Some(name.to_owned());
         o.log_group_arn = Some(ctx.names.log_group_arn());
     });
+    usable.now();
     let retention = i32::try_from(ctx.spec.log_retention_days).unwrap_or(365);
     if found.as_ref().and_then(|f| f.retention_days) != Some(i64::from(retention)) {
         logs.put_retention_policy()
@@ -113,38 +130,27 @@ pub async fn ensure_group(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError>
 }
 
 pub async fn delete_group(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
-    match ctx
-        .clients
+    ctx.clients
         .logs
         .delete_log_group()
         .log_group_name(name)
         .send()
         .await
-    {
-        Ok(_) => Ok(()),
-        Err(err) => {
-            let err = AwsError::from_sdk(GROUP, "DeleteLogGroup", name, err);
-            if err.is_not_found() {
-                Ok(())
-            } else {
-                Err(err)
-            }
-        }
-    }
+        .map_err(|err| AwsError::from_sdk(GROUP, "DeleteLogGroup", name, err))
+        .or_gone()
 }
 
 pub async fn find_role(ctx: &Ctx<'_>, name: &str) -> Result<Option<String>, AwsError> {
-    match ctx.clients.iam.get_role().role_name(name).send().await {
-        Ok(out) => Ok(out.role.map(|r| r.arn)),
-        Err(err) => {
-            let err = AwsError::from_sdk(ROLE, "GetRole", name, err);
-            if err.is_not_found() {
-                Ok(None)
-            } else {
-                Err(err)
-            }
-        }
-    }
+    let found = ctx
+        .clients
+        .iam
+        .get_role()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(ROLE, "GetRole", name, e))
+        .found()?;
+    Ok(found.and_then(|out| out.role).map(|role| role.arn))
 }
 
 pub async fn ensure_role(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
@@ -201,18 +207,17 @@ pub async fn ensure_role(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> 
 
 pub async fn delete_role(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
     let iam = &ctx.clients.iam;
-    let ignore_missing = |err: AwsError| if err.is_not_found() { Ok(()) } else { Err(err) };
     iam.delete_role_policy()
         .role_name(name)
         .policy_name(ROLE_POLICY_NAME)
         .send()
         .await
-        .map(|_| ())
-        .or_else(|e| ignore_missing(AwsError::from_sdk(ROLE, "DeleteRolePolicy", name, e)))?;
+        .map_err(|e| AwsError::from_sdk(ROLE, "DeleteRolePolicy", name, e))
+        .or_gone()?;
     iam.delete_role()
         .role_name(name)
         .send()
         .await
-        .map(|_| ())
-        .or_else(|e| ignore_missing(AwsError::from_sdk(ROLE, "DeleteRole", name, e)))
+        .map_err(|e| AwsError::from_sdk(ROLE, "DeleteRole", name, e))
+        .or_gone()
 }

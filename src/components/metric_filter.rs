@@ -4,7 +4,7 @@
 use aws_sdk_cloudwatchlogs::types::MetricTransformation;
 
 use super::{Ctx, Recorder};
-use crate::aws::{AwsError, Component};
+use crate::aws::{Absence, AwsError, Component};
 
 const C: Component = Component::MetricFilter;
 
@@ -27,16 +27,11 @@ pub async fn find(
         .filter_name_prefix(name)
         .send()
         .await;
-    let listed = match listed {
-        Ok(listed) => listed,
-        Err(err) => {
-            let err = AwsError::from_sdk(C, "DescribeMetricFilters", name, err);
-            return if err.is_not_found() {
-                Ok(None)
-            } else {
-                Err(err)
-            };
-        }
+    let Some(listed) = listed
+        .map_err(|e| AwsError::from_sdk(C, "DescribeMetricFilters", name, e))
+        .found()?
+    else {
+        return Ok(None);
     };
     Ok(listed
         .metric_filters()
@@ -76,23 +71,13 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
 }
 
 pub async fn delete(ctx: &Ctx<'_>, log_group: &str, name: &str) -> Result<(), AwsError> {
-    match ctx
-        .clients
+    ctx.clients
         .logs
         .delete_metric_filter()
         .log_group_name(log_group)
         .filter_name(name)
         .send()
         .await
-    {
-        Ok(_) => Ok(()),
-        Err(err) => {
-            let err = AwsError::from_sdk(C, "DeleteMetricFilter", name, err);
-            if err.is_not_found() {
-                Ok(())
-            } else {
-                Err(err)
-            }
-        }
-    }
+        .map_err(|err| AwsError::from_sdk(C, "DeleteMetricFilter", name, err))
+        .or_gone()
 }

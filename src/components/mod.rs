@@ -184,7 +184,7 @@ impl Names {
         Self {
             account_id: account_id.to_owned(),
             region: region.to_owned(),
-            key_alias: format!("alias/secretmonitor/{name}"),
+            key_alias: Self::key_alias_for(name),
             bucket: spec
                 .archive
                 .bucket_name
@@ -199,6 +199,12 @@ impl Names {
             read_rule: truncate(&format!("{name}-secret-reads"), 64),
             tamper_rule: truncate(&format!("{name}-tamper"), 64),
         }
+    }
+
+    /// The one name that needs no account: the key is looked up by it while
+    /// the account is.
+    pub fn key_alias_for(pipeline: &str) -> String {
+        format!("alias/secretmonitor/{pipeline}")
     }
 
     pub fn trail_arn(&self) -> String {
@@ -295,10 +301,10 @@ pub fn expected_protections(spec: &PipelineSpec) -> Vec<(&'static str, Part)> {
         expected.push((KEY_ENABLED, Part::Key));
     }
     if spec.fast_alerts {
-        expected.push((READ_RULE_ALERTS, Part::EventRules));
+        expected.push((READ_RULE_ALERTS, Part::RuleTargets));
     }
     if spec.tamper_alerts {
-        expected.push((TAMPER_RULE_ALERTS, Part::EventRules));
+        expected.push((TAMPER_RULE_ALERTS, Part::RuleTargets));
     }
     if spec.trail.create {
         expected.extend([

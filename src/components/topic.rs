@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use aws_sdk_sns::types::Tag;
 
 use super::{Ctx, Names, PipelineSpec, Recorder, Subscription};
-use crate::aws::{AwsError, Component};
+use crate::aws::{Absence, AwsError, Component};
 use crate::policy::{PolicyDocument, Principal, Statement};
 
 const TOPIC: Component = Component::Topic;
@@ -74,33 +74,25 @@ pub fn topic_policy(spec: &PipelineSpec, names: &Names) -> PolicyDocument {
 /// `None` when the topic is gone; otherwise whether it is still encrypted and
 /// still carries our policy.
 pub async fn find(ctx: &Ctx<'_>, arn: &str) -> Result<Option<bool>, AwsError> {
-    match ctx
+    let found = ctx
         .clients
         .sns
         .get_topic_attributes()
         .topic_arn(arn)
         .send()
         .await
-    {
-        Ok(out) => {
-            let attributes = out.attributes.unwrap_or_default();
-            let encrypted = attributes
-                .get("KmsMasterKeyId")
-                .is_some_and(|k| !k.is_empty());
-            let policy = attributes
-                .get("Policy")
-                .is_some_and(|p| crate::policy::equivalent(p, &topic_policy(ctx.spec, ctx.names)));
-            Ok(Some(encrypted && policy))
-        }
-        Err(err) => {
-            let err = AwsError::from_sdk(TOPIC, "GetTopicAttributes", arn, err);
-            if err.is_not_found() {
-                Ok(None)
-            } else {
-                Err(err)
-            }
-        }
-    }
+        .map_err(|e| AwsError::from_sdk(TOPIC, "GetTopicAttributes", arn, e))
+        .found()?;
+    Ok(found.map(|out| {
+        let attributes = out.attributes.unwrap_or_default();
+        let encrypted = attributes
+            .get("KmsMasterKeyId")
+            .is_some_and(|k| !k.is_empty());
+        let policy = attributes
+            .get("Policy")
+            .is_some_and(|p| crate::policy::equivalent(p, &topic_policy(ctx.spec, ctx.names)));
+        encrypted && policy
+    }))
 }
 
 pub async fn ensure_topic(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
@@ -120,6 +112,31 @@ pub async fn ensure_topic(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError>
                 .map_err(|e| AwsError::new(TOPIC, "CreateTopic", name, e.to_string()))?,
         );
     }
+    let wanted_policy = topic_policy(ctx.spec, ctx.names);
+    if recorded.is_none() {
+        // Most likely a new topic: created with its key and policy in one
+        // call. SNS refuses this for a topic that exists with other
+        // attributes; that one is repaired below.
+        let with_attributes = create
+            .clone()
+            .attributes("KmsMasterKeyId", &key_arn)
+            .attributes("Policy", wanted_policy.to_json())
+            .send()
+            .await;
+        match with_attributes {
+            Ok(out) => {
+                let arn = out.topic_arn.unwrap_or_else(|| topic_arn(ctx.names));
+                rec.update(|o| o.topic_arn = Some(arn));
+                return Ok(());
+            }
+            Err(err) => {
+                let err = AwsError::from_sdk(TOPIC, "CreateTopic", name, err);
+                if !err.has_code(&["InvalidParameter", "InvalidParameterException"]) {
+                    return Err(err);
+                }
+            }
+        }
+    }
     // CreateTopic with a bare name is idempotent; attributes are set separately so
     // that an existing topic with drifted attributes is repaired, not rejected.
     let arn = create
@@ -129,7 +146,6 @@ pub async fn ensure_topic(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError>
         .topic_arn
         .unwrap_or_else(|| topic_arn(ctx.names));
     rec.update(|o| o.topic_arn = Some(arn.clone()));
-    let wanted_policy = topic_policy(ctx.spec, ctx.names);
     let (key_in_place, policy_in_place) = match recorded {
         Some(_) => match sns.get_topic_attributes().topic_arn(&arn).send().await {
             Ok(out) => {
@@ -182,7 +198,60 @@ fn needs_confirmation(protocol: &str) -> bool {
     matches!(protocol, "email" | "email-json" | "http" | "https")
 }
 
-pub async fn list_subscriptions(ctx: &Ctx<'_>, topic: &str) -> Result<Vec<Subscription>, AwsError> {
+/// Lists the topic's subscriptions and tells the unconfirmed ones apart.
+///
+/// AWS lists an unconfirmed subscription as "PendingConfirmation" unless it
+/// was created asking for its ARN; then only its attributes tell. The
+/// attributes of the subscriptions in `known` (the state's) are read while the
+/// topic is listed, so refresh costs one round trip unless a subscription
+/// appeared since.
+pub async fn list_subscriptions(
+    ctx: &Ctx<'_>,
+    topic: &str,
+    known: &[Subscription],
+) -> Result<Vec<Subscription>, AwsError> {
+    let looked_ahead: Vec<&str> = known
+        .iter()
+        .filter(|s| s.arn != PENDING && needs_confirmation(&s.protocol))
+        .map(|s| s.arn.as_str())
+        .collect();
+    let (listed, early) = tokio::join!(
+        list_topic(ctx, topic),
+        futures::future::join_all(
+            looked_ahead
+                .iter()
+                .map(|arn| awaiting_confirmation(ctx, arn))
+        )
+    );
+    let mut subscriptions = listed?;
+    let mut pending: Vec<(String, Result<Option<bool>, AwsError>)> = looked_ahead
+        .into_iter()
+        .map(str::to_owned)
+        .zip(early)
+        .collect();
+    let late: Vec<String> = subscriptions
+        .iter()
+        .filter(|s| s.arn != PENDING && needs_confirmation(&s.protocol))
+        .filter(|s| !pending.iter().any(|(arn, _)| *arn == s.arn))
+        .map(|s| s.arn.clone())
+        .collect();
+    let late_answers =
+        futures::future::join_all(late.iter().map(|arn| awaiting_confirmation(ctx, arn))).await;
+    pending.extend(late.into_iter().zip(late_answers));
+    for s in &mut subscriptions {
+        if let Some((_, answer)) = pending.iter_mut().find(|(arn, _)| *arn == s.arn) {
+            // An error counts only for a subscription that is still listed.
+            let answer = std::mem::replace(answer, Ok(None));
+            if let Some(waiting) = answer? {
+                s.pending_confirmation = waiting;
+            }
+        }
+    }
+    subscriptions.sort_by(|a, b| (&a.protocol, &a.endpoint).cmp(&(&b.protocol, &b.endpoint)));
+    Ok(subscriptions)
+}
+
+async fn list_topic(ctx: &Ctx<'_>, topic: &str) -> Result<Vec<Subscription>, AwsError> {
     let mut subscriptions = Vec::new();
     let mut next = None;
     loop {
@@ -206,47 +275,35 @@ pub async fn list_subscriptions(ctx: &Ctx<'_>, topic: &str) -> Result<Vec<Subscr
         }
         next = page.next_token;
         if next.is_none() {
-            break;
+            return Ok(subscriptions);
         }
     }
-    // AWS lists an unconfirmed subscription as "PendingConfirmation" unless it
-    // was created asking for its ARN; then only its attributes tell.
-    let confirmations = subscriptions
-        .iter()
-        .filter(|s| !s.pending_confirmation && needs_confirmation(&s.protocol))
-        .map(|s| async move {
-            let attributes = ctx
-                .clients
-                .sns
-                .get_subscription_attributes()
-                .subscription_arn(&s.arn)
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk(SUBS, "GetSubscriptionAttributes", &s.arn, e))?;
-            let pending = attributes
-                .attributes
-                .and_then(|a| a.get("PendingConfirmation").cloned())
-                .is_some_and(|v| v == "true");
-            Ok::<_, AwsError>((s.arn.clone(), pending))
-        });
-    let confirmations = futures::future::join_all(confirmations)
+}
+
+/// Whether the subscription still awaits confirmation; `None` when it is gone.
+async fn awaiting_confirmation(ctx: &Ctx<'_>, arn: &str) -> Result<Option<bool>, AwsError> {
+    let found = ctx
+        .clients
+        .sns
+        .get_subscription_attributes()
+        .subscription_arn(arn)
+        .send()
         .await
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()?;
-    for (arn, pending) in confirmations {
-        if let Some(s) = subscriptions.iter_mut().find(|s| s.arn == arn) {
-            s.pending_confirmation = pending;
-        }
-    }
-    subscriptions.sort_by(|a, b| (&a.protocol, &a.endpoint).cmp(&(&b.protocol, &b.endpoint)));
-    Ok(subscriptions)
+        .map_err(|e| AwsError::from_sdk(SUBS, "GetSubscriptionAttributes", arn, e))
+        .found()?;
+    Ok(found.map(|out| {
+        out.attributes
+            .and_then(|a| a.get("PendingConfirmation").cloned())
+            .is_some_and(|v| v == "true")
+    }))
 }
 
 pub async fn ensure_subscriptions(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
     let topic = rec.require(SUBS, "topic ARN", |o| o.topic_arn.clone())?;
     let topic = topic.as_str();
     let sns = &ctx.clients.sns;
-    let existing = list_subscriptions(ctx, topic).await?;
+    let known = rec.get(|o| o.subscriptions.clone());
+    let existing = list_subscriptions(ctx, topic, &known).await?;
     let wanted: BTreeSet<(&str, String)> = ctx.spec.notification.endpoints().into_iter().collect();
     let have: BTreeSet<(&str, String)> = existing
         .iter()
@@ -257,15 +314,24 @@ pub async fn ensure_subscriptions(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), A
             .iter()
             .filter(|w| !have.contains(w))
             .map(|(protocol, endpoint)| async move {
-                sns.subscribe()
+                let subscribed = sns
+                    .subscribe()
                     .topic_arn(topic)
                     .protocol(*protocol)
                     .endpoint(endpoint)
                     .return_subscription_arn(true)
                     .send()
                     .await
-                    .map(|_| ())
-                    .map_err(|e| AwsError::from_sdk(SUBS, "Subscribe", endpoint, e))
+                    .map_err(|e| AwsError::from_sdk(SUBS, "Subscribe", endpoint, e))?;
+                // Just made: it awaits confirmation exactly when its protocol needs one.
+                Ok::<_, AwsError>(Subscription {
+                    protocol: (*protocol).to_owned(),
+                    endpoint: endpoint.clone(),
+                    arn: subscribed
+                        .subscription_arn
+                        .unwrap_or_else(|| PENDING.to_owned()),
+                    pending_confirmation: needs_confirmation(protocol),
+                })
             });
     // A pending subscription has no ARN yet and cannot be removed; it expires on its own.
     let unsubscribe = existing
@@ -278,32 +344,41 @@ pub async fn ensure_subscriptions(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), A
                 .subscription_arn(&s.arn)
                 .send()
                 .await
-                .map(|_| ())
+                .map(|_| s.arn.clone())
                 .map_err(|e| AwsError::from_sdk(SUBS, "Unsubscribe", &s.arn, e))
         });
     let (subscribed, unsubscribed) = tokio::join!(
         futures::future::join_all(subscribe),
         futures::future::join_all(unsubscribe)
     );
-    subscribed
-        .into_iter()
-        .chain(unsubscribed)
-        .collect::<Result<Vec<()>, _>>()?;
-    let now = list_subscriptions(ctx, topic).await?;
+    // What the calls answered is recorded, even when one of them failed; the
+    // next refresh reads the rest.
+    let mut now = existing.clone();
+    let mut first_error = None;
+    for result in unsubscribed {
+        match result {
+            Ok(arn) => now.retain(|s| s.arn != arn),
+            Err(err) => first_error = first_error.or(Some(err)),
+        }
+    }
+    for result in subscribed {
+        match result {
+            Ok(subscription) => now.push(subscription),
+            Err(err) => first_error = first_error.or(Some(err)),
+        }
+    }
+    now.sort_by(|a, b| (&a.protocol, &a.endpoint).cmp(&(&b.protocol, &b.endpoint)));
     rec.update(|o| o.subscriptions = now);
-    Ok(())
+    first_error.map_or(Ok(()), Err)
 }
 
 pub async fn delete_topic(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
-    match ctx.clients.sns.delete_topic().topic_arn(arn).send().await {
-        Ok(_) => Ok(()),
-        Err(err) => {
-            let err = AwsError::from_sdk(TOPIC, "DeleteTopic", arn, err);
-            if err.is_not_found() {
-                Ok(())
-            } else {
-                Err(err)
-            }
-        }
-    }
+    ctx.clients
+        .sns
+        .delete_topic()
+        .topic_arn(arn)
+        .send()
+        .await
+        .map_err(|err| AwsError::from_sdk(TOPIC, "DeleteTopic", arn, err))
+        .or_gone()
 }

@@ -5,7 +5,7 @@
 use aws_sdk_cloudtrail::types::{EventSelector, ReadWriteType, Tag};
 
 use super::{Ctx, Recorder};
-use crate::aws::{retry_while, AwsError, Component, RetryPolicy};
+use crate::aws::{retry_while, Absence, AwsError, Component, RetryPolicy};
 
 const C: Component = Component::Trail;
 
@@ -82,18 +82,12 @@ pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<TrailObservation>,
         ctx.clients.cloudtrail.get_trail().name(name).send(),
         ctx.clients.cloudtrail.get_trail_status().name(name).send()
     );
-    let trail = match trail {
-        Ok(out) => out.trail,
-        Err(err) => {
-            let err = AwsError::from_sdk(C, "GetTrail", name, err);
-            return if err.is_not_found() {
-                Ok(None)
-            } else {
-                Err(err)
-            };
-        }
+    let trail = trail
+        .map_err(|e| AwsError::from_sdk(C, "GetTrail", name, e))
+        .found()?;
+    let Some(trail) = trail.and_then(|out| out.trail) else {
+        return Ok(None);
     };
-    let Some(trail) = trail else { return Ok(None) };
     let status = status.map_err(|e| AwsError::from_sdk(C, "GetTrailStatus", name, e))?;
     Ok(Some(TrailObservation {
         arn: trail.trail_arn.unwrap_or_else(|| ctx.names.trail_arn()),
@@ -112,23 +106,17 @@ pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<TrailObservation>,
 /// Whether the trail still records read management events: the reads we
 /// alert on. Basic and advanced selectors are both understood.
 pub async fn records_read_events(ctx: &Ctx<'_>, name: &str) -> Result<bool, AwsError> {
-    let selectors = match ctx
+    let selectors = ctx
         .clients
         .cloudtrail
         .get_event_selectors()
         .trail_name(name)
         .send()
         .await
-    {
-        Ok(out) => out,
-        Err(err) => {
-            let err = AwsError::from_sdk(C, "GetEventSelectors", name, err);
-            return if err.is_not_found() {
-                Ok(false)
-            } else {
-                Err(err)
-            };
-        }
+        .map_err(|e| AwsError::from_sdk(C, "GetEventSelectors", name, e))
+        .found()?;
+    let Some(selectors) = selectors else {
+        return Ok(false);
     };
     let basic = selectors.event_selectors().iter().any(|s| {
         s.include_management_events().unwrap_or(true)
@@ -160,54 +148,37 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
     let bucket = rec.require(C, "archive bucket", |o| o.archive_bucket_name.clone())?;
     let trail = &ctx.spec.trail;
     let cloudtrail = &ctx.clients.cloudtrail;
-    // Both lookups need only the name: one round trip.
-    let (existing, records_reads) = tokio::join!(find(ctx, name), records_read_events(ctx, name));
-    let existing = existing?;
-    let records_reads = existing.is_some() && records_reads?;
     let wanted = WantedTrail {
         bucket: &bucket,
         log_group_arn: &log_group_arn,
         role_arn: &role_arn,
         kms_key: &key_arn,
     };
-    let unchanged_arn = existing
-        .as_ref()
-        .filter(|t| t.already(&wanted, trail))
-        .map(|t| t.arn.clone());
-
-    let arn = if let Some(arn) = unchanged_arn {
-        arn
+    // Both lookups need only the name: one round trip.
+    let look_up = || async {
+        let (existing, records_reads) =
+            tokio::join!(find(ctx, name), records_read_events(ctx, name));
+        let existing = existing?;
+        let records_reads = existing.is_some() && records_reads?;
+        Ok::<_, AwsError>((existing, records_reads))
+    };
+    // A trail the state knows is looked up first; one it does not know is
+    // most likely new, so it is created straight away and looked up only if
+    // it turns out to exist (then it is adopted, as a looked-up one would be).
+    let mut looked_up = rec.get(|o| o.trail_arn.is_some());
+    let (mut existing, mut records_reads) = if looked_up {
+        look_up().await?
     } else {
-        retry_while(
-            RetryPolicy::PROPAGATION,
-            |err| err.has_code(PROPAGATION_ERRORS),
-            || async {
-                if existing.is_some() {
-                    let updated = with_settings!(cloudtrail.update_trail(), name, &wanted, trail)
-                        .send()
-                        .await
-                        .map_err(|e| AwsError::from_sdk(C, "UpdateTrail", name, e))?;
-                    Ok(updated.trail_arn)
-                } else {
-                    let mut create =
-                        with_settings!(cloudtrail.create_trail(), name, &wanted, trail);
-                    for (key, value) in ctx.tags() {
-                        create = create.tags_list(
-                            Tag::builder().key(key).value(value).build().map_err(|e| {
-                                AwsError::new(C, "CreateTrail", name, e.to_string())
-                            })?,
-                        );
-                    }
-                    let created = create
-                        .send()
-                        .await
-                        .map_err(|e| AwsError::from_sdk(C, "CreateTrail", name, e))?;
-                    Ok(created.trail_arn)
-                }
-            },
-        )
-        .await?
-        .unwrap_or_else(|| ctx.names.trail_arn())
+        (None, false)
+    };
+    let arn = loop {
+        match put(ctx, &wanted, existing.as_ref()).await {
+            Err(err) if !looked_up && err.has_code(&["TrailAlreadyExistsException"]) => {
+                looked_up = true;
+                (existing, records_reads) = look_up().await?;
+            }
+            put => break put?,
+        }
     };
     rec.update(|o| {
         o.trail_arn = Some(arn.clone());
@@ -255,23 +226,57 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
     Ok(())
 }
 
+/// Creates the trail, or updates it when `existing` differs from `wanted`.
+async fn put(
+    ctx: &Ctx<'_>,
+    wanted: &WantedTrail<'_>,
+    existing: Option<&TrailObservation>,
+) -> Result<String, AwsError> {
+    let name = ctx.names.trail.as_str();
+    let trail = &ctx.spec.trail;
+    let cloudtrail = &ctx.clients.cloudtrail;
+    if let Some(unchanged) = existing.filter(|t| t.already(wanted, trail)) {
+        return Ok(unchanged.arn.clone());
+    }
+    let arn = retry_while(
+        RetryPolicy::PROPAGATION,
+        |err| err.has_code(PROPAGATION_ERRORS),
+        || async {
+            if existing.is_some() {
+                let updated = with_settings!(cloudtrail.update_trail(), name, wanted, trail)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(C, "UpdateTrail", name, e))?;
+                Ok(updated.trail_arn)
+            } else {
+                let mut create = with_settings!(cloudtrail.create_trail(), name, wanted, trail);
+                for (key, value) in ctx.tags() {
+                    create =
+                        create.tags_list(
+                            Tag::builder().key(key).value(value).build().map_err(|e| {
+                                AwsError::new(C, "CreateTrail", name, e.to_string())
+                            })?,
+                        );
+                }
+                let created = create
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk(C, "CreateTrail", name, e))?;
+                Ok(created.trail_arn)
+            }
+        },
+    )
+    .await?;
+    Ok(arn.unwrap_or_else(|| ctx.names.trail_arn()))
+}
+
 pub async fn delete(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
-    match ctx
-        .clients
+    ctx.clients
         .cloudtrail
         .delete_trail()
         .name(name)
         .send()
         .await
-    {
-        Ok(_) => Ok(()),
-        Err(err) => {
-            let err = AwsError::from_sdk(C, "DeleteTrail", name, err);
-            if err.is_not_found() {
-                Ok(())
-            } else {
-                Err(err)
-            }
-        }
-    }
+        .map_err(|err| AwsError::from_sdk(C, "DeleteTrail", name, err))
+        .or_gone()
 }

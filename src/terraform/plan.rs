@@ -417,8 +417,27 @@ pub fn observed_of(state: &PipelineState) -> Observed {
         topic_arn: s(&state.topic_arn),
         read_rule_arn: s(&state.read_rule_arn),
         tamper_rule_arn: s(&state.tamper_rule_arn),
+        // Refresh reads these subscriptions' attributes while it lists the topic.
+        subscriptions: state
+            .subscriptions
+            .as_ref_option()
+            .map(|list| list.iter().filter_map(subscription_of).collect())
+            .unwrap_or_default(),
         ..Observed::default()
     }
+}
+
+fn subscription_of(value: &SubscriptionValue) -> Option<Subscription> {
+    Some(Subscription {
+        protocol: value.protocol.as_ref_option()?.clone(),
+        endpoint: value.endpoint.as_ref_option()?.clone(),
+        arn: value.arn.as_ref_option()?.clone(),
+        pending_confirmation: value
+            .pending_confirmation
+            .as_ref_option()
+            .copied()
+            .unwrap_or(true),
+    })
 }
 
 /// Replaces every unknown computed value by null: after apply Terraform

@@ -179,12 +179,14 @@ pub fn settings_from(config: &ProviderConfig) -> Result<ClientSettings, String> 
             .copied()
             .unwrap_or(false),
         default_tags,
+        max_parallel_calls: None,
     })
 }
 
 /// Steps run one at a time when this is 1 (the benchmark's baseline); unset
 /// or 0 lets the dependency graph decide.
 const PARALLELISM_ENV: &str = "SECRETMONITOR_MAX_PARALLEL_STEPS";
+use crate::aws::call_limit::MAX_PARALLEL_CALLS_ENV;
 
 #[async_trait]
 impl Provider for SecretMonitorProvider {
@@ -225,13 +227,16 @@ impl Provider for SecretMonitorProvider {
         _terraform_version: String,
         config: Self::Config<'a>,
     ) -> Option<()> {
-        let settings = match settings_from(&config) {
+        let mut settings = match settings_from(&config) {
             Ok(settings) => settings,
             Err(message) => {
                 diags.root_error("Invalid provider configuration", message);
                 return None;
             }
         };
+        settings.max_parallel_calls = std::env::var(MAX_PARALLEL_CALLS_ENV)
+            .ok()
+            .and_then(|v| v.parse().ok());
         match Clients::new(&settings).await {
             Ok(clients) => {
                 *self

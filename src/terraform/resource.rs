@@ -122,20 +122,25 @@ impl PipelineResource {
     ) -> Option<PipelineState> {
         let clients = self.clients(diags)?;
         let spec = self.known_spec(diags, &desired)?;
-        let names = match self.names(&clients, &spec, prior).await {
+        let recorded = prior.map(observed_of).unwrap_or_default();
+        let (names, key) = tokio::join!(
+            self.names(&clients, &spec, prior),
+            pipeline::look_up_key(&clients, &spec, &recorded)
+        );
+        let names = match names {
             Ok(names) => names,
             Err(err) => {
                 aws_error(diags, &err);
                 return prior.cloned();
             }
         };
-        let recorded = prior.map(observed_of).unwrap_or_default();
         let recorder = Recorder::new(recorded);
         let deadline = tokio::time::Instant::now() + timeout;
         let errors = pipeline::apply(
             &clients,
             &spec,
             &names,
+            key,
             &recorder,
             self.parallelism(),
             deadline,
