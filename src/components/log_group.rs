@@ -4,7 +4,7 @@
 use aws_sdk_iam::types::Tag as IamTag;
 
 use super::{Ctx, Names, Recorder};
-use crate::aws::{Absence, AwsError, Component};
+use crate::aws::{retry_while, Absence, AwsError, Component, RetryPolicy};
 use crate::engine::Usable;
 use crate::policy::{PolicyDocument, Statement};
 
@@ -82,15 +82,21 @@ pub async fn ensure_group(ctx: &Ctx<'_>, rec: &Recorder, usable: &Usable) -> Res
         return Ok(());
     }
     let key_arn = rec.require(GROUP, "KMS key ARN", |o| o.kms_key_arn.clone())?;
-    let create = || async {
-        logs.create_log_group()
-            .log_group_name(name)
-            .kms_key_id(&key_arn)
-            .set_tags(Some(ctx.spec.tags.clone().into_iter().collect()))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|err| AwsError::from_sdk(GROUP, "CreateLogGroup", name, err))
+    // The group starts as soon as the key exists: CloudWatch Logs may not
+    // see the key policy that lets it use the key for a few seconds.
+    let key_policy_not_seen =
+        |err: &AwsError| err.has_code(&["AccessDeniedException"]) && err.message.contains("KMS");
+    let create = || {
+        retry_while(RetryPolicy::PROPAGATION, key_policy_not_seen, || async {
+            logs.create_log_group()
+                .log_group_name(name)
+                .kms_key_id(&key_arn)
+                .set_tags(Some(ctx.spec.tags.clone().into_iter().collect()))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|err| AwsError::from_sdk(GROUP, "CreateLogGroup", name, err))
+        })
     };
     const EXISTS: &[&str] = &["ResourceAlreadyExistsException"];
     // A group the state knows is looked up first; one it does not know is

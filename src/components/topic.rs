@@ -241,10 +241,11 @@ pub async fn list_subscriptions(
     for s in &mut subscriptions {
         if let Some((_, answer)) = pending.iter_mut().find(|(arn, _)| *arn == s.arn) {
             // An error counts only for a subscription that is still listed.
+            // One listed but not found by its ARN (SNS being eventually
+            // consistent) is taken as still pending: that is what it was
+            // when it was listed with an ARN of its own.
             let answer = std::mem::replace(answer, Ok(None));
-            if let Some(waiting) = answer? {
-                s.pending_confirmation = waiting;
-            }
+            s.pending_confirmation = answer?.unwrap_or(true);
         }
     }
     subscriptions.sort_by(|a, b| (&a.protocol, &a.endpoint).cmp(&(&b.protocol, &b.endpoint)));
