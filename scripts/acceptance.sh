@@ -10,10 +10,10 @@ echo "==> Terraform: $("$TF" version | head -1) ($TF)"
 
 echo "==> examples/ are formatted and valid (terraform fmt -check, terraform validate)"
 for example in examples/*/; do
-  "$TF" fmt -check -recursive "$example" >/dev/null || { "$TF" fmt -check -recursive -diff "$example"; echo "FAIL: $example is not formatted (terraform fmt)"; exit 1; }
+  "$TF" fmt -check -recursive -diff "$example" || { echo "FAIL: $example is not formatted (terraform fmt)"; exit 1; }
   check="$(mktemp -d)"; cp -r "$example". "$check/"; rm -rf "$check/.terraform" "$check/.terraform.lock.hcl"
   "$TF" -chdir="$check" init -input=false -no-color >/dev/null
-  "$TF" -chdir="$check" validate -no-color >/dev/null || { "$TF" -chdir="$check" validate -no-color; echo "FAIL: $example does not validate"; exit 1; }
+  "$TF" -chdir="$check" validate -no-color >"$check/validate.txt" 2>&1 || { cat "$check/validate.txt"; echo "FAIL: $example does not validate"; exit 1; }
   rm -rf "$check"
 done
 echo "    $(ls -d examples/*/ | wc -l) examples formatted and valid"

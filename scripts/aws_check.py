@@ -72,6 +72,17 @@ def every(service, operation, field, **params):
     return [item for page in pages for item in page[field]]
 
 
+def topic_arns(name):
+    """The pipeline's alert topic, as a list (empty when it is gone)."""
+    return [t["TopicArn"] for t in every("sns", "list_topics", "Topics") if t["TopicArn"].endswith(f":{name}-alerts")]
+
+
+def pipeline_rules(name):
+    """Which of the pipeline's two EventBridge rules exist."""
+    ours = {f"{name}-secret-reads", f"{name}-tamper"}
+    return {r["Name"] for r in every("events", "list_rules", "Rules", NamePrefix=f"{name}-")} & ours
+
+
 def archive_bucket(name):
     account = client("sts").get_caller_identity()["Account"]
     return f"{name}-archive-{account}-{REGION}"
@@ -94,9 +105,8 @@ def leftovers(name):
         found.append(f"log group {g['logGroupName']}")
     for a in client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{name}-")["MetricAlarms"]:
         found.append(f"alarm {a['AlarmName']}")
-    for t in every("sns", "list_topics", "Topics"):
-        if t["TopicArn"].endswith(f":{name}-alerts"):
-            found.append(f"topic {t['TopicArn']}")
+    for arn in topic_arns(name):
+        found.append(f"topic {arn}")
     for r in every("iam", "list_roles", "Roles"):
         if r["RoleName"].startswith(f"{name}-"):
             found.append(f"role {r['RoleName']}")
@@ -107,9 +117,8 @@ def leftovers(name):
             if versions.get("Versions") or versions.get("DeleteMarkers"):
                 continue  # kept on purpose: it holds audit logs
             found.append(f"empty bucket {b['Name']}")
-    for rule in every("events", "list_rules", "Rules", NamePrefix=f"{name}-"):
-        if rule["Name"] in (f"{name}-secret-reads", f"{name}-tamper"):
-            found.append(f"EventBridge rule {rule['Name']}")
+    for rule in sorted(pipeline_rules(name)):
+        found.append(f"EventBridge rule {rule}")
     for alias in every("kms", "list_aliases", "Aliases"):
         if alias["AliasName"] == f"alias/secretmonitor/{name}":
             found.append(f"key alias {alias['AliasName']}")
@@ -138,23 +147,24 @@ def inventory(name):
         found.add("trail_arn")
     except ClientError:
         pass
-    if client("logs").describe_log_groups(logGroupNamePrefix=log_group(name))["logGroups"]:
+    groups = client("logs").describe_log_groups(logGroupNamePrefix=log_group(name))["logGroups"]
+    if groups:
         found.add("log_group_name")
     if any(
         f["filterName"] == f"{name}-secret-access"
-        for g in client("logs").describe_log_groups(logGroupNamePrefix=log_group(name))["logGroups"]
+        for g in groups
         for f in client("logs").describe_metric_filters(logGroupName=g["logGroupName"])["metricFilters"]
     ):
         found.add("metric_filter_name")
     if client("cloudwatch").describe_alarms(AlarmNames=[f"{name}-secret-access"])["MetricAlarms"]:
         found.add("alarm_name")
-    if any(t["TopicArn"].endswith(f":{name}-alerts") for t in every("sns", "list_topics", "Topics")):
+    if topic_arns(name):
         found.add("topic_arn")
     if any(r["RoleName"] == f"{name}-cloudtrail-to-logs" for r in every("iam", "list_roles", "Roles")):
         found.add("delivery_role_arn")
     if any(b["Name"] == archive_bucket(name) for b in client("s3").list_buckets()["Buckets"]):
         found.add("archive_bucket_name")
-    rules = {r["Name"] for r in every("events", "list_rules", "Rules", NamePrefix=f"{name}-")}
+    rules = pipeline_rules(name)
     if f"{name}-secret-reads" in rules:
         found.add("read_rule_arn")
     if f"{name}-tamper" in rules:
@@ -185,11 +195,10 @@ def drift(name, scenario):
         client("logs").put_retention_policy(logGroupName=log_group(name), retentionInDays=1)
     elif scenario == "subscription-deleted":
         sns = client("sns")
-        for t in every("sns", "list_topics", "Topics"):
-            if t["TopicArn"].endswith(f":{name}-alerts"):
-                for s in sns.list_subscriptions_by_topic(TopicArn=t["TopicArn"])["Subscriptions"]:
-                    if s["SubscriptionArn"] != "PendingConfirmation":
-                        sns.unsubscribe(SubscriptionArn=s["SubscriptionArn"])
+        for arn in topic_arns(name):
+            for s in sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]:
+                if s["SubscriptionArn"] != "PendingConfirmation":
+                    sns.unsubscribe(SubscriptionArn=s["SubscriptionArn"])
     elif scenario == "selectors-exclude-reads":
         trail.put_event_selectors(
             TrailName=name,
@@ -199,7 +208,7 @@ def drift(name, scenario):
         client("cloudwatch").disable_alarm_actions(AlarmNames=[f"{name}-secret-access"])
     elif scenario == "topic-policy-replaced":
         sns = client("sns")
-        arn = next(t["TopicArn"] for t in every("sns", "list_topics", "Topics") if t["TopicArn"].endswith(f":{name}-alerts"))
+        arn = topic_arns(name)[0]
         open_policy = {
             "Version": "2012-10-17",
             "Statement": [{"Sid": "Anyone", "Effect": "Allow", "Principal": "*", "Action": "sns:*", "Resource": arn}],

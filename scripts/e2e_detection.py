@@ -267,6 +267,15 @@ def main():
     cases = []
     results = []  # (case, must_alert, ok, {path: latency})
     tamper_results = []  # (action, ok, latency)
+    # Attacks on the pipeline's own parts, each of which must raise a tamper alert.
+    tamper_actions = [
+        ("PutEventSelectors", lambda: trail_api.put_event_selectors(
+            TrailName=NAME, EventSelectors=[{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}])),
+        ("DisableAlarmActions", lambda: cw.disable_alarm_actions(AlarmNames=[ALARM_NAME])),
+        ("DeleteMetricFilter", lambda: logs.delete_metric_filter(
+            logGroupName=aws_check.log_group(NAME), filterName=f"{NAME}-secret-access")),
+        ("StopLogging", lambda: trail_api.stop_logging(Name=NAME)),
+    ]
     failures = []
     last_message = None
     try:
@@ -405,15 +414,6 @@ def main():
                     log(f"  ok   {case.what}: record delivered to the log group; neither path alerted within "
                         f"{SILENCE_WAIT:.0f}s (alarm {alarm_state(cw)}) {note}")
 
-        # Attacks on the pipeline's own parts, each of which must raise a tamper alert.
-        tamper_actions = [
-            ("PutEventSelectors", lambda: trail_api.put_event_selectors(
-                TrailName=NAME, EventSelectors=[{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}])),
-            ("DisableAlarmActions", lambda: cw.disable_alarm_actions(AlarmNames=[ALARM_NAME])),
-            ("DeleteMetricFilter", lambda: logs.delete_metric_filter(
-                logGroupName=aws_check.log_group(NAME), filterName=f"{NAME}-secret-access")),
-            ("StopLogging", lambda: trail_api.stop_logging(Name=NAME)),
-        ]
         alerts.drain()
         for action, attack in tamper_actions:
             before = time.time()
@@ -478,7 +478,7 @@ def main():
             + (f" (each: {', '.join(f'{x:.1f}' for x in latencies)})" if latencies else ""))
     log(f"total time {time.monotonic() - started:.0f}s")
     missed = (any(not r[2] for r in results) or len(results) != len(cases)
-              or any(not r[1] for r in tamper_results) or len(tamper_results) != 4)
+              or any(not r[1] for r in tamper_results) or len(tamper_results) != len(tamper_actions))
     sys.exit(1 if missed or failures else 0)
 
 

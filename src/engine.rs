@@ -164,9 +164,10 @@ where
                     .after
                     .iter()
                     .all(|dep| done.contains(dep) || !known.contains(dep))
-                    && step.after_usable.iter().all(|dep| {
-                        usable.contains(dep) || done.contains(dep) || !known.contains(dep)
-                    });
+                    && step
+                        .after_usable
+                        .iter()
+                        .all(|dep| usable.contains(dep) || !known.contains(dep));
                 if ready {
                     let step = pending.swap_remove(index);
                     let id = step.id;
@@ -208,7 +209,9 @@ where
         };
         match event {
             Event::Ended(id, Ok(())) => {
+                // A completed step is usable too.
                 done.insert(id);
+                usable.insert(id);
                 outcome.completed.push(id);
             }
             Event::Ended(id, Err(err)) => outcome.failed.push((id, err)),

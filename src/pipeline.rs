@@ -4,20 +4,13 @@
 
 use futures::FutureExt;
 
+use crate::aws::log::logged;
 use crate::aws::{AwsError, Clients, Component};
 use crate::components::{
     alarm, archive, event_rule, key, log_group, metric_filter, topic, trail, Ctx, Deleted, Names,
     Observed, PipelineSpec, Recorder,
 };
 use crate::engine::{self, Step, Usable};
-
-/// `work`, with its AWS calls logged under `component`.
-fn logged<F: std::future::Future>(
-    component: Component,
-    work: F,
-) -> tokio::task::futures::TaskLocalFuture<&'static str, F> {
-    crate::aws::log::COMPONENT.scope(component.label(), work)
-}
 
 /// A step of the graph whose AWS calls are logged under its component.
 fn step<'a>(
@@ -43,9 +36,7 @@ pub struct Report {
 
 /// Looks up the account once (cached by the clients) and derives every name.
 pub async fn names_for(clients: &Clients, spec: &PipelineSpec) -> Result<Names, AwsError> {
-    let account = crate::aws::log::COMPONENT
-        .scope(Component::Identity.label(), clients.account_id())
-        .await?;
+    let account = logged(Component::Identity, clients.account_id()).await?;
     Ok(Names::derive(spec, &account, &clients.region))
 }
 
@@ -55,12 +46,8 @@ pub async fn look_up_key(
     clients: &Clients,
     spec: &PipelineSpec,
     recorded: &Observed,
-) -> key::Lookup {
-    logged(
-        Component::Key,
-        key::Lookup::make(clients, key::lookup_id(spec, recorded)),
-    )
-    .await
+) -> Option<key::Lookup> {
+    logged(Component::Key, key::Lookup::make(clients, spec, recorded)).await
 }
 
 /// Brings AWS to the spec: creates what is missing, repairs what drifted.
@@ -84,7 +71,7 @@ pub async fn apply(
     clients: &Clients,
     spec: &PipelineSpec,
     names: &Names,
-    key: key::Lookup,
+    key: Option<key::Lookup>,
     recorder: &Recorder,
     parallelism: Parallelism,
     deadline: tokio::time::Instant,
@@ -413,18 +400,9 @@ pub async fn delete(
             &[],
             async move {
                 let (reads, tamper) = tokio::join!(
-                    event_rule::delete(ctx, event_rule::Rule::Reads),
-                    event_rule::delete(ctx, event_rule::Rule::Tamper)
+                    event_rule::remove(ctx, recorder, event_rule::Rule::Reads),
+                    event_rule::remove(ctx, recorder, event_rule::Rule::Tamper)
                 );
-                if reads.is_ok() {
-                    recorder.update(|o| {
-                        o.read_rule_arn = None;
-                        o.event_pattern = None;
-                    });
-                }
-                if tamper.is_ok() {
-                    recorder.update(|o| o.tamper_rule_arn = None);
-                }
                 reads.and(tamper)
             }
             .boxed(),

@@ -70,18 +70,12 @@ fn now() -> String {
 pub async fn run(clients: &Clients, spec: &PipelineSpec, names: &Names) -> Verification {
     // Boxed: a task-local scope around borrowed futures otherwise defeats
     // the compiler's proof that the apply future is Send.
-    let alarm = log::COMPONENT
-        .scope(
-            Component::Alarm.label(),
-            bounded(alarm_path(clients, names)),
-        )
-        .boxed();
-    let event = log::COMPONENT
-        .scope(
-            Component::EventRules.label(),
-            bounded(event_path(clients, spec, names)),
-        )
-        .boxed();
+    let alarm = log::logged(Component::Alarm, bounded(alarm_path(clients, names))).boxed();
+    let event = log::logged(
+        Component::EventRules,
+        bounded(event_path(clients, spec, names)),
+    )
+    .boxed();
     let (alarm, event) = tokio::join!(alarm, event);
     let ok = alarm.is_ok() && event.is_ok();
     let text = |r: Result<String, String>| r.unwrap_or_else(|e| format!("FAILED: {e}"));

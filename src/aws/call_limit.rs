@@ -18,7 +18,7 @@ use tokio::sync::Semaphore;
 /// Names the limit in the provider's environment; unset or 0 means none.
 pub const MAX_PARALLEL_CALLS_ENV: &str = "SECRETMONITOR_MAX_PARALLEL_CALLS";
 
-/// `inner`, letting at most `limit` requests (each attempt of a call) through
+/// `inner`, letting at most `limit` (at least 1) requests (each attempt of a call) through
 /// at once. A request waits for a permit before it is sent, so time spent
 /// waiting is not charged to the connect or read timeouts.
 pub fn limited(inner: SharedHttpClient, limit: usize) -> SharedHttpClient {
@@ -77,7 +77,7 @@ mod tests {
     use aws_smithy_types::body::SdkBody;
 
     /// Counts how many calls are in flight at once; each takes 10 ms.
-    #[derive(Debug, Default)]
+    #[derive(Debug, Default, Clone)]
     struct Slow {
         in_flight: Arc<AtomicUsize>,
         most: Arc<AtomicUsize>,
@@ -101,9 +101,9 @@ mod tests {
     }
 
     async fn most_in_flight(limit: Option<usize>) -> usize {
-        let slow = Arc::new(Slow::default());
+        let slow = Slow::default();
         let most = slow.most.clone();
-        let inner = SharedHttpConnector::new(SharedSlow(slow));
+        let inner = SharedHttpConnector::new(slow);
         let connector = match limit {
             Some(limit) => SharedHttpConnector::new(LimitedConnector {
                 inner,
@@ -116,15 +116,6 @@ mod tests {
             result.expect("call");
         }
         most.load(Ordering::SeqCst)
-    }
-
-    #[derive(Debug)]
-    struct SharedSlow(Arc<Slow>);
-
-    impl HttpConnector for SharedSlow {
-        fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-            self.0.call(request)
-        }
     }
 
     #[tokio::test(start_paused = true)]

@@ -78,7 +78,7 @@ impl Clients {
         let mut http_client = aws_smithy_http_client::Builder::new()
             .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
             .build_https();
-        if let Some(limit) = settings.max_parallel_calls.filter(|n| *n > 0) {
+        if let Some(limit) = settings.max_parallel_calls {
             http_client = super::call_limit::limited(http_client, limit);
         }
         let max_attempts = settings.max_retries.unwrap_or(DEFAULT_MAX_RETRIES) + 1;

@@ -23,6 +23,14 @@ tokio::task_local! {
     pub static COMPONENT: &'static str;
 }
 
+/// `work`, with its AWS calls logged under `component`.
+pub fn logged<F: std::future::Future>(
+    component: super::Component,
+    work: F,
+) -> tokio::task::futures::TaskLocalFuture<&'static str, F> {
+    COMPONENT.scope(component.label(), work)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
     Trace,
@@ -142,7 +150,10 @@ impl Intercept for LogCalls {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        if threshold().is_none() {
+        let failed = matches!(context.output_or_error(), Some(Err(_)));
+        let level = if failed { Level::Warn } else { Level::Debug };
+        // Nothing is built for a line the threshold would drop.
+        if threshold().is_none_or(|t| level < t) {
             return Ok(());
         }
         let (service, operation) = cfg
@@ -163,22 +174,18 @@ impl Intercept for LogCalls {
         if let Some(response) = context.response() {
             fields.push(("status", response.status().as_u16().to_string()));
         }
-        let level = match context.output_or_error() {
-            Some(Err(_)) => {
-                // JSON protocols name the error in a header; the others only
-                // in the body, which is never logged.
-                let code = context
-                    .response()
-                    .and_then(|r| r.headers().get("x-amzn-errortype"))
-                    .map(|t| t.split(':').next().unwrap_or(t).to_owned());
-                fields.push((
-                    "error_code",
-                    code.unwrap_or_else(|| "see status".to_owned()),
-                ));
-                Level::Warn
-            }
-            _ => Level::Debug,
-        };
+        if failed {
+            // JSON protocols name the error in a header; the others only in
+            // the body, which is never logged.
+            let code = context
+                .response()
+                .and_then(|r| r.headers().get("x-amzn-errortype"))
+                .map(|t| t.split(':').next().unwrap_or(t).to_owned());
+            fields.push((
+                "error_code",
+                code.unwrap_or_else(|| "see status".to_owned()),
+            ));
+        }
         emit(level, "AWS call", &fields);
         Ok(())
     }

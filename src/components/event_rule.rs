@@ -297,9 +297,7 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
             if rule.enabled(ctx.spec) {
                 put_rule(ctx, rec, rule, key).await
             } else {
-                delete(ctx, rule).await?;
-                record(rec, rule, None, None);
-                Ok(())
+                remove(ctx, rec, rule).await
             }
         }
     }))
@@ -407,6 +405,13 @@ async fn put_target(ctx: &Ctx<'_>, rule: Rule, topic: &str) -> Result<(), AwsErr
             ),
         ));
     }
+    Ok(())
+}
+
+/// [`delete`]s the rule and forgets it once it is gone.
+pub async fn remove(ctx: &Ctx<'_>, rec: &Recorder, rule: Rule) -> Result<(), AwsError> {
+    delete(ctx, rule).await?;
+    record(rec, rule, None, None);
     Ok(())
 }
 

@@ -81,41 +81,27 @@ pub struct KeyObservation {
     pub pending_deletion: bool,
 }
 
-/// What apply looks the key up by: the ARN the state recorded, else the
-/// alias. `None` for a customer-managed key, which is only used.
-pub fn lookup_id(spec: &PipelineSpec, recorded: &Observed) -> Option<String> {
-    if spec.kms.key_arn.is_some() {
-        return None;
-    }
-    Some(
-        recorded
-            .kms_key_arn
-            .clone()
-            .unwrap_or_else(|| Names::key_alias_for(&spec.name)),
-    )
-}
-
 /// The key look-up apply starts with, sent with the account look-up, since
 /// everything else waits for the key.
 #[derive(Debug)]
-pub enum Lookup {
-    /// Not made yet: `ensure` makes it.
-    NotMade,
-    Made {
-        key_id: String,
-        found: Result<Option<KeyObservation>, AwsError>,
-    },
+pub struct Lookup {
+    /// The ARN the state recorded, else the alias.
+    key_id: String,
+    found: Result<Option<KeyObservation>, AwsError>,
 }
 
 impl Lookup {
-    pub async fn make(clients: &Clients, key_id: Option<String>) -> Self {
-        match key_id {
-            Some(key_id) => {
-                let found = find(clients, &key_id).await;
-                Self::Made { key_id, found }
-            }
-            None => Self::NotMade,
+    /// `None` for a customer-managed key: it is only used, never looked up.
+    pub async fn make(clients: &Clients, spec: &PipelineSpec, recorded: &Observed) -> Option<Self> {
+        if spec.kms.key_arn.is_some() {
+            return None;
         }
+        let key_id = recorded
+            .kms_key_arn
+            .clone()
+            .unwrap_or_else(|| Names::key_alias_for(&spec.name));
+        let found = find(clients, &key_id).await;
+        Some(Self { key_id, found })
     }
 }
 
@@ -148,23 +134,17 @@ pub async fn find(clients: &Clients, key_id: &str) -> Result<Option<KeyObservati
 pub async fn ensure(
     ctx: &Ctx<'_>,
     rec: &Recorder,
-    lookup: Lookup,
+    lookup: Option<Lookup>,
     usable: &Usable,
 ) -> Result<(), AwsError> {
-    if let Some(arn) = &ctx.spec.kms.key_arn {
+    let Some(Lookup {
+        key_id: lookup,
+        found,
+    }) = lookup
+    else {
         // A customer-managed key is the customer's to configure; we only use it.
-        rec.update(|o| {
-            o.kms_key_arn = Some(arn.clone());
-        });
+        rec.update(|o| o.kms_key_arn = ctx.spec.kms.key_arn.clone());
         return Ok(());
-    }
-    let (lookup, found) = match lookup {
-        Lookup::Made { key_id, found } => (key_id, found),
-        Lookup::NotMade => {
-            let key_id = lookup_id(ctx.spec, &rec.snapshot()).unwrap_or_default();
-            let found = find(ctx.clients, &key_id).await;
-            (key_id, found)
-        }
     };
     let policy = key_policy(ctx.names).to_json();
     let kms = &ctx.clients.kms;

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use aws_sdk_sns::types::Tag;
 
+use super::event_rule::Rule;
 use super::{Ctx, Names, PipelineSpec, Recorder, Subscription};
 use crate::aws::{Absence, AwsError, Component};
 use crate::policy::{PolicyDocument, Principal, Statement};
@@ -22,14 +23,11 @@ pub fn topic_arn(names: &Names) -> String {
 
 /// The rules of this pipeline that publish to its topic.
 pub fn publishing_rules(spec: &PipelineSpec, names: &Names) -> Vec<String> {
-    [
-        (spec.fast_alerts, &names.read_rule),
-        (spec.tamper_alerts, &names.tamper_rule),
-    ]
-    .into_iter()
-    .filter(|(enabled, _)| *enabled)
-    .map(|(_, rule)| names.rule_arn(rule))
-    .collect()
+    Rule::BOTH
+        .into_iter()
+        .filter(|rule| rule.enabled(spec))
+        .map(|rule| names.rule_arn(rule.name(names)))
+        .collect()
 }
 
 pub fn topic_policy(spec: &PipelineSpec, names: &Names) -> PolicyDocument {
@@ -64,7 +62,7 @@ pub fn topic_policy(spec: &PipelineSpec, names: &Names) -> PolicyDocument {
             Statement::allow("ThisPipelinesRulesPublish")
                 .service("events.amazonaws.com")
                 .actions(&["sns:Publish"])
-                .resources([topic_arn(names)])
+                .resources([topic])
                 .condition_any("ArnEquals", "aws:SourceArn", rules),
         );
     }
@@ -210,41 +208,29 @@ pub async fn list_subscriptions(
     topic: &str,
     known: &[Subscription],
 ) -> Result<Vec<Subscription>, AwsError> {
-    let looked_ahead: Vec<&str> = known
+    // Only a confirmable subscription listed with an ARN of its own can be
+    // pending without the listing saying so.
+    let ask = |s: &Subscription| s.arn != PENDING && needs_confirmation(&s.protocol);
+    let looked_ahead: Vec<String> = known
         .iter()
-        .filter(|s| s.arn != PENDING && needs_confirmation(&s.protocol))
-        .map(|s| s.arn.as_str())
-        .collect();
-    let (listed, early) = tokio::join!(
-        list_topic(ctx, topic),
-        futures::future::join_all(
-            looked_ahead
-                .iter()
-                .map(|arn| awaiting_confirmation(ctx, arn))
-        )
-    );
-    let mut subscriptions = listed?;
-    let mut pending: Vec<(String, Result<Option<bool>, AwsError>)> = looked_ahead
-        .into_iter()
-        .map(str::to_owned)
-        .zip(early)
-        .collect();
-    let late: Vec<String> = subscriptions
-        .iter()
-        .filter(|s| s.arn != PENDING && needs_confirmation(&s.protocol))
-        .filter(|s| !pending.iter().any(|(arn, _)| *arn == s.arn))
+        .filter(|s| ask(s))
         .map(|s| s.arn.clone())
         .collect();
-    let late_answers =
-        futures::future::join_all(late.iter().map(|arn| awaiting_confirmation(ctx, arn))).await;
-    pending.extend(late.into_iter().zip(late_answers));
+    let (listed, early) = tokio::join!(list_topic(ctx, topic), confirmations(ctx, looked_ahead));
+    let mut subscriptions = listed?;
+    let mut answers = early;
+    let late: Vec<String> = subscriptions
+        .iter()
+        .filter(|s| ask(s) && !answers.contains_key(&s.arn))
+        .map(|s| s.arn.clone())
+        .collect();
+    answers.extend(confirmations(ctx, late).await);
     for s in &mut subscriptions {
-        if let Some((_, answer)) = pending.iter_mut().find(|(arn, _)| *arn == s.arn) {
-            // An error counts only for a subscription that is still listed.
-            // One listed but not found by its ARN (SNS being eventually
-            // consistent) is taken as still pending: that is what it was
-            // when it was listed with an ARN of its own.
-            let answer = std::mem::replace(answer, Ok(None));
+        // An error counts only for a subscription that is still listed. One
+        // listed but not found by its ARN (SNS being eventually consistent) is
+        // taken as still pending: that is what it was when it was listed with
+        // an ARN of its own.
+        if let Some(answer) = answers.remove(&s.arn) {
             s.pending_confirmation = answer?.unwrap_or(true);
         }
     }
@@ -279,6 +265,16 @@ async fn list_topic(ctx: &Ctx<'_>, topic: &str) -> Result<Vec<Subscription>, Aws
             return Ok(subscriptions);
         }
     }
+}
+
+/// [`awaiting_confirmation`] of each subscription, asked at once.
+async fn confirmations(
+    ctx: &Ctx<'_>,
+    arns: Vec<String>,
+) -> std::collections::HashMap<String, Result<Option<bool>, AwsError>> {
+    let answers =
+        futures::future::join_all(arns.iter().map(|arn| awaiting_confirmation(ctx, arn))).await;
+    arns.into_iter().zip(answers).collect()
 }
 
 /// Whether the subscription still awaits confirmation; `None` when it is gone.

@@ -22,8 +22,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::generate::{
-    assumed_role_prefix, dedup_sorted, plan, scoped_events, Plan, Principal, SecretScope,
-    ACCESS_DENIED_PATTERN, BATCH_GET_SECRET_VALUE, SECRETS_MANAGER_EVENT_SOURCE,
+    assumed_role_prefix, check_len, dedup_sorted, first_distinct, plan, scoped_events, Plan,
+    Principal, SecretScope, ACCESS_DENIED_PATTERN, BATCH_GET_SECRET_VALUE,
+    SECRETS_MANAGER_EVENT_SOURCE,
 };
 use super::{PatternError, PatternInput};
 
@@ -183,18 +184,7 @@ impl EventPattern {
 
     /// The pattern as a JSON value.
     pub fn to_value(&self) -> Value {
-        let mut m: Map<String, Value> = self
-            .fields
-            .iter()
-            .map(|(k, n)| (k.clone(), n.to_value()))
-            .collect();
-        if !self.any_of.is_empty() {
-            m.insert(
-                OR_KEY.to_string(),
-                Value::Array(self.any_of.iter().map(EventPattern::to_value).collect()),
-            );
-        }
-        Value::Object(m)
+        serde_json::to_value(self).expect("an event pattern always serialises")
     }
 
     /// Length of [`EventPattern::to_json`] in characters (what the 4096 limit counts).
@@ -320,13 +310,6 @@ impl EventPattern {
 }
 
 impl Node {
-    fn to_value(&self) -> Value {
-        match self {
-            Node::Object(p) => p.to_value(),
-            Node::Matchers(ms) => Value::Array(ms.iter().map(Matcher::to_value).collect()),
-        }
-    }
-
     fn matches(&self, value: Option<&Value>) -> bool {
         match self {
             Node::Object(p) => {
@@ -385,34 +368,6 @@ fn json_eq(a: &Value, b: &Value) -> bool {
 }
 
 impl Matcher {
-    fn to_value(&self) -> Value {
-        let op = |k: &str, v: Value| {
-            let mut m = Map::new();
-            m.insert(k.to_string(), v);
-            Value::Object(m)
-        };
-        let s = |s: &str| Value::String(s.to_string());
-        match self {
-            Matcher::Exact(v) => v.clone(),
-            Matcher::Prefix(p) => op("prefix", s(p)),
-            Matcher::Suffix(p) => op("suffix", s(p)),
-            Matcher::Wildcard(p) => op("wildcard", s(p)),
-            Matcher::Exists(b) => op("exists", Value::Bool(*b)),
-            Matcher::EqualsIgnoreCase(p) => op("equals-ignore-case", s(p)),
-            Matcher::AnythingBut(a) => op(
-                "anything-but",
-                match a {
-                    AnythingBut::Values(vs) => Value::Array(vs.clone()),
-                    AnythingBut::Prefix(p) => op("prefix", s(p)),
-                    AnythingBut::Suffix(p) => op("suffix", s(p)),
-                    AnythingBut::Wildcard(ps) => {
-                        op("wildcard", Value::Array(ps.iter().map(|p| s(p)).collect()))
-                    }
-                },
-            ),
-        }
-    }
-
     fn from_value(v: &Value, path: &str) -> Result<Self, EventPatternError> {
         let o = match v {
             Value::Object(o) => o,
@@ -790,18 +745,6 @@ fn exacts<S: AsRef<str>>(values: &[S]) -> Vec<Matcher> {
     values.iter().map(|v| Matcher::exact(v.as_ref())).collect()
 }
 
-/// Keep the first occurrence of each matcher (two scope entries can produce
-/// the same value, e.g. a name and an ARN of that name).
-fn first_distinct(ms: Vec<Matcher>) -> Vec<Matcher> {
-    let mut out: Vec<Matcher> = Vec::with_capacity(ms.len());
-    for m in ms {
-        if !out.contains(&m) {
-            out.push(m);
-        }
-    }
-    out
-}
-
 /// `requestParameters.secretId` values of the scope, mirroring the metric
 /// filter's (docs/filter-patterns.md §1.4) entry by entry.
 fn scope_matchers(scopes: &[SecretScope]) -> Vec<Matcher> {
@@ -904,10 +847,7 @@ fn build_read_alert(plan: &Plan) -> Result<EventPattern, PatternError> {
             }
         }
     }
-    arns.sort();
-    arns.dedup();
-    accounts.sort();
-    accounts.dedup();
+    let (arns, accounts) = (dedup_sorted(&arns), dedup_sorted(&accounts));
     let mut identity = EventPattern::new();
     if !arns.is_empty() {
         identity = identity.with(
@@ -949,13 +889,7 @@ fn build_read_alert(plan: &Plan) -> Result<EventPattern, PatternError> {
 /// [`PatternError::TooLong`] is about [`MAX_EVENT_PATTERN_LEN`].
 pub fn read_alert_pattern(input: &PatternInput) -> Result<EventPattern, PatternError> {
     let pattern = build_read_alert(&plan(input)?)?;
-    let len = pattern.len();
-    if len > MAX_EVENT_PATTERN_LEN {
-        return Err(PatternError::TooLong {
-            len,
-            max: MAX_EVENT_PATTERN_LEN,
-        });
-    }
+    check_len(pattern.len(), MAX_EVENT_PATTERN_LEN)?;
     Ok(pattern)
 }
 
@@ -990,7 +924,6 @@ pub struct KeyTarget<'a> {
     pub alias: &'a str,
 }
 
-/// One `$or` branch: `source` + event names + one request parameter.
 /// One service's attacks. The service is matched on the record's own
 /// `eventSource` rather than the envelope's `source`: EventBridge derives the
 /// latter from the former, and for CloudWatch (`monitoring.amazonaws.com`)
@@ -1015,20 +948,13 @@ fn tamper_branch(
     )
 }
 
-fn sorted_exacts(values: &[&str]) -> Vec<Matcher> {
-    let mut v = values.to_vec();
-    v.sort_unstable();
-    v.dedup();
-    exacts(&v)
-}
-
 /// Attempts, successful or not, to stop, delete or silence the pipeline's
 /// trail, log group (or its metric filter), alarm, topic (or a subscription
 /// to it) and key, as "AWS API Call via CloudTrail" events.
 pub fn tamper_pattern(targets: &TamperTargets) -> EventPattern {
     let mut branches = Vec::new();
     if let Some(trail) = targets.trail {
-        let names = sorted_exacts(&[trail.name, trail.arn]);
+        let names = exacts(&dedup_sorted(&[trail.name, trail.arn]));
         branches.push(tamper_branch(
             "cloudtrail.amazonaws.com",
             &["StopLogging", "DeleteTrail", "UpdateTrail"],
@@ -1074,7 +1000,7 @@ pub fn tamper_pattern(targets: &TamperTargets) -> EventPattern {
             "kms.amazonaws.com",
             &["DisableKey", "ScheduleKeyDeletion"],
             "keyId",
-            sorted_exacts(&[key.key_id, key.arn, key.alias]),
+            exacts(&dedup_sorted(&[key.key_id, key.arn, key.alias])),
         ));
     }
     // At least the four branches above are always present, so the $or is

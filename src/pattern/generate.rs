@@ -282,7 +282,7 @@ pub(super) struct Plan {
     pub(super) alert_on_denied: bool,
 }
 
-fn first_distinct<T: PartialEq + Clone>(v: Vec<T>) -> Vec<T> {
+pub(super) fn first_distinct<T: PartialEq + Clone>(v: Vec<T>) -> Vec<T> {
     let mut out: Vec<T> = Vec::with_capacity(v.len());
     for x in v {
         if !out.contains(&x) {
@@ -449,20 +449,19 @@ fn build(plan: &Plan) -> Result<FilterPattern, PatternError> {
     Ok(FilterPattern::new(Expr::and(clauses)))
 }
 
-fn check_len(p: FilterPattern) -> Result<FilterPattern, PatternError> {
-    let len = p.len();
-    if len > MAX_PATTERN_LEN {
-        return Err(PatternError::TooLong {
-            len,
-            max: MAX_PATTERN_LEN,
-        });
+/// Refuses a pattern longer than the service accepts.
+pub(super) fn check_len(len: usize, max: usize) -> Result<(), PatternError> {
+    if len > max {
+        return Err(PatternError::TooLong { len, max });
     }
-    Ok(p)
+    Ok(())
 }
 
 /// Generate the metric filter pattern for `input`.
 pub fn generate(input: &PatternInput) -> Result<FilterPattern, PatternError> {
-    check_len(build(&plan(input)?)?)
+    let pattern = build(&plan(input)?)?;
+    check_len(pattern.len(), MAX_PATTERN_LEN)?;
+    Ok(pattern)
 }
 
 /// How many entries of each list fit within [`MAX_PATTERN_LEN`].

@@ -543,52 +543,11 @@ pub fn planned(
     }
 
     let verifies = matches!(plan.verify_on_apply, Value::Value(true) | Value::Unknown);
-    let Some(prior) = prior else {
-        plan.last_verification = if verifies {
-            Value::Unknown
-        } else {
-            Value::Null
-        };
-        // Create: everything AWS assigns is unknown.
-        plan.account_id = Value::Unknown;
-        for field in [
-            &mut plan.trail_arn,
-            &mut plan.log_group_arn,
-            &mut plan.alarm_arn,
-            &mut plan.topic_arn,
-            &mut plan.archive_bucket_name,
-            &mut plan.archive_bucket_arn,
-            &mut plan.delivery_role_arn,
-            &mut plan.read_rule_arn,
-            &mut plan.tamper_rule_arn,
-        ] {
-            *field = Value::Unknown;
-        }
-        if let Some(spec) = &spec {
-            if !spec.fast_alerts {
-                plan.read_rule_arn = Value::Null;
-            }
-            if !spec.tamper_alerts {
-                plan.tamper_rule_arn = Value::Null;
-            }
-        }
-        if plan.kms_key_arn.is_null() {
-            plan.kms_key_arn = Value::Unknown;
-        }
-        plan.subscriptions = Value::Unknown;
-        if spec.as_ref().is_some_and(|s| !s.trail.create) {
-            plan.trail_arn = Value::Null;
-            plan.archive_bucket_name = Value::Null;
-            plan.archive_bucket_arn = Value::Null;
-            plan.delivery_role_arn = Value::Null;
-        }
-        return plan;
-    };
-
-    // Update: keep what AWS assigned; a missing component becomes unknown
-    // (it will be recreated), and so does whatever the change may touch.
-    plan.account_id = prior.account_id.clone();
     let creates_trail = spec.as_ref().is_none_or(|s| s.trail.create);
+    let reads_rule = spec.as_ref().is_none_or(|s| s.fast_alerts);
+    let tamper_rule = spec.as_ref().is_none_or(|s| s.tamper_alerts);
+    // What AWS assigned stays; a part that is needed but missing (all of
+    // them on create) becomes unknown; a part not needed is null.
     let keep = |prior_value: &Value<String>, needed: bool| -> Value<String> {
         if !needed {
             Value::Null
@@ -598,21 +557,35 @@ pub fn planned(
             Value::Unknown
         }
     };
-    plan.trail_arn = keep(&prior.trail_arn, creates_trail);
-    plan.log_group_arn = keep(&prior.log_group_arn, true);
-    plan.alarm_arn = keep(&prior.alarm_arn, true);
-    plan.topic_arn = keep(&prior.topic_arn, true);
-    plan.archive_bucket_name = keep(&prior.archive_bucket_name, creates_trail);
-    plan.archive_bucket_arn = keep(&prior.archive_bucket_arn, creates_trail);
-    plan.delivery_role_arn = keep(&prior.delivery_role_arn, creates_trail);
-    plan.read_rule_arn = keep(
-        &prior.read_rule_arn,
-        spec.as_ref().is_none_or(|s| s.fast_alerts),
-    );
-    plan.tamper_rule_arn = keep(
-        &prior.tamper_rule_arn,
-        spec.as_ref().is_none_or(|s| s.tamper_alerts),
-    );
+    let absent = Value::Null;
+    let prior_or_absent =
+        |field: fn(&PipelineState) -> &Value<String>| prior.map_or(&absent, field);
+    plan.trail_arn = keep(prior_or_absent(|p| &p.trail_arn), creates_trail);
+    plan.log_group_arn = keep(prior_or_absent(|p| &p.log_group_arn), true);
+    plan.alarm_arn = keep(prior_or_absent(|p| &p.alarm_arn), true);
+    plan.topic_arn = keep(prior_or_absent(|p| &p.topic_arn), true);
+    plan.archive_bucket_name = keep(prior_or_absent(|p| &p.archive_bucket_name), creates_trail);
+    plan.archive_bucket_arn = keep(prior_or_absent(|p| &p.archive_bucket_arn), creates_trail);
+    plan.delivery_role_arn = keep(prior_or_absent(|p| &p.delivery_role_arn), creates_trail);
+    plan.read_rule_arn = keep(prior_or_absent(|p| &p.read_rule_arn), reads_rule);
+    plan.tamper_rule_arn = keep(prior_or_absent(|p| &p.tamper_rule_arn), tamper_rule);
+    let Some(prior) = prior else {
+        // Create: everything else AWS assigns is unknown.
+        plan.last_verification = if verifies {
+            Value::Unknown
+        } else {
+            Value::Null
+        };
+        plan.account_id = Value::Unknown;
+        if plan.kms_key_arn.is_null() {
+            plan.kms_key_arn = Value::Unknown;
+        }
+        plan.subscriptions = Value::Unknown;
+        return plan;
+    };
+
+    // Update: also unknown is whatever the change may touch.
+    plan.account_id = prior.account_id.clone();
     if plan.kms_key_arn.is_null() || spec.as_ref().is_some_and(|s| s.kms.key_arn.is_none()) {
         plan.kms_key_arn = keep(&prior.kms_key_arn, true);
     }

@@ -186,7 +186,14 @@ pub fn settings_from(config: &ProviderConfig) -> Result<ClientSettings, String> 
 /// Steps run one at a time when this is 1 (the benchmark's baseline); unset
 /// or 0 lets the dependency graph decide.
 const PARALLELISM_ENV: &str = "SECRETMONITOR_MAX_PARALLEL_STEPS";
-use crate::aws::call_limit::MAX_PARALLEL_CALLS_ENV;
+
+/// A count from the environment; unset, unreadable or 0 mean "no limit".
+fn env_limit(name: &str) -> Option<usize> {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+}
 
 #[async_trait]
 impl Provider for SecretMonitorProvider {
@@ -234,9 +241,7 @@ impl Provider for SecretMonitorProvider {
                 return None;
             }
         };
-        settings.max_parallel_calls = std::env::var(MAX_PARALLEL_CALLS_ENV)
-            .ok()
-            .and_then(|v| v.parse().ok());
+        settings.max_parallel_calls = env_limit(crate::aws::call_limit::MAX_PARALLEL_CALLS_ENV);
         match Clients::new(&settings).await {
             Ok(clients) => {
                 *self
@@ -250,10 +255,7 @@ impl Provider for SecretMonitorProvider {
                 return None;
             }
         }
-        let parallelism = std::env::var(PARALLELISM_ENV)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+        let parallelism = env_limit(PARALLELISM_ENV).unwrap_or(0);
         *self
             .shared
             .parallelism
