@@ -3,7 +3,11 @@ use std::io::{BufRead, Write};
 use secretmonitor::pattern;
 use secretmonitor::terraform::SecretMonitorProvider;
 
-#[tokio::main]
+// One thread: the provider waits on AWS far more than it computes, and a
+// second worker only added cross-thread wake-ups (about 10% of its CPU in a
+// plan of 100 pipelines, docs/performance.md). Concurrency is unchanged: every
+// AWS call and gRPC request is a task on this thread.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     // tonic and the AWS SDK both link rustls; without a process-wide default
     // crypto provider rustls panics before the handshake line is printed.

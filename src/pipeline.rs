@@ -217,14 +217,7 @@ pub async fn observe(
         topic::list_subscriptions(ctx, &topic_arn, &recorded.subscriptions),
     )
     .boxed();
-    let rules = logged(C::EventRules, async {
-        let (reads, tamper) = tokio::join!(
-            event_rule::find(ctx, event_rule::Rule::Reads, &topic_arn),
-            event_rule::find(ctx, event_rule::Rule::Tamper, &topic_arn)
-        );
-        Ok::<_, AwsError>((reads?, tamper?))
-    })
-    .boxed();
+    let rules = logged(C::EventRules, event_rule::find_both(ctx, &topic_arn)).boxed();
     let trail_part = logged(C::Trail, async {
         if !spec.trail.create {
             return Ok::<_, AwsError>(TrailPart::default());
@@ -257,7 +250,7 @@ pub async fn observe(
         rules
     );
     let part = trail_part?;
-    let (read_rule, tamper_rule) = rules?;
+    let [read_rule, tamper_rule] = rules?;
     let key = key?;
     let group = group?;
     let filter = filter?;

@@ -248,41 +248,101 @@ pub struct RuleObservation {
     pub alerting: bool,
 }
 
-pub async fn find(
+/// Both rules, read in one round trip: one `ListRules` by the names' common
+/// prefix (instead of a `DescribeRule` each) while each rule's targets are
+/// listed. `None` for a rule that does not exist.
+pub async fn find_both(
     ctx: &Ctx<'_>,
-    rule: Rule,
     topic_arn: &str,
-) -> Result<Option<RuleObservation>, AwsError> {
-    let name = rule.name(ctx.names);
-    let events = &ctx.clients.events;
-    let (described, targets) = tokio::join!(
-        events.describe_rule().name(name).send(),
-        events.list_targets_by_rule().rule(name).send()
+) -> Result<[Option<RuleObservation>; 2], AwsError> {
+    let [reads, tamper] = Rule::BOTH;
+    let (listed, reads_targets, tamper_targets) = tokio::join!(
+        list_rules(ctx),
+        list_targets(ctx, reads),
+        list_targets(ctx, tamper)
     );
-    let Some(described) = described
-        .map_err(|e| AwsError::from_sdk(C, "DescribeRule", name, e))
-        .found()?
-    else {
-        return Ok(None);
+    let mut listed = listed?;
+    let mut observe = |rule: Rule, targets: Result<Option<Vec<Target>>, AwsError>| {
+        let name = rule.name(ctx.names);
+        let Some(position) = listed.iter().position(|r| r.name() == Some(name)) else {
+            return Ok(None);
+        };
+        let described = listed.swap_remove(position);
+        // A rule deleted between the two calls has no targets to list.
+        let Some(targets) = targets? else {
+            return Ok(None);
+        };
+        let template = input_template(rule, &ctx.spec.name);
+        let targets_topic = targets.iter().any(|t| {
+            t.arn() == topic_arn
+                && t.input_transformer()
+                    .is_some_and(|i| i.input_template() == template)
+        });
+        Ok(Some(RuleObservation {
+            arn: described.arn.unwrap_or_else(|| ctx.names.rule_arn(name)),
+            pattern: described.event_pattern.unwrap_or_default(),
+            alerting: described.state == Some(rule.state()) && targets_topic,
+        }))
     };
-    let Some(targets) = targets
+    let reads = observe(reads, reads_targets)?;
+    let tamper = observe(tamper, tamper_targets)?;
+    Ok([reads, tamper])
+}
+
+/// The rules whose names start with both rules' common prefix: ours, and any
+/// other pipeline's whose name extends this one's.
+async fn list_rules(ctx: &Ctx<'_>) -> Result<Vec<aws_sdk_eventbridge::types::Rule>, AwsError> {
+    let prefix = common_prefix(Rule::Reads.name(ctx.names), Rule::Tamper.name(ctx.names));
+    let ours = |r: &aws_sdk_eventbridge::types::Rule| {
+        Rule::BOTH
+            .iter()
+            .any(|rule| r.name() == Some(rule.name(ctx.names)))
+    };
+    let mut found = Vec::new();
+    let mut next = None;
+    loop {
+        let page = ctx
+            .clients
+            .events
+            .list_rules()
+            // Both names start with the pipeline's name; an empty prefix
+            // (which the API rejects) cannot occur but would list every rule.
+            .set_name_prefix((!prefix.is_empty()).then(|| prefix.to_owned()))
+            .set_next_token(next)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(C, "ListRules", prefix, e))?;
+        next = page.next_token;
+        found.extend(page.rules.unwrap_or_default().into_iter().filter(ours));
+        if next.is_none() || found.len() == Rule::BOTH.len() {
+            return Ok(found);
+        }
+    }
+}
+
+/// The rule's targets; `None` when the rule does not exist.
+async fn list_targets(ctx: &Ctx<'_>, rule: Rule) -> Result<Option<Vec<Target>>, AwsError> {
+    let name = rule.name(ctx.names);
+    let listed = ctx
+        .clients
+        .events
+        .list_targets_by_rule()
+        .rule(name)
+        .send()
+        .await
         .map_err(|e| AwsError::from_sdk(C, "ListTargetsByRule", name, e))
-        .found()?
-    else {
-        return Ok(None);
-    };
-    let targets = targets.targets.unwrap_or_default();
-    let template = input_template(rule, &ctx.spec.name);
-    let targets_topic = targets.iter().any(|t| {
-        t.arn() == topic_arn
-            && t.input_transformer()
-                .is_some_and(|i| i.input_template() == template)
-    });
-    Ok(Some(RuleObservation {
-        arn: described.arn.unwrap_or_else(|| ctx.names.rule_arn(name)),
-        pattern: described.event_pattern.unwrap_or_default(),
-        alerting: described.state == Some(rule.state()) && targets_topic,
-    }))
+        .found()?;
+    Ok(listed.map(|out| out.targets.unwrap_or_default()))
+}
+
+/// The longest prefix `a` and `b` share, cut at a character boundary.
+fn common_prefix<'a>(a: &'a str, b: &str) -> &'a str {
+    let shared = a
+        .char_indices()
+        .zip(b.chars())
+        .find(|((_, x), y)| x != y)
+        .map_or(a.len().min(b.len()), |((at, _), _)| at);
+    &a[..shared]
 }
 
 /// Puts each enabled rule in place, without its target, and removes each
@@ -452,6 +512,25 @@ pub fn same_pattern(observed: &str, wanted: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn both_rules_are_listed_by_their_common_prefix() {
+        let cases = [
+            ("prod-secret-reads", "prod-tamper", "prod-"),
+            ("same", "same", "same"),
+            ("ab", "abc", "ab"),
+            ("abc", "ab", "ab"),
+            ("x", "y", ""),
+            ("é-reads", "é-tamper", "é-"),
+            ("éa", "èa", ""),
+        ];
+        for (a, b, prefix) in cases {
+            assert_eq!(common_prefix(a, b), prefix, "{a} / {b}");
+        }
+        let names = Names::derive(&PipelineSpec::example("prod"), "111122223333", "us-east-1");
+        let prefix = common_prefix(Rule::Reads.name(&names), Rule::Tamper.name(&names));
+        assert_eq!(prefix, "prod-");
+    }
 
     /// The template with every placeholder replaced by a JSON value, as
     /// EventBridge does for placeholders outside quotes.

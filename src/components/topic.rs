@@ -2,7 +2,7 @@
 //! and EventBridge rules)
 //! and its subscriptions.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use aws_sdk_sns::types::Tag;
 
@@ -202,15 +202,16 @@ fn needs_confirmation(protocol: &str) -> bool {
 /// was created asking for its ARN; then only its attributes tell. The
 /// attributes of the subscriptions in `known` (the state's) are read while the
 /// topic is listed, so refresh costs one round trip unless a subscription
-/// appeared since.
+/// appeared since. One the state already knows as confirmed is not asked
+/// again: confirmation cannot be undone, and a subscription that is removed
+/// leaves the listing.
 pub async fn list_subscriptions(
     ctx: &Ctx<'_>,
     topic: &str,
     known: &[Subscription],
 ) -> Result<Vec<Subscription>, AwsError> {
-    // Only a confirmable subscription listed with an ARN of its own can be
-    // pending without the listing saying so.
-    let ask = |s: &Subscription| s.arn != PENDING && needs_confirmation(&s.protocol);
+    let confirmed = known_confirmed(known);
+    let ask = |s: &Subscription| must_ask(s, &confirmed);
     let looked_ahead: Vec<String> = known
         .iter()
         .filter(|s| ask(s))
@@ -236,6 +237,22 @@ pub async fn list_subscriptions(
     }
     subscriptions.sort_by(|a, b| (&a.protocol, &a.endpoint).cmp(&(&b.protocol, &b.endpoint)));
     Ok(subscriptions)
+}
+
+/// The ARNs of the subscriptions `known` records as confirmed.
+fn known_confirmed(known: &[Subscription]) -> HashSet<&str> {
+    known
+        .iter()
+        .filter(|s| s.arn != PENDING && !s.pending_confirmation)
+        .map(|s| s.arn.as_str())
+        .collect()
+}
+
+/// Whether only `GetSubscriptionAttributes` can tell if `s` is pending: a
+/// confirmable subscription listed with an ARN of its own, not already known
+/// to be confirmed.
+fn must_ask(s: &Subscription, confirmed: &HashSet<&str>) -> bool {
+    s.arn != PENDING && needs_confirmation(&s.protocol) && !confirmed.contains(s.arn.as_str())
 }
 
 async fn list_topic(ctx: &Ctx<'_>, topic: &str) -> Result<Vec<Subscription>, AwsError> {
@@ -378,4 +395,45 @@ pub async fn delete_topic(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
         .await
         .map_err(|err| AwsError::from_sdk(TOPIC, "DeleteTopic", arn, err))
         .or_gone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subscription(protocol: &str, arn: &str, pending: bool) -> Subscription {
+        Subscription {
+            protocol: protocol.to_owned(),
+            endpoint: "secops@example.com".to_owned(),
+            arn: arn.to_owned(),
+            pending_confirmation: pending,
+        }
+    }
+
+    #[test]
+    fn only_a_subscription_the_listing_cannot_judge_is_asked_about() {
+        let confirmed_arn = "arn:aws:sns:us-east-1:111122223333:t:confirmed";
+        let pending_arn = "arn:aws:sns:us-east-1:111122223333:t:pending";
+        let new_arn = "arn:aws:sns:us-east-1:111122223333:t:new";
+        let known = [
+            subscription("email", confirmed_arn, false),
+            subscription("email", pending_arn, true),
+            subscription("email", PENDING, true),
+        ];
+        let confirmed = known_confirmed(&known);
+        let cases = [
+            // Listed as "PendingConfirmation": the listing already says so.
+            (subscription("email", PENDING, true), false),
+            // Confirmed before: confirmation cannot be undone.
+            (subscription("email", confirmed_arn, false), false),
+            // Pending when last read, or never read: only its attributes tell.
+            (subscription("email", pending_arn, false), true),
+            (subscription("https", new_arn, false), true),
+            // Nobody confirms a queue's subscription.
+            (subscription("sqs", new_arn, false), false),
+        ];
+        for (listed, asked) in cases {
+            assert_eq!(must_ask(&listed, &confirmed), asked, "{listed:?}");
+        }
+    }
 }
