@@ -11,7 +11,7 @@
 //! Both target the topic through an input transformer, so the message names
 //! who did what to which resource instead of carrying the raw event.
 
-use aws_sdk_eventbridge::types::{InputTransformer, RuleState, Tag, Target};
+use aws_sdk_eventbridge::types::{InputTransformer, Rule as ListedRule, RuleState, Tag, Target};
 
 use super::{Ctx, Names, PipelineSpec, Recorder};
 use crate::aws::{Absence, AwsError, Component};
@@ -261,44 +261,67 @@ pub async fn find_both(
         list_targets(ctx, reads),
         list_targets(ctx, tamper)
     );
-    let mut listed = listed?;
-    let mut observe = |rule: Rule, targets: Result<Option<Vec<Target>>, AwsError>| {
-        let name = rule.name(ctx.names);
-        let Some(position) = listed.iter().position(|r| r.name() == Some(name)) else {
+    let listed = listed?;
+    let wanted = Wanted {
+        names: ctx.names,
+        pipeline: &ctx.spec.name,
+        topic_arn,
+    };
+    Ok([
+        wanted.observe(reads, &listed, reads_targets)?,
+        wanted.observe(tamper, &listed, tamper_targets)?,
+    ])
+}
+
+/// What a rule must look like to alert: the pipeline's names, and the topic
+/// its target must publish to.
+struct Wanted<'a> {
+    names: &'a Names,
+    pipeline: &'a str,
+    topic_arn: &'a str,
+}
+
+impl Wanted<'_> {
+    /// `rule` as `ListRules` and `ListTargetsByRule` answered: `None` when it
+    /// is not listed, or was deleted before its targets were listed (then
+    /// `targets` is `None`). A targets error counts only for a listed rule.
+    fn observe(
+        &self,
+        rule: Rule,
+        listed: &[ListedRule],
+        targets: Result<Option<Vec<Target>>, AwsError>,
+    ) -> Result<Option<RuleObservation>, AwsError> {
+        let name = rule.name(self.names);
+        let Some(described) = listed.iter().find(|r| r.name() == Some(name)) else {
             return Ok(None);
         };
-        let described = listed.swap_remove(position);
-        // A rule deleted between the two calls has no targets to list.
         let Some(targets) = targets? else {
             return Ok(None);
         };
-        let template = input_template(rule, &ctx.spec.name);
+        let template = input_template(rule, self.pipeline);
         let targets_topic = targets.iter().any(|t| {
-            t.arn() == topic_arn
+            t.arn() == self.topic_arn
                 && t.input_transformer()
                     .is_some_and(|i| i.input_template() == template)
         });
         Ok(Some(RuleObservation {
-            arn: described.arn.unwrap_or_else(|| ctx.names.rule_arn(name)),
-            pattern: described.event_pattern.unwrap_or_default(),
-            alerting: described.state == Some(rule.state()) && targets_topic,
+            arn: described
+                .arn()
+                .map_or_else(|| self.names.rule_arn(name), str::to_owned),
+            pattern: described.event_pattern().unwrap_or_default().to_owned(),
+            alerting: described.state() == Some(&rule.state()) && targets_topic,
         }))
-    };
-    let reads = observe(reads, reads_targets)?;
-    let tamper = observe(tamper, tamper_targets)?;
-    Ok([reads, tamper])
+    }
 }
 
-/// The rules whose names start with both rules' common prefix: ours, and any
-/// other pipeline's whose name extends this one's.
-async fn list_rules(ctx: &Ctx<'_>) -> Result<Vec<aws_sdk_eventbridge::types::Rule>, AwsError> {
-    let prefix = common_prefix(Rule::Reads.name(ctx.names), Rule::Tamper.name(ctx.names));
-    let ours = |r: &aws_sdk_eventbridge::types::Rule| {
-        Rule::BOTH
-            .iter()
-            .any(|rule| r.name() == Some(rule.name(ctx.names)))
-    };
-    let mut found = Vec::new();
+/// The pipeline's rules among those whose names start with both names' common
+/// prefix, which also lists the rules of any pipeline whose name extends this
+/// one's (more pages then, rarely).
+async fn list_rules(ctx: &Ctx<'_>) -> Result<Vec<ListedRule>, AwsError> {
+    let names = Rule::BOTH.map(|rule| rule.name(ctx.names));
+    let prefix = common_prefix(names[0], names[1]);
+    let ours = |r: &ListedRule| names.iter().any(|name| r.name() == Some(*name));
+    let mut found: Vec<ListedRule> = Vec::new();
     let mut next = None;
     loop {
         let page = ctx
@@ -308,13 +331,19 @@ async fn list_rules(ctx: &Ctx<'_>) -> Result<Vec<aws_sdk_eventbridge::types::Rul
             // Both names start with the pipeline's name; an empty prefix
             // (which the API rejects) cannot occur but would list every rule.
             .set_name_prefix((!prefix.is_empty()).then(|| prefix.to_owned()))
+            .limit(100)
             .set_next_token(next)
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(C, "ListRules", prefix, e))?;
         next = page.next_token;
         found.extend(page.rules.unwrap_or_default().into_iter().filter(ours));
-        if next.is_none() || found.len() == Rule::BOTH.len() {
+        // Done once every name is found, counted by name: a page boundary
+        // that moves between pages may list one rule twice.
+        let complete = names
+            .iter()
+            .all(|name| found.iter().any(|r| r.name() == Some(*name)));
+        if next.is_none() || complete {
             return Ok(found);
         }
     }
@@ -520,9 +549,6 @@ mod tests {
             ("same", "same", "same"),
             ("ab", "abc", "ab"),
             ("abc", "ab", "ab"),
-            ("x", "y", ""),
-            ("é-reads", "é-tamper", "é-"),
-            ("éa", "èa", ""),
         ];
         for (a, b, prefix) in cases {
             assert_eq!(common_prefix(a, b), prefix, "{a} / {b}");
@@ -530,6 +556,130 @@ mod tests {
         let names = Names::derive(&PipelineSpec::example("prod"), "111122223333", "us-east-1");
         let prefix = common_prefix(Rule::Reads.name(&names), Rule::Tamper.name(&names));
         assert_eq!(prefix, "prod-");
+    }
+
+    #[test]
+    fn a_rule_alerts_only_as_listed_in_its_state_with_our_target() {
+        let names = Names::derive(&PipelineSpec::example("prod"), "111122223333", "us-east-1");
+        let topic = names.topic_arn();
+        let wanted = Wanted {
+            names: &names,
+            pipeline: "prod",
+            topic_arn: &topic,
+        };
+        let listed = |name: &str, state: RuleState| {
+            ListedRule::builder()
+                .name(name)
+                .arn(format!("arn:aws:events:us-east-1:111122223333:rule/{name}"))
+                .state(state)
+                .event_pattern(format!("{{\"listed\":\"{name}\"}}"))
+                .build()
+        };
+        let target = |arn: &str, template: String| {
+            Target::builder()
+                .id(TARGET_ID)
+                .arn(arn)
+                .input_transformer(
+                    InputTransformer::builder()
+                        .input_template(template)
+                        .build()
+                        .expect("template set"),
+                )
+                .build()
+                .expect("id and arn set")
+        };
+        let ours = "prod-secret-reads";
+        // Another pipeline's rule shares the prefix ("prod-" of "prod-eu").
+        let other = "prod-eu-secret-reads";
+        let in_state = RuleState::EnabledWithAllCloudtrailManagementEvents;
+        let our_target = || vec![target(&topic, input_template(Rule::Reads, "prod"))];
+        /// A case: its name, what ListRules lists, what ListTargetsByRule
+        /// answers (`None`: the rule is gone), and the expected `alerting`
+        /// (`None`: no rule observed).
+        type Case<'a> = (&'a str, Vec<ListedRule>, Option<Vec<Target>>, Option<bool>);
+        let cases: Vec<Case> = vec![
+            (
+                "in place",
+                vec![
+                    listed(other, in_state.clone()),
+                    listed(ours, in_state.clone()),
+                ],
+                Some(our_target()),
+                Some(true),
+            ),
+            (
+                "only another pipeline's rule",
+                vec![listed(other, in_state.clone())],
+                Some(our_target()),
+                None,
+            ),
+            (
+                "deleted before its targets were listed",
+                vec![listed(ours, in_state.clone())],
+                None,
+                None,
+            ),
+            (
+                "disabled",
+                vec![listed(ours, RuleState::Disabled)],
+                Some(our_target()),
+                Some(false),
+            ),
+            (
+                "plain ENABLED sees no read-only events",
+                vec![listed(ours, RuleState::Enabled)],
+                Some(our_target()),
+                Some(false),
+            ),
+            (
+                "no target",
+                vec![listed(ours, in_state.clone())],
+                Some(vec![]),
+                Some(false),
+            ),
+            (
+                "another topic",
+                vec![listed(ours, in_state.clone())],
+                Some(vec![target(
+                    "arn:aws:sns:us-east-1:111122223333:other",
+                    input_template(Rule::Reads, "prod"),
+                )]),
+                Some(false),
+            ),
+            (
+                "edited message",
+                vec![listed(ours, in_state.clone())],
+                Some(vec![target(&topic, "{}".to_owned())]),
+                Some(false),
+            ),
+        ];
+        for (case, listing, targets, alerting) in cases {
+            let observed = wanted
+                .observe(Rule::Reads, &listing, Ok(targets))
+                .expect("no error given");
+            assert_eq!(observed.as_ref().map(|o| o.alerting), alerting, "{case}");
+            if let Some(observed) = observed {
+                assert_eq!(
+                    observed.arn,
+                    format!("arn:aws:events:us-east-1:111122223333:rule/{ours}"),
+                    "{case}"
+                );
+                assert_eq!(
+                    observed.pattern,
+                    format!("{{\"listed\":\"{ours}\"}}"),
+                    "{case}"
+                );
+            }
+        }
+        // A targets error counts only for a rule that is listed.
+        let failed = || Err(AwsError::new(C, "ListTargetsByRule", ours, "throttled"));
+        assert!(wanted
+            .observe(Rule::Reads, &[], failed())
+            .expect("not listed")
+            .is_none());
+        assert!(wanted
+            .observe(Rule::Reads, &[listed(ours, in_state)], failed())
+            .is_err());
     }
 
     /// The template with every placeholder replaced by a JSON value, as
