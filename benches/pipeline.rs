@@ -28,6 +28,8 @@ mod tfclient;
 
 use std::time::{Duration, Instant};
 
+use secretmonitor::aws::call_limit::MAX_PARALLEL_CALLS_ENV as CALLS_ENV;
+use secretmonitor::terraform::provider::PARALLELISM_ENV as STEPS_ENV;
 use serde_json::{json, Value as Json};
 use support::msgpack::{config_object, Val};
 use support::plugin_client::tfplugin6::schema::Block;
@@ -35,8 +37,6 @@ use support::plugin_client::{describe, errors, value_of, PluginClient, PROVIDER_
 use tfclient::{Identity, TfClient};
 
 const PIPELINE: &str = "secretmonitor_pipeline";
-const STEPS_ENV: &str = "SECRETMONITOR_MAX_PARALLEL_STEPS";
-const CALLS_ENV: &str = "SECRETMONITOR_MAX_PARALLEL_CALLS";
 
 /// The provider environment variable a mode sets, and its value.
 type Limit = Option<(&'static str, &'static str)>;
@@ -644,7 +644,6 @@ async fn main() {
     // A plan's peak RSS on its own: a fresh provider, schema, configure,
     // ReadResource and PlanResourceChange of a pipeline that exists.
     let plan_memory = {
-        set_mode(None);
         let name = format!("bench-m-{suffix}");
         let mut s = session().await;
         let config = config_object(&s.pipeline, &pipeline_settings(&name, 30)).unwrap();

@@ -160,8 +160,11 @@ def inventory(name):
         found.add("alarm_name")
     if topic_arns(name):
         found.add("topic_arn")
-    if any(r["RoleName"] == f"{name}-cloudtrail-to-logs" for r in every("iam", "list_roles", "Roles")):
+    try:
+        client("iam").get_role(RoleName=f"{name}-cloudtrail-to-logs")
         found.add("delivery_role_arn")
+    except ClientError:
+        pass
     if any(b["Name"] == archive_bucket(name) for b in client("s3").list_buckets()["Buckets"]):
         found.add("archive_bucket_name")
     rules = pipeline_rules(name)

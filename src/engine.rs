@@ -21,7 +21,6 @@
 use std::collections::HashSet;
 use std::fmt::Debug;
 use std::hash::Hash;
-use std::sync::Mutex;
 
 use futures::future::BoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -69,10 +68,9 @@ impl<'a, K, E> Step<'a, K, E> {
 }
 
 /// Held by a step's work: [`Usable::now`] lets the steps that only use this
-/// one start. Saying it more than once, or never, is harmless (completion
-/// counts as usable).
+/// one start. Never saying it is harmless (completion counts as usable).
 #[derive(Debug)]
-pub struct Usable(Mutex<Option<oneshot::Sender<()>>>);
+pub struct Usable(oneshot::Sender<()>);
 
 /// The engine's end of a [`Usable`], given to the step with
 /// [`Step::signals_usable`].
@@ -82,15 +80,12 @@ pub struct UsableSignal(oneshot::Receiver<()>);
 impl Usable {
     pub fn new() -> (Self, UsableSignal) {
         let (sender, receiver) = oneshot::channel();
-        (Self(Mutex::new(Some(sender))), UsableSignal(receiver))
+        (Self(sender), UsableSignal(receiver))
     }
 
-    pub fn now(&self) {
-        let sender = self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(sender) = sender {
-            // The engine may have stopped listening (the step already ended).
-            let _ = sender.send(());
-        }
+    pub fn now(self) {
+        // The engine may have stopped listening (the step already ended).
+        let _ = self.0.send(());
     }
 }
 
@@ -157,17 +152,14 @@ where
         if outcome.failed.is_empty() && !outcome.timed_out {
             // Dependencies on steps that are not in the graph count as satisfied:
             // callers leave out steps that have nothing to do.
+            let met = |reached: &HashSet<K>, deps: &[K]| {
+                deps.iter()
+                    .all(|dep| reached.contains(dep) || !known.contains(dep))
+            };
             let mut index = 0;
             while index < pending.len() && in_flight.len() < limit {
                 let step = &pending[index];
-                let ready = step
-                    .after
-                    .iter()
-                    .all(|dep| done.contains(dep) || !known.contains(dep))
-                    && step
-                        .after_usable
-                        .iter()
-                        .all(|dep| usable.contains(dep) || !known.contains(dep));
+                let ready = met(&done, &step.after) && met(&usable, &step.after_usable);
                 if ready {
                     let step = pending.swap_remove(index);
                     let id = step.id;
@@ -255,6 +247,15 @@ mod tests {
         )
     }
 
+    /// A "key" step whose work is given its `Usable`.
+    fn key_step<'a, F>(work: impl FnOnce(Usable) -> F) -> Step<'a, &'static str, String>
+    where
+        F: std::future::Future<Output = Result<(), String>> + Send + 'a,
+    {
+        let (usable, signal) = Usable::new();
+        Step::new("key", &[], Box::pin(work(usable))).signals_usable(signal)
+    }
+
     fn position(log: &[String], entry: &str) -> usize {
         log.iter()
             .position(|e| e == entry)
@@ -338,22 +339,16 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_step_that_only_uses_another_starts_when_it_is_usable() {
         let log = Arc::new(Mutex::new(Vec::new()));
-        let (usable, signal) = Usable::new();
         let key_log = log.clone();
-        let key = Step::new(
-            "key",
-            &[],
-            Box::pin(async move {
-                key_log.lock().unwrap().push("start key".to_owned());
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                usable.now();
-                // Alias and rotation: the topic need not wait for these.
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                key_log.lock().unwrap().push("end key".to_owned());
-                Ok::<(), String>(())
-            }),
-        )
-        .signals_usable(signal);
+        let key = key_step(|usable| async move {
+            key_log.lock().unwrap().push("start key".to_owned());
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            usable.now();
+            // Alias and rotation: the topic need not wait for these.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            key_log.lock().unwrap().push("end key".to_owned());
+            Ok(())
+        });
         let steps = vec![
             key,
             step("topic", &[], log.clone(), false).after_usable(&["key"]),
@@ -375,17 +370,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_step_that_never_says_usable_releases_its_users_when_it_ends() {
         let log = Arc::new(Mutex::new(Vec::new()));
-        let (usable, signal) = Usable::new();
-        let silent = Step::new(
-            "key",
-            &[],
-            Box::pin(async move {
-                let _held = usable;
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                Ok::<(), String>(())
-            }),
-        )
-        .signals_usable(signal);
+        let silent = key_step(|usable| async move {
+            let _held = usable;
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            Ok(())
+        });
         let steps = vec![
             silent,
             step("topic", &[], log.clone(), false).after_usable(&["key"]),
@@ -398,17 +387,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_step_that_fails_after_saying_usable_stops_steps_not_yet_started() {
         let log = Arc::new(Mutex::new(Vec::new()));
-        let (usable, signal) = Usable::new();
-        let key = Step::new(
-            "key",
-            &[],
-            Box::pin(async move {
-                usable.now();
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                Err::<(), String>("rotation refused".to_owned())
-            }),
-        )
-        .signals_usable(signal);
+        let key = key_step(|usable| async move {
+            usable.now();
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            Err("rotation refused".to_owned())
+        });
         let steps = vec![
             key,
             // Starts on the signal, before the failure, and is let finish.

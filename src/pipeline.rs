@@ -88,7 +88,6 @@ pub async fn apply(
     let ctx = &ctx;
     let (key_usable, key_signal) = Usable::new();
     let (group_usable, group_signal) = Usable::new();
-    let (key_usable, group_usable) = (&key_usable, &group_usable);
     use Component::*;
     let mut steps: Vec<Step<'_, Component, AwsError>> = vec![
         step(
@@ -192,10 +191,7 @@ pub async fn observe(
         names,
     };
     let ctx = &ctx;
-    let key_lookup = recorded
-        .kms_key_arn
-        .clone()
-        .unwrap_or_else(|| names.key_alias.clone());
+    let key_lookup = key::lookup_id(recorded, &spec.name);
     let topic_arn = recorded
         .topic_arn
         .clone()
@@ -391,14 +387,7 @@ pub async fn delete(
         step(
             EventRules,
             &[],
-            async move {
-                let (reads, tamper) = tokio::join!(
-                    event_rule::remove(ctx, recorder, event_rule::Rule::Reads),
-                    event_rule::remove(ctx, recorder, event_rule::Rule::Tamper)
-                );
-                reads.and(tamper)
-            }
-            .boxed(),
+            event_rule::remove_both(ctx, recorder).boxed(),
         ),
         step(
             Topic,

@@ -109,8 +109,13 @@ fn timestamp(now: std::time::SystemTime) -> Option<String> {
     Some(format!("{}.{micros:06}Z", whole.strip_suffix('Z')?))
 }
 
+/// Whether a line at `level` is written at all.
+fn enabled(level: Level) -> bool {
+    threshold().is_some_and(|t| level >= t)
+}
+
 pub fn emit(level: Level, message: &str, fields: &[(&str, String)]) {
-    if threshold().is_some_and(|t| level >= t) {
+    if enabled(level) {
         let mut stderr = std::io::stderr().lock();
         let _ = writeln!(stderr, "{}", line(level, message, fields));
     }
@@ -153,7 +158,7 @@ impl Intercept for LogCalls {
         let failed = matches!(context.output_or_error(), Some(Err(_)));
         let level = if failed { Level::Warn } else { Level::Debug };
         // Nothing is built for a line the threshold would drop.
-        if threshold().is_none_or(|t| level < t) {
+        if !enabled(level) {
             return Ok(());
         }
         let (service, operation) = cfg

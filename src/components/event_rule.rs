@@ -497,8 +497,14 @@ async fn put_target(ctx: &Ctx<'_>, rule: Rule, topic: &str) -> Result<(), AwsErr
     Ok(())
 }
 
+/// Removes both rules (destroy), each forgotten as it goes.
+pub async fn remove_both(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+    let results = futures::future::join_all(Rule::BOTH.map(|rule| remove(ctx, rec, rule))).await;
+    results.into_iter().collect()
+}
+
 /// [`delete`]s the rule and forgets it once it is gone.
-pub async fn remove(ctx: &Ctx<'_>, rec: &Recorder, rule: Rule) -> Result<(), AwsError> {
+async fn remove(ctx: &Ctx<'_>, rec: &Recorder, rule: Rule) -> Result<(), AwsError> {
     delete(ctx, rule).await?;
     record(rec, rule, None, None);
     Ok(())
@@ -506,7 +512,7 @@ pub async fn remove(ctx: &Ctx<'_>, rec: &Recorder, rule: Rule) -> Result<(), Aws
 
 /// Removes the rule's target, then the rule (EventBridge refuses to delete a
 /// rule that still has targets). "Not found" is done.
-pub async fn delete(ctx: &Ctx<'_>, rule: Rule) -> Result<(), AwsError> {
+async fn delete(ctx: &Ctx<'_>, rule: Rule) -> Result<(), AwsError> {
     let name = rule.name(ctx.names);
     let events = &ctx.clients.events;
     events

@@ -90,16 +90,21 @@ pub struct Lookup {
     found: Result<Option<KeyObservation>, AwsError>,
 }
 
+/// What the key is looked up by: the ARN the state recorded, else the alias.
+pub fn lookup_id(recorded: &Observed, pipeline: &str) -> String {
+    recorded
+        .kms_key_arn
+        .clone()
+        .unwrap_or_else(|| Names::key_alias_for(pipeline))
+}
+
 impl Lookup {
     /// `None` for a customer-managed key: it is only used, never looked up.
     pub async fn make(clients: &Clients, spec: &PipelineSpec, recorded: &Observed) -> Option<Self> {
         if spec.kms.key_arn.is_some() {
             return None;
         }
-        let key_id = recorded
-            .kms_key_arn
-            .clone()
-            .unwrap_or_else(|| Names::key_alias_for(&spec.name));
+        let key_id = lookup_id(recorded, &spec.name);
         let found = find(clients, &key_id).await;
         Some(Self { key_id, found })
     }
@@ -135,7 +140,7 @@ pub async fn ensure(
     ctx: &Ctx<'_>,
     rec: &Recorder,
     lookup: Option<Lookup>,
-    usable: &Usable,
+    usable: Usable,
 ) -> Result<(), AwsError> {
     let Some(Lookup {
         key_id: lookup,
@@ -148,9 +153,10 @@ pub async fn ensure(
     };
     let policy = key_policy(ctx.names).to_json();
     let kms = &ctx.clients.kms;
+    let by_alias = lookup == ctx.names.key_alias;
     // By alias, a key pending deletion is the one a previous destroy retired;
     // by the recorded ARN it is this pipeline's key, and is rescued.
-    let found = found?.filter(|k| !k.pending_deletion || rec.get(|o| o.kms_key_arn.is_some()));
+    let found = found?.filter(|k| !k.pending_deletion || !by_alias);
     let (arn, created) = match found {
         Some(existing) => {
             rec.update(|o| {
@@ -212,7 +218,7 @@ pub async fn ensure(
     // Found through the alias: it points here already. Just created: it cannot.
     let alias_points_here = if created {
         Some(false)
-    } else if lookup == ctx.names.key_alias {
+    } else if by_alias {
         Some(true)
     } else {
         None
@@ -283,16 +289,12 @@ pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
     alias
         .map_err(|e| AwsError::from_sdk(C, "DeleteAlias", &ctx.names.key_alias, e))
         .or_gone()?;
-    match schedule {
-        Ok(_) => Ok(()),
-        Err(err) => {
-            let err = AwsError::from_sdk(C, "ScheduleKeyDeletion", arn, err);
-            // Already pending deletion is the state we want.
-            if err.is_not_found() || err.has_code(&["KMSInvalidStateException"]) {
-                Ok(())
-            } else {
-                Err(err)
-            }
-        }
+    match schedule
+        .map_err(|e| AwsError::from_sdk(C, "ScheduleKeyDeletion", arn, e))
+        .or_gone()
+    {
+        // Already pending deletion is the state we want.
+        Err(err) if err.has_code(&["KMSInvalidStateException"]) => Ok(()),
+        done => done,
     }
 }

@@ -61,7 +61,7 @@ pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<LogGroupObservatio
 
 /// Finds or creates the group; from then on it is `usable` by the trail and
 /// the metric filter, while its retention is set.
-pub async fn ensure_group(ctx: &Ctx<'_>, rec: &Recorder, usable: &Usable) -> Result<(), AwsError> {
+pub async fn ensure_group(ctx: &Ctx<'_>, rec: &Recorder, usable: Usable) -> Result<(), AwsError> {
     let name = ctx.names.log_group.as_str();
     let logs = &ctx.clients.logs;
     if !ctx.spec.trail.create {
@@ -101,22 +101,21 @@ pub async fn ensure_group(ctx: &Ctx<'_>, rec: &Recorder, usable: &Usable) -> Res
     const EXISTS: &[&str] = &["ResourceAlreadyExistsException"];
     // A group the state knows is looked up first; one it does not know is
     // most likely new, so creating it first saves a round trip on create.
-    let found = if rec.get(|o| o.log_group_arn.is_some()) {
-        let found = find(ctx, name).await?;
-        if found.is_none() {
-            match create().await {
-                Err(err) if !err.has_code(EXISTS) => return Err(err),
-                _ => {}
-            }
-        }
-        found
-    } else {
+    let known = rec.get(|o| o.log_group_arn.is_some());
+    let mut found = if known { find(ctx, name).await? } else { None };
+    if found.is_none() {
         match create().await {
-            Ok(()) => None,
-            Err(err) if err.has_code(EXISTS) => find(ctx, name).await?,
+            Ok(()) => {}
+            // Created since it was looked up: nothing to adopt. Not looked
+            // up: it existed, and is adopted.
+            Err(err) if err.has_code(EXISTS) => {
+                if !known {
+                    found = find(ctx, name).await?;
+                }
+            }
             Err(err) => return Err(err),
         }
-    };
+    }
     rec.update(|o| {
         o.log_group_name = Some(name.to_owned());
         o.log_group_arn = Some(ctx.names.log_group_arn());

@@ -235,8 +235,14 @@ pub async fn list_subscriptions(
             s.pending_confirmation = answer?.unwrap_or(true);
         }
     }
-    subscriptions.sort_by(|a, b| (&a.protocol, &a.endpoint).cmp(&(&b.protocol, &b.endpoint)));
+    sort_by_endpoint(&mut subscriptions);
     Ok(subscriptions)
+}
+
+/// The order subscriptions are recorded in, so that a plan compares them
+/// whatever order SNS lists them in.
+fn sort_by_endpoint(subscriptions: &mut [Subscription]) {
+    subscriptions.sort_by(|a, b| (&a.protocol, &a.endpoint).cmp(&(&b.protocol, &b.endpoint)));
 }
 
 /// The ARNs of the subscriptions `known` records as confirmed.
@@ -367,7 +373,7 @@ pub async fn ensure_subscriptions(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), A
     );
     // What the calls answered is recorded, even when one of them failed; the
     // next refresh reads the rest.
-    let mut now = existing.clone();
+    let mut now = existing;
     let mut first_error = None;
     for result in unsubscribed {
         match result {
@@ -381,7 +387,7 @@ pub async fn ensure_subscriptions(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), A
             Err(err) => first_error = first_error.or(Some(err)),
         }
     }
-    now.sort_by(|a, b| (&a.protocol, &a.endpoint).cmp(&(&b.protocol, &b.endpoint)));
+    sort_by_endpoint(&mut now);
     rec.update(|o| o.subscriptions = now);
     first_error.map_or(Ok(()), Err)
 }

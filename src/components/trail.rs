@@ -165,20 +165,18 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
     // A trail the state knows is looked up first; one it does not know is
     // most likely new, so it is created straight away and looked up only if
     // it turns out to exist (then it is adopted, as a looked-up one would be).
-    let mut looked_up = rec.get(|o| o.trail_arn.is_some());
-    let (mut existing, mut records_reads) = if looked_up {
+    let known = rec.get(|o| o.trail_arn.is_some());
+    let (mut existing, mut records_reads) = if known {
         look_up().await?
     } else {
         (None, false)
     };
-    let arn = loop {
-        match put(ctx, &wanted, existing.as_ref()).await {
-            Err(err) if !looked_up && err.has_code(&["TrailAlreadyExistsException"]) => {
-                looked_up = true;
-                (existing, records_reads) = look_up().await?;
-            }
-            put => break put?,
+    let arn = match put(ctx, &wanted, existing.as_ref()).await {
+        Err(err) if !known && err.has_code(&["TrailAlreadyExistsException"]) => {
+            (existing, records_reads) = look_up().await?;
+            put(ctx, &wanted, existing.as_ref()).await?
         }
+        put => put?,
     };
     rec.update(|o| {
         o.trail_arn = Some(arn.clone());

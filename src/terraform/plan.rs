@@ -548,27 +548,20 @@ pub fn planned(
     let tamper_rule = spec.as_ref().is_none_or(|s| s.tamper_alerts);
     // What AWS assigned stays; a part that is needed but missing (all of
     // them on create) becomes unknown; a part not needed is null.
-    let keep = |prior_value: &Value<String>, needed: bool| -> Value<String> {
-        if !needed {
-            Value::Null
-        } else if prior_value.is_value() {
-            prior_value.clone()
-        } else {
-            Value::Unknown
-        }
+    let keep = |field: fn(&PipelineState) -> &Value<String>, needed: bool| match prior.map(field) {
+        _ if !needed => Value::Null,
+        Some(assigned) if assigned.is_value() => assigned.clone(),
+        _ => Value::Unknown,
     };
-    let absent = Value::Null;
-    let prior_or_absent =
-        |field: fn(&PipelineState) -> &Value<String>| prior.map_or(&absent, field);
-    plan.trail_arn = keep(prior_or_absent(|p| &p.trail_arn), creates_trail);
-    plan.log_group_arn = keep(prior_or_absent(|p| &p.log_group_arn), true);
-    plan.alarm_arn = keep(prior_or_absent(|p| &p.alarm_arn), true);
-    plan.topic_arn = keep(prior_or_absent(|p| &p.topic_arn), true);
-    plan.archive_bucket_name = keep(prior_or_absent(|p| &p.archive_bucket_name), creates_trail);
-    plan.archive_bucket_arn = keep(prior_or_absent(|p| &p.archive_bucket_arn), creates_trail);
-    plan.delivery_role_arn = keep(prior_or_absent(|p| &p.delivery_role_arn), creates_trail);
-    plan.read_rule_arn = keep(prior_or_absent(|p| &p.read_rule_arn), reads_rule);
-    plan.tamper_rule_arn = keep(prior_or_absent(|p| &p.tamper_rule_arn), tamper_rule);
+    plan.trail_arn = keep(|p| &p.trail_arn, creates_trail);
+    plan.log_group_arn = keep(|p| &p.log_group_arn, true);
+    plan.alarm_arn = keep(|p| &p.alarm_arn, true);
+    plan.topic_arn = keep(|p| &p.topic_arn, true);
+    plan.archive_bucket_name = keep(|p| &p.archive_bucket_name, creates_trail);
+    plan.archive_bucket_arn = keep(|p| &p.archive_bucket_arn, creates_trail);
+    plan.delivery_role_arn = keep(|p| &p.delivery_role_arn, creates_trail);
+    plan.read_rule_arn = keep(|p| &p.read_rule_arn, reads_rule);
+    plan.tamper_rule_arn = keep(|p| &p.tamper_rule_arn, tamper_rule);
     let Some(prior) = prior else {
         // Create: everything else AWS assigns is unknown.
         plan.last_verification = if verifies {
@@ -587,7 +580,7 @@ pub fn planned(
     // Update: also unknown is whatever the change may touch.
     plan.account_id = prior.account_id.clone();
     if plan.kms_key_arn.is_null() || spec.as_ref().is_some_and(|s| s.kms.key_arn.is_none()) {
-        plan.kms_key_arn = keep(&prior.kms_key_arn, true);
+        plan.kms_key_arn = keep(|p| &p.kms_key_arn, true);
     }
     plan.subscriptions = prior.subscriptions.clone();
     let wanted_subscriptions = spec.as_ref().map(|s| {

@@ -185,7 +185,7 @@ pub fn settings_from(config: &ProviderConfig) -> Result<ClientSettings, String> 
 
 /// Steps run one at a time when this is 1 (the benchmark's baseline); unset
 /// or 0 lets the dependency graph decide.
-const PARALLELISM_ENV: &str = "SECRETMONITOR_MAX_PARALLEL_STEPS";
+pub const PARALLELISM_ENV: &str = "SECRETMONITOR_MAX_PARALLEL_STEPS";
 
 /// A count from the environment; unset, unreadable or 0 mean "no limit".
 fn env_limit(name: &str) -> Option<usize> {

@@ -28,8 +28,8 @@ use futures::TryFutureExt;
 use rcgen::{BasicConstraints, IsCa};
 use time::ext::NumericalDuration;
 use tokio::try_join;
-use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
+use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Identity, ServerTlsConfig};
 use tower_http::trace::TraceLayer;
 
@@ -286,13 +286,7 @@ impl std::net::ToSocketAddrs for SockAddrIter {
     }
 }
 
-fn listen(
-    addrs: SockAddrIter,
-) -> Result<(
-    impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>>,
-    String,
-)> {
-    use tokio_stream::StreamExt;
+fn listen(addrs: SockAddrIter) -> Result<(TcpIncoming, String)> {
     let listener = std::net::TcpListener::bind(addrs)?;
     listener.set_nonblocking(true)?;
     let endpoint = listener.local_addr()?.to_string();
@@ -300,13 +294,8 @@ fn listen(
     // secretmonitor patch: gRPC replies are several small writes (headers,
     // data, trailers); with Nagle on, the second waits for the client's
     // delayed ACK, about 40 ms per call on Linux. Terraform's side (Go) already
-    // sets TCP_NODELAY.
-    let incoming = TcpListenerStream::new(listener).map(|conn| {
-        conn.and_then(|stream| {
-            stream.set_nodelay(true)?;
-            Ok(stream)
-        })
-    });
+    // sets TCP_NODELAY. tonic's TcpIncoming sets it on every accepted stream.
+    let incoming = TcpIncoming::from_listener(listener, true, None).map_err(|e| anyhow!(e))?;
     Ok((incoming, endpoint))
 }
 
