@@ -41,7 +41,8 @@ terraform-config:
 	@cp -f "$(PROVIDER)" "$(MIRROR_PKG)/terraform-provider-secretmonitor_v$(VERSION)"
 	@printf 'provider_installation {\n  filesystem_mirror {\n    path    = "%s"\n    include = ["registry.terraform.io/secretmonitor/*"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/secretmonitor/*"]\n  }\n}\n' "$(MIRROR)" > $(TF_CLI_CONFIG)
 
-localstack:
+# The emulator runs the provider's filter pattern evaluator, so it needs the build.
+localstack: build
 	@scripts/localstack.sh start
 
 localstack-stop:

@@ -18,6 +18,10 @@ for example in examples/*/; do
 done
 echo "    $(ls -d examples/*/ | wc -l) examples formatted and valid"
 
+echo "==> a running LocalStack is reused only with the pattern evaluator (scripts/localstack_check_test.py)"
+python3 scripts/localstack_check_test.py >"$ROOT/.tools/localstack-check.txt" 2>&1 || { cat "$ROOT/.tools/localstack-check.txt"; echo "FAIL: scripts/localstack.sh check"; exit 1; }
+tail -1 "$ROOT/.tools/localstack-check.txt"
+
 echo "==> emulated CloudTrail delivery (scripts/cloudtrail-delivery-smoke.py)"
 "$PY" scripts/cloudtrail-delivery-smoke.py >"$ROOT/.tools/delivery-smoke.txt" 2>&1 || { cat "$ROOT/.tools/delivery-smoke.txt"; echo "FAIL: CloudTrail delivery emulation"; exit 1; }
 tail -1 "$ROOT/.tools/delivery-smoke.txt"

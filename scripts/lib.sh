@@ -8,14 +8,14 @@ export TF_CLI_CONFIG_FILE="${SECRETMONITOR_TF_CLI_CONFIG:-$ROOT/.tools/terraform
 unset RUST_BACKTRACE
 TF="$("$ROOT/scripts/terraform.sh")"
 health_url="${AWS_ENDPOINT_URL:-http://127.0.0.1:4566}/_localstack/health"
-# The emulator judges metric filters with the project's own evaluator
-# (localstack-extension/secretmonitor_localstack/metric_filters.py).
-export SECRETMONITOR_PATTERN_EVAL="$ROOT/target/release/terraform-provider-secretmonitor pattern-eval"
+# scripts/localstack.sh starts LocalStack the one way every path uses (with the
+# project's filter pattern evaluator), and refuses a running one without it.
 STARTED_LOCALSTACK=0
 if ! curl -fsS --max-time 2 "$health_url" >/dev/null 2>&1; then
   "$ROOT/scripts/localstack.sh" start
   STARTED_LOCALSTACK=1
 else
+  "$ROOT/scripts/localstack.sh" check "${AWS_ENDPOINT_URL:-http://127.0.0.1:4566}"
   echo "==> using the LocalStack already running at ${AWS_ENDPOINT_URL:-http://127.0.0.1:4566}"
   "$ROOT/scripts/localstack.sh" install >/dev/null
 fi

@@ -7,6 +7,14 @@
 #   scripts/localstack.sh start     start (or reuse) LocalStack on 127.0.0.1:4566
 #   scripts/localstack.sh stop      stop the LocalStack this script started
 #   scripts/localstack.sh status    say what is running
+#   scripts/localstack.sh check [URL]  fail unless the LocalStack answering (at
+#                                   URL, default ours) runs our extension with
+#                                   the pattern evaluator
+#
+# Every path that starts LocalStack (make localstack, make demo, make test,
+# make bench) comes through `start`, so every emulator judges metric filters
+# with the project's evaluator; one already running is reused only if it
+# does too.
 #
 # Everything lives under .tools/ (git-ignored). Only 127.0.0.1 is listened on.
 set -euo pipefail
@@ -33,6 +41,10 @@ ENDPOINT="http://$HOST:$PORT"
 HEALTH_URL="$ENDPOINT/_localstack/health"
 START_TIMEOUT="${LOCALSTACK_START_TIMEOUT:-120}"
 SERVICES="s3,kms,logs,cloudwatch,sns,sqs,iam,sts,secretsmanager,events,cloudtrail"
+# The emulator's metric filters are judged by the project's own filter pattern
+# evaluator (localstack-extension/secretmonitor_localstack/metric_filters.py).
+# Without it they count nothing and the alarm path never fires.
+PATTERN_EVAL="${SECRETMONITOR_PATTERN_EVAL:-$ROOT/target/release/terraform-provider-secretmonitor pattern-eval}"
 
 log() { echo "localstack.sh: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -150,25 +162,45 @@ wait_healthy() {
     done
 }
 
+# Fails unless the LocalStack answering at $ENDPOINT runs our extension with
+# a pattern evaluator: reusing one without it would make every alarm-path
+# check fail (or, worse, a demo look fine while its alarm can never fire).
+cmd_check() {
+    local endpoint="${1:-$ENDPOINT}" status evaluator delivery
+    status="$(curl -fsS --max-time 5 "$endpoint/_secretmonitor/status" 2>/dev/null)" ||
+        die "the LocalStack at $endpoint does not serve /_secretmonitor/status, so it runs without this project's extension (no CloudTrail, metric filters that count everything): stop it and run 'make localstack'"
+    evaluator="$(python3 -c 'import json,sys; print(json.load(sys.stdin).get("pattern_evaluator") or "")' <<<"$status")"
+    delivery="$(python3 -c 'import json,sys; print(json.load(sys.stdin).get("cloudtrail_delivery"))' <<<"$status")"
+    [[ -n "$evaluator" ]] ||
+        die "the LocalStack at $endpoint was started without SECRETMONITOR_PATTERN_EVAL: its metric filters count nothing, so the alarm path would never fire. Stop it ('$0 stop', or end the process that started it) and run 'make localstack'"
+    if [[ "$evaluator" != "$PATTERN_EVAL" ]]; then
+        log "note: the running LocalStack judges filter patterns with '$evaluator', not '$PATTERN_EVAL'"
+    fi
+    if [[ "$delivery" != "True" ]]; then
+        log "note: the running LocalStack does not deliver CloudTrail records (SECRETMONITOR_CLOUDTRAIL_DELIVERY=0): detection tests will see no events"
+    fi
+}
+
 cmd_start() {
     local pid
     if pid="$(our_pid)"; then
-        if healthy; then
-            log "LocalStack already running (pid $pid) at $ENDPOINT"
-            return 0
+        if ! healthy; then
+            log "LocalStack (pid $pid) is starting; waiting ..."
+            wait_healthy "$pid"
         fi
-        log "LocalStack (pid $pid) is starting; waiting ..."
-        wait_healthy "$pid"
-        log "LocalStack ready at $ENDPOINT"
+        cmd_check
+        log "LocalStack running (pid $pid) at $ENDPOINT"
         return 0
     fi
     if healthy; then
+        cmd_check
         log "using the LocalStack already answering at $ENDPOINT (not started by this script)"
-        if ! curl -fsS --max-time 2 "$HEALTH_URL" | grep -q '"cloudtrail"'; then
-            log "warning: it does not report a cloudtrail service; CloudTrail tests will fail"
-        fi
         return 0
     fi
+    local evaluator_binary
+    read -r evaluator_binary _ <<<"$PATTERN_EVAL"
+    [[ -x "$evaluator_binary" ]] ||
+        die "the filter pattern evaluator $evaluator_binary is not built: run 'make build' first ('make localstack' does)"
 
     # LocalStack does not fail when its port is taken: it reports "Ready." and
     # never answers, so catch that here.
@@ -193,6 +225,7 @@ cmd_start() {
         export LOCALSTACK_HOST="$HOST:$PORT"
         export SQS_ENDPOINT_STRATEGY=path
         export SERVICES="$SERVICES"
+        export SECRETMONITOR_PATTERN_EVAL="$PATTERN_EVAL"
         # The embedded DNS server would bind port 53 on all interfaces.
         export DNS_ADDRESS=0
         export PERSISTENCE=0
@@ -257,5 +290,6 @@ case "${1:-}" in
     start) cmd_start ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
-    *) echo "usage: $0 install|start|stop|status" >&2; exit 2 ;;
+    check) cmd_check "${2:-}" ;;
+    *) echo "usage: $0 install|start|stop|status|check" >&2; exit 2 ;;
 esac

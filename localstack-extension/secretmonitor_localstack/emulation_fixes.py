@@ -77,10 +77,12 @@ def apply_all() -> None:
     replace_metric_filters_by_name()
     event_rules_honour_state()
 
-    from . import cloudtrail_recorder, metric_filters
+    from . import cloudtrail_recorder, metric_filters, status
 
     # Filters count only their own group's events, judged by our evaluator.
     metric_filters.install()
     # Every recorded API call becomes a CloudTrail record, delivered to
     # logging trails' log groups and to EventBridge.
     cloudtrail_recorder.install()
+    # What this emulator runs with, for scripts/localstack.sh to check.
+    status.install()
