@@ -15,9 +15,8 @@ record, and that metric filters count only their own log group's events.
 
 Endpoint: $AWS_ENDPOINT_URL, default http://127.0.0.1:4566.
 
-Metric filters: if $SECRETMONITOR_PATTERN_EVAL is set here, LocalStack is
-assumed to have been started with it too (exact counts are expected);
-otherwise LocalStack is assumed to run without an evaluator, where filters
+Metric filters: if the emulator reports a pattern evaluator
+(GET /_secretmonitor/status), exact counts are expected; otherwise filters
 with a pattern must count nothing. Either way a filter on another log group
 must count nothing. Exits non-zero on the first failure.
 """
@@ -26,64 +25,26 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
 import time
 import uuid
 from collections.abc import Callable
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
+from smoke_lib import ENDPOINT, REGION, check, client, emulator_status, on_cleanup, run_cleanups
 
-ENDPOINT = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
-REGION = "us-east-1"
-os.environ.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION=REGION)
-os.environ.pop("AWS_PROFILE", None)
-os.environ.pop("AWS_SESSION_TOKEN", None)
 
 SUFFIX = uuid.uuid4().hex[:8]
 DELIVERY_BOUND = 5.0  # seconds a record may take to arrive
 SILENCE_WAIT = 2.0  # seconds to wait before concluding nothing arrives
 SECRET_VALUE = f"smoke-secret-value-{SUFFIX}"
-WITH_EVALUATOR = bool(os.environ.get("SECRETMONITOR_PATTERN_EVAL", "").strip())
+# Asked of the emulator rather than assumed: with its evaluator filters count
+# exactly, without it a filter with a pattern must count nothing.
+WITH_EVALUATOR = bool(emulator_status().get("pattern_evaluator"))
 
 
-def client(service: str, key: str = "test", secret: str = "test", token: str | None = None):
-    return boto3.client(
-        service,
-        endpoint_url=ENDPOINT,
-        region_name=REGION,
-        aws_access_key_id=key,
-        aws_secret_access_key=secret,
-        aws_session_token=token,
-        config=Config(retries={"max_attempts": 2}),
-    )
 
-
-def check(condition: bool, what: str) -> None:
-    if not condition:
-        raise AssertionError(what)
-    print(f"  ok: {what}")
-
-
-cleanups: list[tuple[str, Callable[[], object]]] = []
-
-
-def on_cleanup(what: str, fn: Callable[[], object]) -> None:
-    cleanups.append((what, fn))
-
-
-def run_cleanups() -> bool:
-    ok = True
-    for what, fn in reversed(cleanups):
-        try:
-            fn()
-        except Exception as e:
-            print(f"  cleanup failed: {what}: {e}", file=sys.stderr)
-            ok = False
-    cleanups.clear()
-    return ok
 
 
 def records(logs, group: str) -> list[dict]:

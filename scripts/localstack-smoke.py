@@ -14,39 +14,18 @@ Endpoint: $AWS_ENDPOINT_URL, default http://127.0.0.1:4566.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 import uuid
 from collections.abc import Callable
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
+from smoke_lib import ENDPOINT, REGION, check, client, on_cleanup, run_cleanups
 
-ENDPOINT = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
-REGION = "us-east-1"
-# LocalStack accepts any credentials; "test" maps to account 000000000000.
-os.environ.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION=REGION)
-os.environ.pop("AWS_PROFILE", None)
-os.environ.pop("AWS_SESSION_TOKEN", None)
 
 SUFFIX = uuid.uuid4().hex[:8]
 
 
-def client(service: str):
-    return boto3.client(
-        service,
-        endpoint_url=ENDPOINT,
-        region_name=REGION,
-        config=Config(retries={"max_attempts": 2}),
-    )
-
-
-def check(condition: bool, what: str) -> None:
-    if not condition:
-        raise AssertionError(what)
-    print(f"  ok: {what}")
 
 
 def expect_error(code: str, fn: Callable[[], object], what: str) -> None:
@@ -58,24 +37,6 @@ def expect_error(code: str, fn: Callable[[], object], what: str) -> None:
         return
     raise AssertionError(f"{what}: expected {code}, call succeeded")
 
-
-cleanups: list[tuple[str, Callable[[], object]]] = []
-
-
-def on_cleanup(what: str, fn: Callable[[], object]) -> None:
-    cleanups.append((what, fn))
-
-
-def run_cleanups() -> bool:
-    ok = True
-    for what, fn in reversed(cleanups):
-        try:
-            fn()
-        except Exception as e:  # keep cleaning up the rest
-            print(f"  cleanup failed: {what}: {e}", file=sys.stderr)
-            ok = False
-    cleanups.clear()
-    return ok
 
 
 def main() -> None:
