@@ -10,7 +10,7 @@ TF="$("$ROOT/scripts/terraform.sh")"
 health_url="${AWS_ENDPOINT_URL:-http://127.0.0.1:4566}/_localstack/health"
 # The emulator judges metric filters with the project's own evaluator
 # (localstack-extension/secretmonitor_localstack/metric_filters.py).
-export SECRETMONITOR_PATTERN_EVAL="$ROOT/target/release/terraform-provider-secretmonitor pattern-eval"
+export SECRETMONITOR_PATTERN_EVAL="$ROOT/target/release/secretmonitor-pattern-eval"
 STARTED_LOCALSTACK=0
 if ! curl -fsS --max-time 2 "$health_url" >/dev/null 2>&1; then
   "$ROOT/scripts/localstack.sh" start
