@@ -44,7 +44,7 @@ SERVICES="s3,kms,logs,cloudwatch,sns,sqs,iam,sts,secretsmanager,events,cloudtrai
 # The emulator's metric filters are judged by the project's own filter pattern
 # evaluator (localstack-extension/secretmonitor_localstack/metric_filters.py).
 # Without it they count nothing and the alarm path never fires.
-PATTERN_EVAL="${SECRETMONITOR_PATTERN_EVAL:-$ROOT/target/release/terraform-provider-secretmonitor pattern-eval}"
+PATTERN_EVAL="${SECRETMONITOR_PATTERN_EVAL:-$ROOT/target/release/secretmonitor-pattern-eval}"
 
 log() { echo "localstack.sh: $*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OURS = f"{ROOT}/target/release/terraform-provider-secretmonitor pattern-eval"
+OURS = f"{ROOT}/target/release/secretmonitor-pattern-eval"
 
 # (case, status document or None for "no such route", check passes, text the output must hold)
 CASES = [

@@ -8,8 +8,9 @@ event anywhere bumps every filter's metric. This module replaces that:
   * a filter sees only the events put to its own log group;
   * filter patterns are judged by the project's evaluator (src/pattern, the
     same code the cargo tests run), reached through the command line in
-    $SECRETMONITOR_PATTERN_EVAL (e.g. "/path/terraform-provider-secretmonitor
-    pattern-eval"), kept running as one subprocess, used under a lock;
+    $SECRETMONITOR_PATTERN_EVAL (e.g. "/path/target/release/
+    secretmonitor-pattern-eval", built by `cargo build --release`), kept
+    running as one subprocess, used under a lock;
   * the data point carries the log event's timestamp; metricValue may be a
     number or a `$.field` of a JSON event; dimensions `$.field` likewise;
     defaultValue is published for a batch in which nothing matched.
