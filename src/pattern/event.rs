@@ -21,12 +21,11 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::generate::{
-    assumed_role_prefix, check_len, dedup_sorted, first_distinct, plan, scoped_events, Plan,
-    Principal, SecretScope, ACCESS_DENIED_PATTERN, BATCH_GET_SECRET_VALUE,
-    SECRETS_MANAGER_EVENT_SOURCE,
+use super::scope::{
+    assumed_role_prefix, dedup_sorted, first_distinct, scoped_events, Principal, Scope,
+    SecretScope, ACCESS_DENIED_PATTERN, BATCH_GET_SECRET_VALUE, SECRETS_MANAGER_EVENT_SOURCE,
 };
-use super::{PatternError, PatternInput};
+use super::{check_len, PatternError, PatternInput};
 
 /// EventBridge limit on the length of a rule's `EventPattern`, in characters.
 pub const MAX_EVENT_PATTERN_LEN: usize = 4096;
@@ -784,9 +783,9 @@ fn internal(e: EventPatternError) -> PatternError {
     PatternError::Internal(e.to_string())
 }
 
-fn build_read_alert(plan: &Plan) -> Result<EventPattern, PatternError> {
+fn build_read_alert(scope: &Scope) -> Result<EventPattern, PatternError> {
     // Outcome: successes have no errorCode; denied attempts have AccessDenied*.
-    let outcome = if plan.alert_on_denied {
+    let outcome = if scope.alert_on_denied {
         vec![
             Matcher::Exists(false),
             Matcher::Prefix(ACCESS_DENIED_PATTERN.to_string()),
@@ -794,11 +793,11 @@ fn build_read_alert(plan: &Plan) -> Result<EventPattern, PatternError> {
     } else {
         vec![Matcher::Exists(false)]
     };
-    let events = dedup_sorted(&plan.events);
+    let events = dedup_sorted(&scope.events);
     let mut detail =
         EventPattern::new().with("eventSource", exacts(&[SECRETS_MANAGER_EVENT_SOURCE]));
 
-    if plan.scopes.is_empty() {
+    if scope.secrets.is_empty() {
         detail = detail
             .with("errorCode", outcome)
             .with("eventName", exacts(&events));
@@ -806,8 +805,8 @@ fn build_read_alert(plan: &Plan) -> Result<EventPattern, PatternError> {
         // Batch calls are checked through their per-secret records, as in
         // the metric filter.
         let (batch, per_secret) = scoped_events(&events);
-        let request = EventPattern::new().with("secretId", scope_matchers(&plan.scopes));
-        if batch && plan.alert_on_denied {
+        let request = EventPattern::new().with("secretId", scope_matchers(&scope.secrets));
+        if batch && scope.alert_on_denied {
             // Both branches constrain errorCode, which the enclosing object
             // can hold only once, so the outcome clause moves into each
             // branch. In the batch branch, outcome AND denied is just denied.
@@ -836,7 +835,7 @@ fn build_read_alert(plan: &Plan) -> Result<EventPattern, PatternError> {
     // never matches a missing field, hence the explicit exists:false.
     let mut arns = Vec::new();
     let mut accounts = Vec::new();
-    for p in dedup_sorted(&plan.principals) {
+    for p in dedup_sorted(&scope.principals) {
         match p {
             Principal::Account(a) => accounts.push(a),
             Principal::UserOrRoot(a) => arns.push(wildcard_literal(&a)),
@@ -888,7 +887,7 @@ fn build_read_alert(plan: &Plan) -> Result<EventPattern, PatternError> {
 /// Errors as [`generate`](super::generate()), except that
 /// [`PatternError::TooLong`] is about [`MAX_EVENT_PATTERN_LEN`].
 pub fn read_alert_pattern(input: &PatternInput) -> Result<EventPattern, PatternError> {
-    let pattern = build_read_alert(&plan(input)?)?;
+    let pattern = build_read_alert(&Scope::of(input)?)?;
     check_len(pattern.len(), MAX_EVENT_PATTERN_LEN)?;
     Ok(pattern)
 }
