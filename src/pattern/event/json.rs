@@ -160,3 +160,16 @@ impl<'de> Visitor<'de> for StrictVisitor {
         Ok(Value::Object(out))
     }
 }
+
+/// Whether two event patterns are the same JSON value (EventBridge may return
+/// a pattern with its keys reordered or re-spaced); texts that are not JSON
+/// are compared as they are.
+pub fn same_json(observed: &str, wanted: &str) -> bool {
+    match (
+        serde_json::from_str::<Value>(observed),
+        serde_json::from_str::<Value>(wanted),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => observed == wanted,
+    }
+}

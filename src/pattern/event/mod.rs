@@ -19,6 +19,7 @@ mod parse;
 mod read_rule;
 mod tamper_rule;
 
+pub use json::same_json;
 pub use model::{
     AnythingBut, EventPattern, EventPatternError, Matcher, Node, CLOUDTRAIL_DETAIL_TYPE,
     MAX_EVENT_PATTERN_LEN, SECRETS_MANAGER_SOURCE,
