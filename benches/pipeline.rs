@@ -1,5 +1,6 @@
 //! `make bench`, part 1: the built provider driven over the Terraform plugin
-//! protocol (the gRPC client of tests/support, as Terraform drives it),
+//! protocol (the gRPC client of tests/support, connected with TCP_NODELAY as
+//! Terraform connects),
 //! against LocalStack through scripts/faultproxy.py, which adds a fixed latency
 //! to every AWS call and records each call's start and end.
 //!
@@ -23,8 +24,6 @@
 #[path = "../tests/support/mod.rs"]
 #[allow(unused_imports)]
 mod support;
-#[path = "pipeline/tfclient.rs"]
-mod tfclient;
 
 use std::time::{Duration, Instant};
 
@@ -33,10 +32,13 @@ use secretmonitor::terraform::provider::PARALLELISM_ENV as STEPS_ENV;
 use serde_json::{json, Value as Json};
 use support::msgpack::{config_object, Val};
 use support::plugin_client::tfplugin6::schema::Block;
-use support::plugin_client::{describe, errors, value_of, PluginClient, PROVIDER_BINARY};
-use tfclient::{Identity, TfClient};
+use support::plugin_client::{
+    describe, errors, value_of, ClientIdentity, Connect, PluginClient, PROVIDER_BINARY,
+};
+use support::provider::{schemas, Schemas, PIPELINE};
 
-const PIPELINE: &str = "secretmonitor_pipeline";
+/// As Terraform connects: Go turns Nagle's algorithm off on every TCP connection.
+const TERRAFORM_LIKE: Connect = Connect { nodelay: true };
 
 /// The provider environment variable a mode sets, and its value.
 type Limit = Option<(&'static str, &'static str)>;
@@ -232,25 +234,20 @@ fn proposed_update(prior: &Val, retention_days: i64) -> Val {
 }
 
 struct Session {
-    client: TfClient,
+    client: PluginClient,
     pipeline: Block,
 }
 
-async fn session() -> Session {
-    let mut client = TfClient::start(&Identity::generate()).await;
-    let schema = client
-        .get_provider_schema()
+/// Starts a provider as Terraform does; `identity` is the client certificate.
+async fn start_terraform_like(identity: &ClientIdentity) -> PluginClient {
+    PluginClient::start_with(identity, TERRAFORM_LIKE)
         .await
-        .expect("GetProviderSchema");
-    let provider = schema
-        .provider
-        .and_then(|s| s.block)
-        .expect("provider schema");
-    let pipeline = schema
-        .resource_schemas
-        .get(PIPELINE)
-        .and_then(|s| s.block.clone())
-        .expect("pipeline schema");
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn session() -> Session {
+    let mut client = start_terraform_like(&ClientIdentity::generate()).await;
+    let Schemas { provider, pipeline } = schemas(&mut client).await;
     let config = config_object(
         &provider,
         &Val::map([
@@ -480,16 +477,17 @@ fn summarise(runs: &[(&'static str, Measured)], latency_ms: f64) -> Json {
 
 /// Spawn to the handshake line, and to GetProviderSchema answered, with a
 /// Terraform-like client.
-async fn time_to_schema(identity: &Identity) -> (f64, f64, f64) {
-    let mut client = TfClient::start(identity).await;
+async fn time_to_schema(identity: &ClientIdentity) -> (f64, f64, f64) {
+    let mut client = start_terraform_like(identity).await;
     client
         .get_provider_schema()
         .await
         .expect("GetProviderSchema");
+    let times = client.start_times;
     (
-        ms(client.handshake_after),
-        ms(client.connected_after),
-        ms(client.started.elapsed()),
+        ms(times.handshake_after),
+        ms(times.connected_after),
+        ms(times.spawned_at.elapsed()),
     )
 }
 
@@ -497,7 +495,7 @@ async fn time_to_schema(identity: &Identity) -> (f64, f64, f64) {
 /// small gRPC round trip to the provider, from a client with TCP_NODELAY (as
 /// Terraform) and from the integration tests' client (Nagle on).
 async fn schema_round_trips(n: usize) -> (Vec<f64>, Vec<f64>) {
-    let mut terraform_like = TfClient::start(&Identity::generate()).await;
+    let mut terraform_like = start_terraform_like(&ClientIdentity::generate()).await;
     terraform_like
         .get_provider_schema()
         .await
@@ -566,7 +564,7 @@ async fn main() {
     eprintln!("bench: proxy {proxy_url}, latency {latency_ms} ms, {repeat} lifecycles per mode");
 
     // Start-up.
-    let identity = Identity::generate();
+    let identity = ClientIdentity::generate();
     let _ = time_to_schema(&identity).await; // warm the page cache
     let (mut handshake, mut connected, mut schema) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..starts {

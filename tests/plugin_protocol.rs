@@ -11,12 +11,9 @@ use support::msgpack::{config_object, Val};
 use support::plugin_client::tfplugin6::schema::nested_block::NestingMode;
 use support::plugin_client::tfplugin6::schema::{Attribute, Block};
 use support::plugin_client::{
-    describe, errors, path_string, value_of, ClientIdentity, PluginClient,
+    describe, errors, path_string, value_of, ClientIdentity, Connect, PluginClient,
 };
-
-const PIPELINE: &str = "secretmonitor_pipeline";
-/// Nothing listens on the discard port: any AWS call would fail at once.
-const CLOSED_ENDPOINT: &str = "http://127.0.0.1:9";
+use support::provider::{offline_provider_config, schemas, Schemas, PIPELINE};
 
 async fn start() -> PluginClient {
     PluginClient::start()
@@ -49,48 +46,6 @@ fn type_json(attribute: &Attribute) -> serde_json::Value {
     serde_json::from_slice(&attribute.r#type).expect("attribute type is JSON")
 }
 
-/// The provider and pipeline schemas, straight from the provider.
-async fn schemas(client: &mut PluginClient) -> (Block, Block) {
-    let response = client
-        .get_provider_schema()
-        .await
-        .expect("GetProviderSchema");
-    assert!(
-        errors(&response.diagnostics).is_empty(),
-        "{}",
-        describe(&response.diagnostics)
-    );
-    let provider = response
-        .provider
-        .and_then(|s| s.block)
-        .expect("provider schema");
-    let pipeline = response
-        .resource_schemas
-        .get(PIPELINE)
-        .and_then(|s| s.block.clone())
-        .expect("pipeline schema");
-    (provider, pipeline)
-}
-
-/// A provider configuration with static credentials and every endpoint the
-/// schema lists pointed at a closed port.
-fn offline_provider_config(provider: &Block) -> Val {
-    let (endpoints, _, _) = nested(provider, "endpoints");
-    let every_endpoint = Val::map(
-        endpoints
-            .attributes
-            .iter()
-            .map(|a| (a.name.as_str(), Val::str(CLOSED_ENDPOINT))),
-    );
-    let settings = Val::map([
-        ("region", Val::str("us-east-1")),
-        ("access_key", Val::str("test")),
-        ("secret_key", Val::str("test")),
-        ("endpoints", Val::List(vec![every_endpoint])),
-    ]);
-    config_object(provider, &settings).expect("provider config")
-}
-
 fn good_pipeline_settings() -> Val {
     Val::map([
         ("name", Val::str("grpc-test")),
@@ -121,7 +76,7 @@ async fn handshake_then_schema_of_provider_and_pipeline() {
         "DER certificate"
     );
 
-    let (provider, pipeline) = schemas(&mut client).await;
+    let Schemas { provider, pipeline } = schemas(&mut client).await;
 
     let region = attribute(&provider, "region");
     assert!(region.optional && !region.required && !region.computed);
@@ -177,7 +132,7 @@ async fn handshake_then_schema_of_provider_and_pipeline() {
 #[tokio::test]
 async fn validate_resource_config_points_at_the_bad_attributes() {
     let mut client = start().await;
-    let (_, pipeline) = schemas(&mut client).await;
+    let Schemas { pipeline, .. } = schemas(&mut client).await;
 
     let good = config_object(&pipeline, &good_pipeline_settings()).unwrap();
     let diagnostics = client
@@ -215,7 +170,7 @@ async fn validate_resource_config_points_at_the_bad_attributes() {
 #[tokio::test]
 async fn plan_of_a_new_pipeline_makes_no_aws_call() {
     let mut client = start().await;
-    let (provider, pipeline) = schemas(&mut client).await;
+    let Schemas { provider, pipeline } = schemas(&mut client).await;
 
     let provider_config = offline_provider_config(&provider);
     let diagnostics = client
@@ -300,4 +255,17 @@ async fn a_client_certificate_other_than_the_announced_one_is_refused() {
         refused,
         "the provider served a client it was not told to trust"
     );
+}
+
+#[tokio::test]
+async fn a_client_connecting_as_terraform_does_is_served() {
+    // TCP_NODELAY, as Go sets it: the benchmark's connection.
+    let terraform_like = Connect { nodelay: true };
+    let mut client = PluginClient::start_with(&ClientIdentity::generate(), terraform_like)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let Schemas { pipeline, .. } = schemas(&mut client).await;
+    assert!(attribute(&pipeline, "name").required);
+    let times = client.start_times;
+    assert!(times.handshake_after <= times.connected_after, "{times:?}");
 }

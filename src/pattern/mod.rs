@@ -18,27 +18,26 @@
 //!
 //! Semantics and design decisions: `docs/filter-patterns.md`.
 
-pub mod ast;
-pub mod evaluate;
 pub mod event;
-pub mod generate;
+pub mod filter;
+mod scope;
 
 #[cfg(test)]
 mod tests;
 
-pub use ast::{
-    AstError, CmpOp, Expr, Field, FieldCond, FilterPattern, Literal, Number, Pattern, Segment,
-    Selector, StrPattern, Term, TermKind,
-};
-pub use evaluate::{parse, ParseError};
 pub use event::{
     read_alert_pattern, tamper_pattern, AnythingBut, EventPattern, EventPatternError, KeyTarget,
     Matcher, Node, TamperTargets, TrailTarget, CLOUDTRAIL_DETAIL_TYPE, MAX_EVENT_PATTERN_LEN,
     SECRETS_MANAGER_SOURCE,
 };
-pub use generate::{
-    fitting_entries, generate, parse_principal, parse_secret, Fit, Principal, SecretScope,
-    DEFAULT_WATCHED_EVENTS, SECRETS_MANAGER_EVENT_SOURCE,
+pub use filter::ast::{
+    AstError, CmpOp, Expr, Field, FieldCond, FilterPattern, Literal, Number, Pattern, Segment,
+    Selector, StrPattern, Term, TermKind,
+};
+pub use filter::{fitting_entries, generate, parse, Fit, ParseError};
+pub use scope::{
+    parse_principal, parse_secret, Principal, SecretScope, DEFAULT_WATCHED_EVENTS,
+    SECRETS_MANAGER_EVENT_SOURCE,
 };
 
 /// CloudWatch Logs limit on the length of a filter pattern, in characters.
@@ -77,4 +76,12 @@ pub enum PatternError {
     /// A validation gap let through a value the AST refused; should not happen.
     #[error("internal error building the pattern: {0}")]
     Internal(String),
+}
+
+/// Refuses a pattern longer than its service accepts.
+fn check_len(len: usize, max: usize) -> Result<(), PatternError> {
+    if len > max {
+        return Err(PatternError::TooLong { len, max });
+    }
+    Ok(())
 }

@@ -6,6 +6,10 @@
 //!
 //! The process is killed and reaped when the client is dropped, whatever the
 //! test did.
+//!
+//! The benchmark (benches/pipeline.rs) drives the provider with this client
+//! too, connected with [`Connect::nodelay`] as Terraform is, and reads the
+//! start-up times it records ([`StartTimes`]).
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -201,7 +205,33 @@ impl ServerCertVerifier for PinnedServerCert {
     }
 }
 
-async fn connect_mtls(handshake: &Handshake, identity: &ClientIdentity) -> Result<Channel, String> {
+/// How the client's TCP connection to the provider is set up.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Connect {
+    /// TCP_NODELAY on the client's socket. Go's net package turns Nagle's
+    /// algorithm off on every TCP connection, so Terraform's side of the
+    /// plugin connection has it. Left off (the tests' default), many round
+    /// trips wait ~40 ms for a delayed ACK: harmless for a test, wrong for a
+    /// benchmark.
+    pub nodelay: bool,
+}
+
+/// How long the provider took to start, measured from just before it was
+/// spawned.
+#[derive(Debug, Clone, Copy)]
+pub struct StartTimes {
+    pub spawned_at: Instant,
+    /// Spawn to the handshake line read.
+    pub handshake_after: Duration,
+    /// Spawn to the mutual-TLS connection up.
+    pub connected_after: Duration,
+}
+
+async fn connect_mtls(
+    handshake: &Handshake,
+    identity: &ClientIdentity,
+    connect: Connect,
+) -> Result<Channel, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -227,6 +257,7 @@ async fn connect_mtls(handshake: &Handshake, identity: &ClientIdentity) -> Resul
             let address = address.clone();
             async move {
                 let tcp = tokio::net::TcpStream::connect(&address).await?;
+                tcp.set_nodelay(connect.nodelay)?;
                 let server_name = ServerName::try_from("localhost").expect("a DNS name");
                 let tls = connector.connect(server_name, tcp).await?;
                 Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(tls))
@@ -238,6 +269,7 @@ async fn connect_mtls(handshake: &Handshake, identity: &ClientIdentity) -> Resul
 
 pub struct PluginClient {
     pub handshake: Handshake,
+    pub start_times: StartTimes,
     provider: ProviderClient<Channel>,
     process: ProviderProcess,
 }
@@ -307,7 +339,13 @@ impl PluginClient {
     /// Starts the provider with a fresh client certificate and connects.
     pub async fn start() -> Result<Self, String> {
         let identity = ClientIdentity::generate();
-        Self::start_presenting(&identity, &identity).await
+        Self::start_with(&identity, Connect::default()).await
+    }
+
+    /// Starts the provider trusting `identity`, and connects presenting it
+    /// as `connect` says.
+    pub async fn start_with(identity: &ClientIdentity, connect: Connect) -> Result<Self, String> {
+        Self::launch(identity, identity, connect).await
     }
 
     /// Starts the provider telling it to trust `trusted`, and connects
@@ -316,6 +354,15 @@ impl PluginClient {
         trusted: &ClientIdentity,
         presented: &ClientIdentity,
     ) -> Result<Self, String> {
+        Self::launch(trusted, presented, Connect::default()).await
+    }
+
+    async fn launch(
+        trusted: &ClientIdentity,
+        presented: &ClientIdentity,
+        connect: Connect,
+    ) -> Result<Self, String> {
+        let spawned_at = Instant::now();
         let mut child = Command::new(PROVIDER_BINARY)
             .env("PLUGIN_CLIENT_CERT", &trusted.cert_pem)
             .env("TF_PLUGIN_MAGIC_COOKIE", MAGIC_COOKIE)
@@ -365,10 +412,16 @@ impl PluginClient {
                 ))
             }
         };
+        let handshake_after = spawned_at.elapsed();
         let handshake = Handshake::parse(&line)?;
-        let channel = connect_mtls(&handshake, presented).await?;
+        let channel = connect_mtls(&handshake, presented, connect).await?;
         Ok(Self {
             handshake,
+            start_times: StartTimes {
+                spawned_at,
+                handshake_after,
+                connected_after: spawned_at.elapsed(),
+            },
             provider: ProviderClient::new(channel),
             process,
         })

@@ -10,17 +10,20 @@ pub(super) fn strings(v: &[&str]) -> Vec<String> {
 /// A pipeline configuration under test.
 pub(super) struct Config {
     pub(super) name: &'static str,
+    /// This configuration's column of a record's [`Verdicts`].
+    pub(super) verdict: fn(&Verdicts) -> bool,
     pub(super) secrets: &'static [&'static str],
     pub(super) allowed: &'static [&'static str],
     pub(super) events: &'static [&'static str],
     pub(super) alert_on_denied: bool,
 }
 
-/// Column order of the labels in `CASES`.
+/// The configurations every record of `CASES` is judged under.
 pub(super) const CONFIGS: [Config; 5] = [
     // The typical configuration.
     Config {
         name: "typical",
+        verdict: |v| v.typical,
         secrets: &["prod/*"],
         allowed: &["arn:aws:iam::111122223333:role/app"],
         events: &[],
@@ -28,6 +31,7 @@ pub(super) const CONFIGS: [Config; 5] = [
     },
     Config {
         name: "typical_no_denied",
+        verdict: |v| v.typical_no_denied,
         secrets: &["prod/*"],
         allowed: &["arn:aws:iam::111122223333:role/app"],
         events: &["GetSecretValue", "BatchGetSecretValue"],
@@ -36,6 +40,7 @@ pub(super) const CONFIGS: [Config; 5] = [
     // Exact name + full ARN; role with path, user, root and account allowed.
     Config {
         name: "exact",
+        verdict: |v| v.exact,
         secrets: &[
             "db-password",
             "arn:aws:secretsmanager:us-east-1:111122223333:secret:billing/api-key-Q1w2E3",
@@ -52,6 +57,7 @@ pub(super) const CONFIGS: [Config; 5] = [
     // Every secret, nobody allowed, successes only.
     Config {
         name: "everything",
+        verdict: |v| v.everything,
         secrets: &[],
         allowed: &[],
         events: &[],
@@ -60,6 +66,7 @@ pub(super) const CONFIGS: [Config; 5] = [
     // Only reads from outside the account, GetSecretValue only.
     Config {
         name: "cross_account_only",
+        verdict: |v| v.cross_account_only,
         secrets: &["prod/*"],
         allowed: &["111122223333"],
         events: &["GetSecretValue"],
@@ -67,74 +74,117 @@ pub(super) const CONFIGS: [Config; 5] = [
     },
 ];
 
+/// Whether a record counts under each configuration of `CONFIGS`, by name,
+/// so that reordering the configurations cannot shift a column.
+pub(super) struct Verdicts {
+    pub(super) typical: bool,
+    pub(super) typical_no_denied: bool,
+    pub(super) exact: bool,
+    pub(super) everything: bool,
+    pub(super) cross_account_only: bool,
+}
+
 pub(super) struct Case {
     pub(super) file: &'static str,
     pub(super) json: &'static str,
-    pub(super) expect: [bool; 5],
+    pub(super) expect: Verdicts,
 }
 
 macro_rules! case {
-    ($name:literal, $expect:expr) => {
+    ($name:literal, $($config:ident: $counts:literal),+ $(,)?) => {
         Case {
             file: $name,
             json: include_str!(concat!("../../../tests/corpus/cloudtrail/", $name, ".json")),
-            expect: $expect,
+            expect: Verdicts { $($config: $counts),+ },
         }
     };
 }
 
 #[rustfmt::skip]
 pub(super) const CASES: &[Case] = &[
-    case!("iam_user_get_prod_db_by_name", [true, true, false, true, false]), // IAM user reads an in-scope secret by name
-    case!("assumed_role_app_get_prod_db", [false, false, false, true, false]), // allowed role (instance session)
-    case!("assumed_role_app_other_session_full_arn", [false, false, false, true, false]), // allowed role, other session name, full ARN
-    case!("assumed_role_app_prod_lookalike", [true, true, false, true, false]), // role app-prod must not be allowed by role app
-    case!("assumed_role_same_name_other_account", [true, true, false, true, true]), // role named app in another account
-    case!("assumed_role_with_path_db_password", [false, false, false, true, false]), // allowed role with a path
-    case!("assumed_role_path_lookalike_db_password", [false, false, true, true, false]), // role whose name starts with the allowed role's name
-    case!("federated_user_db_password_partial_arn", [false, false, true, true, false]), // GetFederationToken session of an allowed user is not allowed
-    case!("iam_user_ci_bot_db_password_full_arn", [false, false, false, true, false]), // allowed IAM user
-    case!("iam_user_ci_bot_lookalike", [false, false, true, true, false]), // user ci-bot-2 is not ci-bot
-    case!("root_console_get_prod_db", [true, true, false, true, false]), // root user (console) reads in-scope secret
-    case!("root_get_db_password_full_arn", [false, false, false, true, false]), // allowed root
-    case!("awsservice_get_prod_db", [true, true, false, true, true]), // AWS service principal: cannot be allow-listed, counts
-    case!("assumed_role_app_invoked_by_cloudformation", [false, false, false, true, false]), // allowed role acting through CloudFormation
-    case!("assumed_role_deployer_invoked_by_cloudformation", [true, true, false, true, false]), // unknown role acting through CloudFormation still counts
-    case!("cross_account_trusted_db_password_arn", [false, false, false, true, false]), // principal of an allowed account
-    case!("cross_account_unknown_user_prod_arn", [true, true, false, true, true]), // external user reads in-scope secret
-    case!("prefix_collision_prod_other_by_name", [false, false, false, true, false]), // prod-other/x is not under prod/
-    case!("prefix_collision_prod_other_by_arn", [false, false, false, true, false]), // prod-other/x by ARN
-    case!("db_password_old_by_name", [false, false, false, true, false]), // different secret sharing a prefix, by name
-    case!("db_password_old_by_full_arn", [false, false, true, true, false]), // documented over-alert: full ARN of db-password-old matches exact name db-password
-    case!("db_password_by_name", [false, false, true, true, false]), // exact name
-    case!("db_password_by_partial_arn", [false, false, true, true, false]), // exact name, partial ARN
-    case!("db_password_by_full_arn", [false, false, true, true, false]), // exact name, full ARN
-    case!("billing_api_key_by_name", [false, false, true, true, false]), // secret configured by ARN, read by name
-    case!("billing_api_key_by_partial_arn", [false, false, true, true, false]), // secret configured by ARN, read by partial ARN
-    case!("billing_api_key_by_full_arn", [false, false, true, true, false]), // secret configured by ARN, read by that ARN
-    case!("billing_api_key_other_account_arn", [false, false, false, true, false]), // same name in another account is another secret
-    case!("denied_access_denied_prod_db", [true, false, false, false, false]), // denied attempt, AccessDenied
-    case!("denied_access_denied_exception_prod_db", [true, false, false, false, false]), // denied attempt, AccessDeniedException
-    case!("denied_cross_account_prod_db", [true, false, false, false, true]), // denied external attempt
-    case!("denied_canary_role_db_password", [false, false, true, false, false]), // denied attempt on exact-name secret
-    case!("denied_allowed_role_prod_db", [false, false, false, false, false]), // allowed principals never count, denied or not
-    case!("error_resource_not_found_prod", [false, false, false, false, false]), // other error codes do not count
-    case!("error_decryption_failure_prod_db", [false, false, false, false, false]), // DecryptionFailure does not count
-    case!("error_throttling_prod_db", [false, false, false, false, false]), // throttled call does not count
-    case!("ssm_get_parameter_prod", [false, false, false, false, false]), // Parameter Store read
-    case!("ssm_get_parameter_secretsmanager_reference", [false, false, false, false, false]), // Parameter Store reference call itself (Secrets Manager logs its own record)
-    case!("fake_kms_get_secret_value", [false, false, false, false, false]), // same eventName from another service
-    case!("describe_secret_prod_db", [false, false, false, false, false]), // DescribeSecret is not watched
-    case!("list_secrets", [false, false, false, false, false]), // ListSecrets is not watched
-    case!("batch_get_secret_value_prod_list", [false, false, false, true, false]), // batch call itself: scoped configs rely on its per-secret records
-    case!("batch_get_secret_value_per_secret_get_prod_api_key", [true, true, false, true, false]), // per-secret GetSecretValue record of a batch call
-    case!("batch_get_secret_value_filters", [false, false, false, true, false]), // batch call by filters
-    case!("batch_get_secret_value_denied", [true, false, true, false, false]), // denied batch call: scope unknowable, counted (documented over-alert)
-    case!("batch_get_secret_value_denied_allowed_role", [false, false, true, false, false]), // denied batch call by allowed role (not allowed in the exact config)
-    case!("dev_db_by_alice", [false, false, false, true, false]), // out-of-scope secret
-    case!("sso_admin_role_prod_api_key", [true, true, false, true, false]), // IAM Identity Center role session
-    case!("put_secret_value_prod_db", [false, false, false, false, false]), // writes are not watched
+    case!("iam_user_get_prod_db_by_name", typical: true, typical_no_denied: true, exact: false, everything: true, cross_account_only: false), // IAM user reads an in-scope secret by name
+    case!("assumed_role_app_get_prod_db", typical: false, typical_no_denied: false, exact: false, everything: true, cross_account_only: false), // allowed role (instance session)
+    case!("assumed_role_app_other_session_full_arn", typical: false, typical_no_denied: false, exact: false, everything: true, cross_account_only: false), // allowed role, other session name, full ARN
+    case!("assumed_role_app_prod_lookalike", typical: true, typical_no_denied: true, exact: false, everything: true, cross_account_only: false), // role app-prod must not be allowed by role app
+    case!("assumed_role_same_name_other_account", typical: true, typical_no_denied: true, exact: false, everything: true, cross_account_only: true), // role named app in another account
+    case!("assumed_role_with_path_db_password", typical: false, typical_no_denied: false, exact: false, everything: true, cross_account_only: false), // allowed role with a path
+    case!("assumed_role_path_lookalike_db_password", typical: false, typical_no_denied: false, exact: true, everything: true, cross_account_only: false), // role whose name starts with the allowed role's name
+    case!("federated_user_db_password_partial_arn", typical: false, typical_no_denied: false, exact: true, everything: true, cross_account_only: false), // GetFederationToken session of an allowed user is not allowed
+    case!("iam_user_ci_bot_db_password_full_arn", typical: false, typical_no_denied: false, exact: false, everything: true, cross_account_only: false), // allowed IAM user
+    case!("iam_user_ci_bot_lookalike", typical: false, typical_no_denied: false, exact: true, everything: true, cross_account_only: false), // user ci-bot-2 is not ci-bot
+    case!("root_console_get_prod_db", typical: true, typical_no_denied: true, exact: false, everything: true, cross_account_only: false), // root user (console) reads in-scope secret
+    case!("root_get_db_password_full_arn", typical: false, typical_no_denied: false, exact: false, everything: true, cross_account_only: false), // allowed root
+    case!("awsservice_get_prod_db", typical: true, typical_no_denied: true, exact: false, everything: true, cross_account_only: true), // AWS service principal: cannot be allow-listed, counts
+    case!("assumed_role_app_invoked_by_cloudformation", typical: false, typical_no_denied: false, exact: false, everything: true, cross_account_only: false), // allowed role acting through CloudFormation
+    case!("assumed_role_deployer_invoked_by_cloudformation", typical: true, typical_no_denied: true, exact: false, everything: true, cross_account_only: false), // unknown role acting through CloudFormation still counts
+    case!("cross_account_trusted_db_password_arn", typical: false, typical_no_denied: false, exact: false, everything: true, cross_account_only: false), // principal of an allowed account
+    case!("cross_account_unknown_user_prod_arn", typical: true, typical_no_denied: true, exact: false, everything: true, cross_account_only: true), // external user reads in-scope secret
+    case!("prefix_collision_prod_other_by_name", typical: false, typical_no_denied: false, exact: false, everything: true, cross_account_only: false), // prod-other/x is not under prod/
+    case!("prefix_collision_prod_other_by_arn", typical: false, typical_no_denied: false, exact: false, everything: true, cross_account_only: false), // prod-other/x by ARN
+    case!("db_password_old_by_name", typical: false, typical_no_denied: false, exact: false, everything: true, cross_account_only: false), // different secret sharing a prefix, by name
+    case!("db_password_old_by_full_arn", typical: false, typical_no_denied: false, exact: true, everything: true, cross_account_only: false), // documented over-alert: full ARN of db-password-old matches exact name db-password
+    case!("db_password_by_name", typical: false, typical_no_denied: false, exact: true, everything: true, cross_account_only: false), // exact name
+    case!("db_password_by_partial_arn", typical: false, typical_no_denied: false, exact: true, everything: true, cross_account_only: false), // exact name, partial ARN
+    case!("db_password_by_full_arn", typical: false, typical_no_denied: false, exact: true, everything: true, cross_account_only: false), // exact name, full ARN
+    case!("billing_api_key_by_name", typical: false, typical_no_denied: false, exact: true, everything: true, cross_account_only: false), // secret configured by ARN, read by name
+    case!("billing_api_key_by_partial_arn", typical: false, typical_no_denied: false, exact: true, everything: true, cross_account_only: false), // secret configured by ARN, read by partial ARN
+    case!("billing_api_key_by_full_arn", typical: false, typical_no_denied: false, exact: true, everything: true, cross_account_only: false), // secret configured by ARN, read by that ARN
+    case!("billing_api_key_other_account_arn", typical: false, typical_no_denied: false, exact: false, everything: true, cross_account_only: false), // same name in another account is another secret
+    case!("denied_access_denied_prod_db", typical: true, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // denied attempt, AccessDenied
+    case!("denied_access_denied_exception_prod_db", typical: true, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // denied attempt, AccessDeniedException
+    case!("denied_cross_account_prod_db", typical: true, typical_no_denied: false, exact: false, everything: false, cross_account_only: true), // denied external attempt
+    case!("denied_canary_role_db_password", typical: false, typical_no_denied: false, exact: true, everything: false, cross_account_only: false), // denied attempt on exact-name secret
+    case!("denied_allowed_role_prod_db", typical: false, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // allowed principals never count, denied or not
+    case!("error_resource_not_found_prod", typical: false, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // other error codes do not count
+    case!("error_decryption_failure_prod_db", typical: false, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // DecryptionFailure does not count
+    case!("error_throttling_prod_db", typical: false, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // throttled call does not count
+    case!("ssm_get_parameter_prod", typical: false, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // Parameter Store read
+    case!("ssm_get_parameter_secretsmanager_reference", typical: false, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // Parameter Store reference call itself (Secrets Manager logs its own record)
+    case!("fake_kms_get_secret_value", typical: false, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // same eventName from another service
+    case!("describe_secret_prod_db", typical: false, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // DescribeSecret is not watched
+    case!("list_secrets", typical: false, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // ListSecrets is not watched
+    case!("batch_get_secret_value_prod_list", typical: false, typical_no_denied: false, exact: false, everything: true, cross_account_only: false), // batch call itself: scoped configs rely on its per-secret records
+    case!("batch_get_secret_value_per_secret_get_prod_api_key", typical: true, typical_no_denied: true, exact: false, everything: true, cross_account_only: false), // per-secret GetSecretValue record of a batch call
+    case!("batch_get_secret_value_filters", typical: false, typical_no_denied: false, exact: false, everything: true, cross_account_only: false), // batch call by filters
+    case!("batch_get_secret_value_denied", typical: true, typical_no_denied: false, exact: true, everything: false, cross_account_only: false), // denied batch call: scope unknowable, counted (documented over-alert)
+    case!("batch_get_secret_value_denied_allowed_role", typical: false, typical_no_denied: false, exact: true, everything: false, cross_account_only: false), // denied batch call by allowed role (not allowed in the exact config)
+    case!("dev_db_by_alice", typical: false, typical_no_denied: false, exact: false, everything: true, cross_account_only: false), // out-of-scope secret
+    case!("sso_admin_role_prod_api_key", typical: true, typical_no_denied: true, exact: false, everything: true, cross_account_only: false), // IAM Identity Center role session
+    case!("put_secret_value_prod_db", typical: false, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // writes are not watched
 ];
+
+/// The configuration called `name`.
+pub(super) fn config(name: &str) -> &'static Config {
+    CONFIGS
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no configuration {name:?}"))
+}
+
+/// Judges every record under every configuration with the matcher
+/// `matcher_for(config)` returns, and fails listing every verdict that differs
+/// from the table.
+pub(super) fn assert_verdicts<M: Fn(&Case) -> bool>(matcher_for: impl Fn(&Config) -> M) {
+    let mut failures = Vec::new();
+    for config in &CONFIGS {
+        let matches = matcher_for(config);
+        for case in CASES {
+            let (expected, got) = ((config.verdict)(&case.expect), matches(case));
+            if got != expected {
+                failures.push(format!(
+                    "{}: {} expected {expected} got {got}",
+                    config.name, case.file
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} wrong verdicts:\n{}\n",
+        failures.len(),
+        failures.join("\n")
+    );
+}
 
 fn pattern_for(c: &Config) -> FilterPattern {
     let secrets = strings(c.secrets);
@@ -170,8 +220,7 @@ fn corpus_records_are_valid_cloudtrail_json() {
 
 #[test]
 fn every_record_gets_the_expected_verdict_under_every_config() {
-    let mut failures = Vec::new();
-    for (i, config) in CONFIGS.iter().enumerate() {
+    assert_verdicts(|config| {
         let generated = pattern_for(config);
         // Evaluate through the text too: what CloudWatch receives is the text.
         let reparsed = crate::pattern::parse(&generated.text()).expect("generated pattern parses");
@@ -181,29 +230,18 @@ fn every_record_gets_the_expected_verdict_under_every_config() {
             "round trip of {}",
             config.name
         );
-        for case in CASES {
+        move |case: &Case| {
             let got = generated.matches(case.json);
             assert_eq!(got, reparsed.matches(case.json));
-            if got != case.expect[i] {
-                failures.push(format!(
-                    "{}: {} expected {} got {}",
-                    config.name, case.file, case.expect[i], got
-                ));
-            }
+            got
         }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} wrong verdicts:\n{}\n",
-        failures.len(),
-        failures.join("\n")
-    );
+    });
 }
 
 #[test]
 fn corpus_covers_both_verdicts_for_every_config() {
-    for (i, config) in CONFIGS.iter().enumerate() {
-        let counted = CASES.iter().filter(|c| c.expect[i]).count();
+    for config in &CONFIGS {
+        let counted = CASES.iter().filter(|c| (config.verdict)(&c.expect)).count();
         assert!(counted > 0 && counted < CASES.len(), "{}", config.name);
     }
 }

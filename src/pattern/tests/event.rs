@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::corpus::{strings, Config, CASES, CONFIGS};
+use super::corpus::{assert_verdicts, config, strings, Case, Config, CASES, CONFIGS};
 use crate::pattern::{
     generate, read_alert_pattern, tamper_pattern, AnythingBut, EventPattern, KeyTarget, Matcher,
     Node, PatternError, PatternInput, TamperTargets, TrailTarget, MAX_EVENT_PATTERN_LEN,
@@ -52,8 +52,7 @@ fn envelope(record: &str) -> Value {
 
 #[test]
 fn corpus_verdicts_equal_the_metric_filter_under_every_config() {
-    let mut failures = Vec::new();
-    for (i, config) in CONFIGS.iter().enumerate() {
+    assert_verdicts(|config| {
         let pattern = pattern_for(config);
         let reparsed = EventPattern::parse(&pattern.to_json())
             .unwrap_or_else(|e| panic!("{}: {e}", config.name));
@@ -70,35 +69,25 @@ fn corpus_verdicts_equal_the_metric_filter_under_every_config() {
             config.alert_on_denied,
         ))
         .expect("metric filter");
-        for case in CASES {
+        let name = config.name;
+        move |case: &Case| {
             let event = envelope(case.json);
             let got = pattern.matches(&event);
-            if got != case.expect[i] {
-                failures.push(format!(
-                    "{}: {} expected {} got {}",
-                    config.name, case.file, case.expect[i], got
-                ));
-            }
-            if got != filter.matches(case.json) {
-                failures.push(format!(
-                    "{}: {} differs from the metric filter",
-                    config.name, case.file
-                ));
-            }
+            assert_eq!(
+                got,
+                filter.matches(case.json),
+                "{name}: {} differs from the metric filter",
+                case.file
+            );
             assert_eq!(got, reparsed.matches(&event));
+            got
         }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} wrong verdicts:\n{}\n",
-        failures.len(),
-        failures.join("\n")
-    );
+    });
 }
 
 #[test]
 fn a_record_under_another_source_or_detail_type_never_matches() {
-    let pattern = pattern_for(&CONFIGS[3]);
+    let pattern = pattern_for(config("everything"));
     let mut event = envelope(CASES[0].json);
     assert!(pattern.matches(&event));
     event["source"] = json!("aws.kms");
@@ -122,7 +111,7 @@ const TYPICAL_JSON: &str = concat!(
 
 #[test]
 fn typical_configuration_json() {
-    let p = pattern_for(&CONFIGS[0]);
+    let p = pattern_for(config("typical"));
     assert_eq!(p.to_json(), TYPICAL_JSON);
     assert_eq!(p.len(), TYPICAL_JSON.len());
     assert_eq!(
@@ -173,7 +162,7 @@ fn shapes_without_the_denied_batch_branch() {
         "{t}"
     );
     // Exact name, full ARN, every kind of principal.
-    let exact = pattern_for(&CONFIGS[2]).to_json();
+    let exact = pattern_for(config("exact")).to_json();
     for part in [
         r#""secretId":["db-password",{"suffix":":secret:db-password"},{"wildcard":"*:secret:db-password-*"},"arn:aws:secretsmanager:us-east-1:111122223333:secret:billing/api-key-Q1w2E3","arn:aws:secretsmanager:us-east-1:111122223333:secret:billing/api-key","billing/api-key"]"#,
         r#""userIdentity":{"accountId":[{"exists":false},{"anything-but":["444455556666"]}],"arn":[{"exists":false},{"anything-but":{"wildcard":["arn:aws:iam::111122223333:root","arn:aws:iam::111122223333:user/ci-bot","arn:aws:sts::111122223333:assumed-role/app-runner/*"]}}]}"#,

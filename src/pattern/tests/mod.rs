@@ -2,6 +2,7 @@
 //! `tests/corpus/cloudtrail/` at the repository root.
 
 mod aws_examples;
+mod comparison;
 mod corpus;
 mod event;
 mod generation;

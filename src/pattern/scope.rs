@@ -1,11 +1,9 @@
-//! Generation of the detection pattern from the resource's configuration.
-//!
-//! The design decisions (what counts, what is excluded, and the trade-offs the
-//! CloudWatch syntax and the 1024-character limit impose) are documented in
-//! `docs/filter-patterns.md`, section "The generated pattern".
+//! The detection scope: the configuration both patterns are built from
+//! (the metric filter in `filter/generate.rs`, the EventBridge read rule in
+//! `event/read_rule.rs`), validated and de-duplicated once, so that the two
+//! cannot read it differently.
 
-use super::ast::{Expr, FilterPattern, Selector, StrPattern};
-use super::{PatternError, PatternInput, MAX_PATTERN_LEN};
+use super::{PatternError, PatternInput};
 
 /// Event source of every Secrets Manager CloudTrail record.
 pub const SECRETS_MANAGER_EVENT_SOURCE: &str = "secretsmanager.amazonaws.com";
@@ -45,20 +43,6 @@ pub enum Principal {
     Role(String),
     /// IAM user ARN or account root ARN: matched against `userIdentity.arn`.
     UserOrRoot(String),
-}
-
-/// How many entries of each list fit in [`MAX_PATTERN_LEN`], the other lists
-/// being kept whole. See [`fitting_entries`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fit {
-    /// Length of the pattern generated from the whole input.
-    pub len: usize,
-    /// Largest `n` such that the first `n` (distinct) secrets fit; 0 if not even one does.
-    pub secrets: usize,
-    /// Largest `n` such that the first `n` (distinct) principals fit.
-    pub allowed_principals: usize,
-    /// Largest `n` such that the first `n` (distinct) event names fit; 0 if not even one does.
-    pub watched_events: usize,
 }
 
 fn is_secret_name_char(c: char) -> bool {
@@ -227,27 +211,6 @@ fn parse_event(value: &str) -> Result<String, PatternError> {
     Ok(value.to_string())
 }
 
-fn sel(keys: &[&str]) -> Selector {
-    Selector::keys(keys).expect("constant selector")
-}
-
-/// Literals come from validated input (no `*`, no control characters), so
-/// these constructors cannot fail; the error is still propagated rather than
-/// unwrapped so that a validation gap can never panic.
-fn lit(r: Result<StrPattern, super::ast::AstError>) -> Result<StrPattern, PatternError> {
-    r.map_err(|e| PatternError::Internal(e.to_string()))
-}
-
-/// `selector NOT EXISTS || selector != v1 && selector != v2 ...`: true when
-/// the selector is absent or differs from every value. The `NOT EXISTS` guard
-/// is needed because CloudWatch's `!=` does not match a missing property.
-fn none_of(selector: &Selector, values: Vec<StrPattern>) -> Expr {
-    Expr::or(vec![
-        Expr::NotExists(selector.clone()),
-        Expr::and(values.into_iter().map(|v| Expr::ne(selector, v)).collect()),
-    ])
-}
-
 /// `arn:PARTITION:sts::ACCOUNT:assumed-role/NAME/` for an IAM role ARN: the
 /// prefix of `userIdentity.arn` in every session of the role. Role names are
 /// unique within an account whatever their path, and session names cannot
@@ -263,10 +226,6 @@ pub(super) fn assumed_role_prefix(role_arn: &str) -> Option<String> {
     ))
 }
 
-fn any_of(selector: &Selector, values: Vec<StrPattern>) -> Expr {
-    Expr::or(values.into_iter().map(|v| Expr::eq(selector, v)).collect())
-}
-
 pub(super) fn dedup_sorted<T: Ord + Clone>(v: &[T]) -> Vec<T> {
     let mut v = v.to_vec();
     v.sort();
@@ -274,9 +233,10 @@ pub(super) fn dedup_sorted<T: Ord + Clone>(v: &[T]) -> Vec<T> {
     v
 }
 
-/// Validated, de-duplicated configuration.
-pub(super) struct Plan {
-    pub(super) scopes: Vec<SecretScope>,
+/// The validated, de-duplicated configuration of one pipeline's detection.
+#[derive(Debug, Clone)]
+pub(super) struct Scope {
+    pub(super) secrets: Vec<SecretScope>,
     pub(super) principals: Vec<Principal>,
     pub(super) events: Vec<String>,
     pub(super) alert_on_denied: bool,
@@ -292,41 +252,45 @@ pub(super) fn first_distinct<T: PartialEq + Clone>(v: Vec<T>) -> Vec<T> {
     out
 }
 
-pub(super) fn plan(input: &PatternInput) -> Result<Plan, PatternError> {
-    let scopes = first_distinct(
-        input
-            .secrets
-            .iter()
-            .map(|s| parse_secret(s))
-            .collect::<Result<Vec<_>, _>>()?,
-    );
-    let principals = first_distinct(
-        input
-            .allowed_principals
-            .iter()
-            .map(|s| parse_principal(s))
-            .collect::<Result<Vec<_>, _>>()?,
-    );
-    let events = if input.watched_events.is_empty() {
-        DEFAULT_WATCHED_EVENTS
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
-    } else {
-        first_distinct(
+impl Scope {
+    /// Validates every entry of `input`; the lists keep their first
+    /// occurrences, in the order given.
+    pub(super) fn of(input: &PatternInput) -> Result<Scope, PatternError> {
+        let secrets = first_distinct(
             input
-                .watched_events
+                .secrets
                 .iter()
-                .map(|s| parse_event(s))
+                .map(|s| parse_secret(s))
                 .collect::<Result<Vec<_>, _>>()?,
-        )
-    };
-    Ok(Plan {
-        scopes,
-        principals,
-        events,
-        alert_on_denied: input.alert_on_denied,
-    })
+        );
+        let principals = first_distinct(
+            input
+                .allowed_principals
+                .iter()
+                .map(|s| parse_principal(s))
+                .collect::<Result<Vec<_>, _>>()?,
+        );
+        let events = if input.watched_events.is_empty() {
+            DEFAULT_WATCHED_EVENTS
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        } else {
+            first_distinct(
+                input
+                    .watched_events
+                    .iter()
+                    .map(|s| parse_event(s))
+                    .collect::<Result<Vec<_>, _>>()?,
+            )
+        };
+        Ok(Scope {
+            secrets,
+            principals,
+            events,
+            alert_on_denied: input.alert_on_denied,
+        })
+    }
 }
 
 /// Whether BatchGetSecretValue is watched, and the events whose records
@@ -346,155 +310,4 @@ pub(super) fn scoped_events(events: &[String]) -> (bool, Vec<String>) {
         per_secret.sort();
     }
     (batch, per_secret)
-}
-
-fn build(plan: &Plan) -> Result<FilterPattern, PatternError> {
-    let event_source = sel(&["eventSource"]);
-    let event_name = sel(&["eventName"]);
-    let error_code = sel(&["errorCode"]);
-    let secret_id = sel(&["requestParameters", "secretId"]);
-    let denied = Expr::eq(&error_code, lit(StrPattern::prefix(ACCESS_DENIED_PATTERN))?);
-
-    let mut clauses = vec![Expr::eq(
-        &event_source,
-        lit(StrPattern::exact(SECRETS_MANAGER_EVENT_SOURCE))?,
-    )];
-
-    // Outcome: successful calls have no errorCode at all.
-    clauses.push(if plan.alert_on_denied {
-        Expr::or(vec![Expr::NotExists(error_code.clone()), denied.clone()])
-    } else {
-        Expr::NotExists(error_code.clone())
-    });
-
-    // Canonical order, so that reordering the configuration does not change the text.
-    let events = dedup_sorted(&plan.events);
-    let event_eq = |names: &[String]| -> Result<Expr, PatternError> {
-        Ok(any_of(
-            &event_name,
-            names
-                .iter()
-                .map(|n| lit(StrPattern::exact(n)))
-                .collect::<Result<Vec<_>, _>>()?,
-        ))
-    };
-
-    if plan.scopes.is_empty() {
-        clauses.push(event_eq(&events)?);
-    } else {
-        let (batch, per_secret) = scoped_events(&events);
-        let mut values = Vec::new();
-        for s in dedup_sorted(&plan.scopes) {
-            match s {
-                SecretScope::Prefix(stem) => {
-                    values.push(lit(StrPattern::prefix(&stem))?);
-                    values.push(lit(StrPattern::contains(&format!(":secret:{stem}")))?);
-                }
-                SecretScope::Name(name) => {
-                    values.push(lit(StrPattern::exact(&name))?);
-                    // Partial ARN ...:secret:NAME
-                    values.push(lit(StrPattern::suffix(&format!(":secret:{name}")))?);
-                    // Full ARN ...:secret:NAME-XXXXXX (also any NAME-... secret; see docs)
-                    values.push(lit(StrPattern::contains(&format!(":secret:{name}-")))?);
-                }
-                SecretScope::Arn {
-                    arn,
-                    partial_arn,
-                    name,
-                } => {
-                    values.push(lit(StrPattern::exact(&arn))?);
-                    values.push(lit(StrPattern::exact(&partial_arn))?);
-                    values.push(lit(StrPattern::exact(&name))?);
-                }
-            }
-        }
-        let mut scoped = vec![Expr::and(vec![
-            event_eq(&per_secret)?,
-            any_of(&secret_id, values),
-        ])];
-        if batch && plan.alert_on_denied {
-            // A BatchGetSecretValue call denied as a whole produces no
-            // per-secret records and its scope cannot be checked: count it.
-            scoped.push(Expr::and(vec![
-                Expr::eq(&event_name, lit(StrPattern::exact(BATCH_GET_SECRET_VALUE))?),
-                denied.clone(),
-            ]));
-        }
-        clauses.push(Expr::or(scoped));
-    }
-
-    // Allowed principals. IAM users and the root user are recognised by
-    // `userIdentity.arn` (exact); roles by the assumed-role prefix of
-    // `userIdentity.arn`; accounts by `userIdentity.accountId`.
-    let mut arns = Vec::new();
-    let mut accounts = Vec::new();
-    for p in dedup_sorted(&plan.principals) {
-        match p {
-            Principal::Account(a) => accounts.push(lit(StrPattern::exact(&a))?),
-            Principal::UserOrRoot(a) => arns.push(lit(StrPattern::exact(&a))?),
-            Principal::Role(a) => {
-                let prefix = assumed_role_prefix(&a)
-                    .ok_or_else(|| PatternError::Internal(format!("role ARN {a}")))?;
-                arns.push(lit(StrPattern::prefix(&prefix))?);
-            }
-        }
-    }
-    if !arns.is_empty() {
-        clauses.push(none_of(&sel(&["userIdentity", "arn"]), arns));
-    }
-    if !accounts.is_empty() {
-        clauses.push(none_of(&sel(&["userIdentity", "accountId"]), accounts));
-    }
-
-    Ok(FilterPattern::new(Expr::and(clauses)))
-}
-
-/// Refuses a pattern longer than the service accepts.
-pub(super) fn check_len(len: usize, max: usize) -> Result<(), PatternError> {
-    if len > max {
-        return Err(PatternError::TooLong { len, max });
-    }
-    Ok(())
-}
-
-/// Generate the metric filter pattern for `input`.
-pub fn generate(input: &PatternInput) -> Result<FilterPattern, PatternError> {
-    let pattern = build(&plan(input)?)?;
-    check_len(pattern.len(), MAX_PATTERN_LEN)?;
-    Ok(pattern)
-}
-
-/// How many entries of each list fit within [`MAX_PATTERN_LEN`].
-///
-/// For each list, the other two are kept whole and the list is cut to its
-/// first `n` distinct entries (in the order given); the largest `n` whose
-/// pattern fits is reported. Validation errors are returned as by
-/// [`generate`]; [`PatternError::TooLong`] never is.
-pub fn fitting_entries(input: &PatternInput) -> Result<Fit, PatternError> {
-    let full = plan(input)?;
-    let len = build(&full)?.len();
-    let fits = |p: &Plan| -> Result<bool, PatternError> { Ok(build(p)?.len() <= MAX_PATTERN_LEN) };
-    let largest =
-        |n_max: usize, min: usize, cut: &dyn Fn(usize) -> Plan| -> Result<usize, PatternError> {
-            // Pattern length grows with n: walk down from the whole list.
-            for n in (min..=n_max).rev() {
-                if fits(&cut(n))? {
-                    return Ok(n);
-                }
-            }
-            Ok(0)
-        };
-    let with = |scopes: usize, principals: usize, events: usize| Plan {
-        scopes: full.scopes[..scopes].to_vec(),
-        principals: full.principals[..principals].to_vec(),
-        events: full.events[..events].to_vec(),
-        alert_on_denied: full.alert_on_denied,
-    };
-    let (ns, np, ne) = (full.scopes.len(), full.principals.len(), full.events.len());
-    Ok(Fit {
-        len,
-        secrets: largest(ns, 1.min(ns), &|n| with(n, np, ne))?,
-        allowed_principals: largest(np, 0, &|n| with(ns, n, ne))?,
-        watched_events: largest(ne, 1, &|n| with(ns, np, n))?,
-    })
 }

@@ -525,7 +525,7 @@ impl FilterPattern {
     }
     /// Would CloudWatch Logs count `log_event` (a CloudTrail record as JSON text)?
     pub fn matches(&self, log_event: &str) -> bool {
-        super::evaluate::matches_json_expr(&self.expr, log_event)
+        super::eval::matches_json_expr(&self.expr, log_event)
     }
 }
 

@@ -1,0 +1,28 @@
+//! Amazon EventBridge event patterns: a typed model (`model.rs`), its JSON
+//! form (`json.rs`), a parser (`parse.rs`), an evaluator (`eval.rs`), and the
+//! two patterns the pipeline needs (`read_rule.rs`, `tamper_rule.rs`).
+//!
+//! * [`read_alert_pattern`] is the EventBridge twin of the metric filter built
+//!   by [`generate`](super::generate()): same configuration, same verdict on
+//!   every CloudTrail record, applied to the EventBridge envelope
+//!   (`source`, `detail-type`, `detail` = the CloudTrail record).
+//! * [`tamper_pattern`] matches CloudTrail calls that disable the pipeline's
+//!   own trail, log group, alarm, topic or key.
+//!
+//! Where the AWS documentation leaves the evaluator's behaviour open,
+//! `docs/filter-patterns.md` section 4 says which interpretation was chosen.
+
+mod eval;
+mod json;
+mod model;
+mod parse;
+mod read_rule;
+mod tamper_rule;
+
+pub use json::same_json;
+pub use model::{
+    AnythingBut, EventPattern, EventPatternError, Matcher, Node, CLOUDTRAIL_DETAIL_TYPE,
+    MAX_EVENT_PATTERN_LEN, SECRETS_MANAGER_SOURCE,
+};
+pub use read_rule::read_alert_pattern;
+pub use tamper_rule::{tamper_pattern, KeyTarget, TamperTargets, TrailTarget};

@@ -1,0 +1,163 @@
+//! The read rule's pattern: the EventBridge twin of the metric filter, built
+//! from the same detection [`Scope`].
+
+use serde_json::Value;
+
+use super::eval::wildcard_literal;
+use super::model::{
+    exacts, AnythingBut, EventPattern, EventPatternError, Matcher, CLOUDTRAIL_DETAIL_TYPE,
+    MAX_EVENT_PATTERN_LEN, SECRETS_MANAGER_SOURCE,
+};
+use crate::pattern::scope::{
+    assumed_role_prefix, dedup_sorted, first_distinct, scoped_events, Principal, Scope,
+    SecretScope, ACCESS_DENIED_PATTERN, BATCH_GET_SECRET_VALUE, SECRETS_MANAGER_EVENT_SOURCE,
+};
+use crate::pattern::{check_len, PatternError, PatternInput};
+
+/// `requestParameters.secretId` values of the scope, mirroring the metric
+/// filter's (docs/filter-patterns.md §1.4) entry by entry.
+fn scope_matchers(scopes: &[SecretScope]) -> Vec<Matcher> {
+    let mut out = Vec::new();
+    for s in dedup_sorted(scopes) {
+        match s {
+            SecretScope::Prefix(stem) => {
+                out.push(Matcher::Prefix(stem.clone()));
+                out.push(Matcher::Wildcard(format!(
+                    "*:secret:{}*",
+                    wildcard_literal(&stem)
+                )));
+            }
+            SecretScope::Name(name) => {
+                out.push(Matcher::exact(&name));
+                out.push(Matcher::Suffix(format!(":secret:{name}")));
+                out.push(Matcher::Wildcard(format!(
+                    "*:secret:{}-*",
+                    wildcard_literal(&name)
+                )));
+            }
+            SecretScope::Arn {
+                arn,
+                partial_arn,
+                name,
+            } => {
+                out.push(Matcher::exact(&arn));
+                out.push(Matcher::exact(&partial_arn));
+                out.push(Matcher::exact(&name));
+            }
+        }
+    }
+    first_distinct(out)
+}
+
+fn internal(e: EventPatternError) -> PatternError {
+    PatternError::Internal(e.to_string())
+}
+
+fn build_read_alert(scope: &Scope) -> Result<EventPattern, PatternError> {
+    // Outcome: successes have no errorCode; denied attempts have AccessDenied*.
+    let outcome = if scope.alert_on_denied {
+        vec![
+            Matcher::Exists(false),
+            Matcher::Prefix(ACCESS_DENIED_PATTERN.to_string()),
+        ]
+    } else {
+        vec![Matcher::Exists(false)]
+    };
+    let events = dedup_sorted(&scope.events);
+    let mut detail =
+        EventPattern::new().with("eventSource", exacts(&[SECRETS_MANAGER_EVENT_SOURCE]));
+
+    if scope.secrets.is_empty() {
+        detail = detail
+            .with("errorCode", outcome)
+            .with("eventName", exacts(&events));
+    } else {
+        // Batch calls are checked through their per-secret records, as in
+        // the metric filter.
+        let (batch, per_secret) = scoped_events(&events);
+        let request = EventPattern::new().with("secretId", scope_matchers(&scope.secrets));
+        if batch && scope.alert_on_denied {
+            // Both branches constrain errorCode, which the enclosing object
+            // can hold only once, so the outcome clause moves into each
+            // branch. In the batch branch, outcome AND denied is just denied.
+            let scoped = EventPattern::new()
+                .with("errorCode", outcome)
+                .with("eventName", exacts(&per_secret))
+                .with("requestParameters", request);
+            let denied_batch = EventPattern::new()
+                .with(
+                    "errorCode",
+                    vec![Matcher::Prefix(ACCESS_DENIED_PATTERN.to_string())],
+                )
+                .with("eventName", exacts(&[BATCH_GET_SECRET_VALUE]));
+            detail = detail
+                .with_any_of(vec![scoped, denied_batch])
+                .map_err(internal)?;
+        } else {
+            detail = detail
+                .with("errorCode", outcome)
+                .with("eventName", exacts(&per_secret))
+                .with("requestParameters", request);
+        }
+    }
+
+    // Allowed principals: "field absent OR none of the values". anything-but
+    // never matches a missing field, hence the explicit exists:false.
+    let mut arns = Vec::new();
+    let mut accounts = Vec::new();
+    for p in dedup_sorted(&scope.principals) {
+        match p {
+            Principal::Account(a) => accounts.push(a),
+            Principal::UserOrRoot(a) => arns.push(wildcard_literal(&a)),
+            Principal::Role(a) => {
+                let prefix = assumed_role_prefix(&a)
+                    .ok_or_else(|| PatternError::Internal(format!("role ARN {a}")))?;
+                arns.push(format!("{}*", wildcard_literal(&prefix)));
+            }
+        }
+    }
+    let (arns, accounts) = (dedup_sorted(&arns), dedup_sorted(&accounts));
+    let mut identity = EventPattern::new();
+    if !arns.is_empty() {
+        identity = identity.with(
+            "arn",
+            vec![
+                Matcher::Exists(false),
+                Matcher::AnythingBut(AnythingBut::Wildcard(arns)),
+            ],
+        );
+    }
+    if !accounts.is_empty() {
+        identity = identity.with(
+            "accountId",
+            vec![
+                Matcher::Exists(false),
+                Matcher::AnythingBut(AnythingBut::Values(
+                    accounts.into_iter().map(Value::String).collect(),
+                )),
+            ],
+        );
+    }
+    if !identity.fields.is_empty() {
+        detail = detail.with("userIdentity", identity);
+    }
+
+    let pattern = EventPattern::new()
+        .with("source", exacts(&[SECRETS_MANAGER_SOURCE]))
+        .with("detail-type", exacts(&[CLOUDTRAIL_DETAIL_TYPE]))
+        .with("detail", detail);
+    pattern.validate().map_err(internal)?;
+    Ok(pattern)
+}
+
+/// The EventBridge pattern with the same verdict as the metric filter
+/// [`generate`](crate::pattern::generate()) builds from `input`, on the EventBridge
+/// envelope of each CloudTrail record.
+///
+/// Errors as [`generate`](crate::pattern::generate()), except that
+/// [`PatternError::TooLong`] is about [`MAX_EVENT_PATTERN_LEN`].
+pub fn read_alert_pattern(input: &PatternInput) -> Result<EventPattern, PatternError> {
+    let pattern = build_read_alert(&Scope::of(input)?)?;
+    check_len(pattern.len(), MAX_EVENT_PATTERN_LEN)?;
+    Ok(pattern)
+}
