@@ -26,6 +26,7 @@ pub const DEFAULT_EXPIRE_DAYS: i64 = 2555;
 pub const DEFAULT_NAMESPACE: &str = "SecurityMetrics";
 pub const DEFAULT_METRIC_NAME: &str = "Secret is accessed";
 pub const DEFAULT_DELETION_WINDOW_DAYS: i64 = 30;
+pub const DEFAULT_PERIOD_SECONDS: i64 = 60;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 fn or<T>(value: &Value<T>, default: T) -> Value<T>
