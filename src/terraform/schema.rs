@@ -9,6 +9,21 @@ use tf_provider::schema::{
 
 use AttributeConstraint::{Computed, Optional, OptionalComputed, Required};
 
+use super::desired::{Defaults, DEFAULTS};
+
+const D: Defaults = DEFAULTS;
+
+/// How a description ends when the argument has a default.
+fn default_is(value: impl std::fmt::Display) -> String {
+    format!("Default `{value}`.")
+}
+
+/// The default watched events as HCL writes the list.
+fn watched_events() -> String {
+    let quoted: Vec<String> = D.watched_events.iter().map(|e| format!("{e:?}")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
 fn attr(attr_type: AttributeType, constraint: AttributeConstraint, description: &str) -> Attribute {
     Attribute {
         attr_type,
@@ -133,11 +148,11 @@ pub fn pipeline_schema() -> Schema {
             ("name", string(Required, "Name of the pipeline and prefix of every component's name. Changing it replaces the pipeline.")),
             ("secrets", strings(Optional, "Secrets to watch: names, name prefixes ending in `*`, or ARNs. Empty or unset watches every secret.")),
             ("allowed_principals", strings(Optional, "IAM role, user or account root ARNs (or 12-digit account IDs) whose reads never alert. A role is recognised whatever its session name.")),
-            ("watched_events", strings(OptionalComputed, "Secrets Manager operations that count as reads. Default `[\"GetSecretValue\", \"BatchGetSecretValue\"]`.")),
-            ("alert_on_denied", boolean(OptionalComputed, "Also alert on failed (`AccessDenied*`) attempts. Default `true`.")),
-            ("fast_alerts", boolean(OptionalComputed, "Per-event alerts: an EventBridge rule with the metric filter's semantics (state `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`) publishes one message per read to the topic, naming the principal, the secret, the source IP and links to the event, typically well before the alarm fires. Default `true`.")),
-            ("tamper_alerts", boolean(OptionalComputed, "Alert when the pipeline's own parts are attacked: StopLogging, DeleteTrail, UpdateTrail or PutEventSelectors on its trail; DeleteMetricFilter or DeleteLogGroup on its group; DeleteAlarms or DisableAlarmActions on its alarm; DeleteTopic, Unsubscribe or SetTopicAttributes on its topic; DisableKey or ScheduleKeyDeletion on its key. The rules are created last and removed first, and apply re-sends a setting only when it differs, so creating, destroying or changing other parts raises no tamper alert; an apply that repairs a tampered part does, naming the deploying principal. Default `true`.")),
-            ("verify_on_apply", boolean(OptionalComputed, "Push a clearly labelled test through both alert paths at the end of each apply that creates or changes the pipeline: the alarm is set to ALARM (reason: test notification) and back to OK, and, with `fast_alerts`, EventBridge's TestEventPattern checks the stored rule against a synthetic unauthorised read and a labelled test message is published to the topic. What AWS accepted is recorded in `last_verification`; a failure is a warning, not an apply error. Turn it on (from `false`) to verify at the next apply. Default `false`.")),
+            ("watched_events", strings(OptionalComputed, &format!("Secrets Manager operations that count as reads. {}", default_is(watched_events())))),
+            ("alert_on_denied", boolean(OptionalComputed, &format!("Also alert on failed (`AccessDenied*`) attempts. {}", default_is(D.alert_on_denied)))),
+            ("fast_alerts", boolean(OptionalComputed, &format!("Per-event alerts: an EventBridge rule with the metric filter's semantics (state `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`) publishes one message per read to the topic, naming the principal, the secret, the source IP and links to the event, typically well before the alarm fires. {}", default_is(D.fast_alerts)))),
+            ("tamper_alerts", boolean(OptionalComputed, &format!("Alert when the pipeline's own parts are attacked: StopLogging, DeleteTrail, UpdateTrail or PutEventSelectors on its trail; DeleteMetricFilter or DeleteLogGroup on its group; DeleteAlarms or DisableAlarmActions on its alarm; DeleteTopic, Unsubscribe or SetTopicAttributes on its topic; DisableKey or ScheduleKeyDeletion on its key. The rules are created last and removed first, and apply re-sends a setting only when it differs, so creating, destroying or changing other parts raises no tamper alert; an apply that repairs a tampered part does, naming the deploying principal. {}", default_is(D.tamper_alerts)))),
+            ("verify_on_apply", boolean(OptionalComputed, &format!("Push a clearly labelled test through both alert paths at the end of each apply that creates or changes the pipeline: the alarm is set to ALARM (reason: test notification) and back to OK, and, with `fast_alerts`, EventBridge's TestEventPattern checks the stored rule against a synthetic unauthorised read and a labelled test message is published to the topic. What AWS accepted is recorded in `last_verification`; a failure is a warning, not an apply error. Turn it on (from `false`) to verify at the next apply. {}", default_is(D.verify_on_apply)))),
             ("tags", string_map(Optional, "Tags for every component.")),
             ("tags_all", string_map(Computed, "The pipeline's tags merged over the provider's `default_tags`.")),
             ("account_id", string(Computed, "Account the pipeline lives in.")),
@@ -192,34 +207,34 @@ pub fn pipeline_schema() -> Schema {
         ("trail", block(
             "The CloudTrail trail.",
             vec![
-                ("create", boolean(OptionalComputed, "Create a trail. `false` reuses an existing trail's log group (`existing_log_group_name` required); no trail, archive or delivery role is created then. Default `true`. Changing it replaces the pipeline.")),
+                ("create", boolean(OptionalComputed, &format!("Create a trail. `false` reuses an existing trail's log group (`existing_log_group_name` required); no trail, archive or delivery role is created then. {} Changing it replaces the pipeline.", default_is(D.trail.create)))),
                 ("existing_log_group_name", string(Optional, "Log group of an existing trail, when `create = false`.")),
-                ("multi_region", boolean(OptionalComputed, "Record events of every region. Default `true`.")),
-                ("organization", boolean(OptionalComputed, "Organization trail (management account only; needs `multi_region`). Default `false`.")),
-                ("log_file_validation", boolean(OptionalComputed, "CloudTrail log file integrity validation. Default `true`.")),
+                ("multi_region", boolean(OptionalComputed, &format!("Record events of every region. {}", default_is(D.trail.multi_region)))),
+                ("organization", boolean(OptionalComputed, &format!("Organization trail (management account only; needs `multi_region`). {}", default_is(D.trail.organization)))),
+                ("log_file_validation", boolean(OptionalComputed, &format!("CloudTrail log file integrity validation. {}", default_is(D.trail.log_file_validation)))),
             ],
         )),
         ("log_group", block(
             "The CloudWatch Logs group.",
-            vec![("retention_days", number(OptionalComputed, "Retention in days. Default `365`."))],
+            vec![("retention_days", number(OptionalComputed, &format!("Retention in days. {}", default_is(D.log_group_retention_days))))],
         )),
         ("archive", block(
             "The S3 archive of the trail's log files.",
             vec![
                 ("bucket_name", string(Optional, "Bucket name. Default `<name>-archive-<account>-<region>`. Changing it replaces the pipeline.")),
-                ("transition_to_glacier_after_days", number(OptionalComputed, "Days before log files move to Glacier. Default `90`.")),
-                ("expire_after_days", number(OptionalComputed, "Days before log files expire; `0` keeps them forever. Default `2555` (seven years).")),
-                ("force_destroy", boolean(OptionalComputed, "Delete the bucket with its contents on destroy. A non-empty archive is otherwise kept, with a warning. Default `false`.")),
+                ("transition_to_glacier_after_days", number(OptionalComputed, &format!("Days before log files move to Glacier. {}", default_is(D.archive.transition_to_glacier_after_days)))),
+                ("expire_after_days", number(OptionalComputed, &format!("Days before log files expire; `0` keeps them forever. Default `{}` (seven years).", D.archive.expire_after_days))),
+                ("force_destroy", boolean(OptionalComputed, &format!("Delete the bucket with its contents on destroy. A non-empty archive is otherwise kept, with a warning. {}", default_is(D.archive.force_destroy)))),
             ],
         )),
         ("alarm", block(
             "The CloudWatch alarm on the filter's metric.",
             vec![
-                ("namespace", string(OptionalComputed, "Metric namespace. Default `SecurityMetrics`.")),
-                ("metric_name", string(OptionalComputed, "Metric name. Default `Secret is accessed`.")),
-                ("threshold", number(OptionalComputed, "Reads per period that raise the alarm. Default `1`.")),
-                ("period_seconds", number(OptionalComputed, "Alarm period: 10, 30 or a multiple of 60. Default `60`.")),
-                ("evaluation_periods", number(OptionalComputed, "Periods evaluated. Default `1`.")),
+                ("namespace", string(OptionalComputed, &format!("Metric namespace. {}", default_is(D.alarm.namespace)))),
+                ("metric_name", string(OptionalComputed, &format!("Metric name. {}", default_is(D.alarm.metric_name)))),
+                ("threshold", number(OptionalComputed, &format!("Reads per period that raise the alarm. {}", default_is(D.alarm.threshold)))),
+                ("period_seconds", number(OptionalComputed, &format!("Alarm period: 10, 30 or a multiple of 60. {}", default_is(D.alarm.period_seconds)))),
+                ("evaluation_periods", number(OptionalComputed, &format!("Periods evaluated. {}", default_is(D.alarm.evaluation_periods)))),
             ],
         )),
         ("notification", block(
@@ -234,16 +249,15 @@ pub fn pipeline_schema() -> Schema {
             "The KMS key.",
             vec![
                 ("key_arn", string(Optional, "Bring your own key (its policy must admit CloudTrail, CloudWatch Logs and CloudWatch). Unset: a key with rotation on is created.")),
-                ("deletion_window_days", number(OptionalComputed, "Waiting period before the created key is deleted after destroy, 7-30. Default `30`.")),
+                ("deletion_window_days", number(OptionalComputed, &format!("Waiting period before the created key is deleted after destroy, 7-30. {}", default_is(D.kms_deletion_window_days)))),
             ],
         )),
         ("timeouts", block(
             "Operation timeouts, such as `15m` or `1h`.",
-            vec![
-                ("create", string(Optional, "Default `15m`.")),
-                ("update", string(Optional, "Default `15m`.")),
-                ("delete", string(Optional, "Default `15m`.")),
-            ],
+            ["create", "update", "delete"]
+                .into_iter()
+                .map(|s| (s, string(Optional, &default_is(D.timeout_text))))
+                .collect(),
         )),
     ];
     for (name, b) in blocks {

@@ -3,8 +3,8 @@
 use tf_provider::value::Value;
 
 use super::{shown, Findings, Input};
+use crate::terraform::desired::{Known, DEFAULTS};
 use crate::terraform::diagnostics::nested;
-use crate::terraform::plan;
 use crate::terraform::state::AlarmBlock;
 
 /// CloudWatch's limit on an alarm's whole evaluation range (period x periods).
@@ -43,14 +43,14 @@ fn metric_text(input: &Input<'_>, findings: &mut Findings, namespace: bool) {
             "namespace",
             &alarm.namespace,
             "Invalid metric namespace",
-            plan::DEFAULT_NAMESPACE,
+            DEFAULTS.alarm.namespace,
         )
     } else {
         (
             "metric_name",
             &alarm.metric_name,
             "Invalid metric name",
-            plan::DEFAULT_METRIC_NAME,
+            DEFAULTS.alarm.metric_name,
         )
     };
     if let Value::Value(text) = value {
@@ -131,10 +131,8 @@ pub(super) fn evaluation_periods(input: &Input<'_>, findings: &mut Findings) {
         );
         return;
     }
-    let p = match alarm.period_seconds {
-        Value::Value(p) => p,
-        Value::Null => plan::DEFAULT_PERIOD_SECONDS,
-        Value::Unknown => return,
+    let Known::Known(p) = input.desired.alarm.period_seconds else {
+        return;
     };
     if p > 0 && p.saturating_mul(periods) > MAX_EVALUATION_SECONDS {
         findings.error(

@@ -6,8 +6,8 @@ use tf_provider::value::Value;
 
 use super::{shown, Findings, Input};
 use crate::arn::bucket_problem;
+use crate::terraform::desired::DEFAULTS;
 use crate::terraform::diagnostics::nested;
-use crate::terraform::plan;
 use crate::terraform::state::ArchiveBlock;
 
 /// The archive block, when the pipeline creates the trail it belongs to;
@@ -56,35 +56,25 @@ pub(super) fn transition_to_glacier_after_days(input: &Input<'_>, findings: &mut
         findings,
         "transition_to_glacier_after_days",
         |a| &a.transition_to_glacier_after_days,
-        Some(plan::DEFAULT_GLACIER_DAYS),
+        Some(DEFAULTS.archive.transition_to_glacier_after_days),
     ) else {
         return;
     };
-    let transition = archive
-        .transition_to_glacier_after_days
-        .as_ref_option()
-        .copied();
-    if let Some(t) = transition.filter(|t| *t < 0) {
-        findings.error(
-            nested("archive", "transition_to_glacier_after_days"),
-            "Negative transition",
-            format!("archive.transition_to_glacier_after_days = {t}: use 0 (move at once) or more days."),
-        );
+    if let Value::Value(t) = archive.transition_to_glacier_after_days {
+        if t < 0 {
+            findings.error(
+                nested("archive", "transition_to_glacier_after_days"),
+                "Negative transition",
+                format!("archive.transition_to_glacier_after_days = {t}: use 0 (move at once) or more days."),
+            );
+        }
     }
     // With defaults where unset (at plan both may be unset).
-    let t = transition.or(archive
-        .transition_to_glacier_after_days
-        .is_null()
-        .then_some(plan::DEFAULT_GLACIER_DAYS));
-    let e = archive
-        .expire_after_days
-        .as_ref_option()
-        .copied()
-        .or(archive
-            .expire_after_days
-            .is_null()
-            .then_some(plan::DEFAULT_EXPIRE_DAYS));
-    if let (Some(t), Some(e)) = (t, e) {
+    let desired = &input.desired.archive;
+    if let (Some(&t), Some(&e)) = (
+        desired.transition_to_glacier_after_days.known(),
+        desired.expire_after_days.known(),
+    ) {
         if t >= 0 && e > 0 && t >= e {
             let path = if archive.transition_to_glacier_after_days.is_value() {
                 nested("archive", "transition_to_glacier_after_days")
@@ -106,7 +96,7 @@ pub(super) fn expire_after_days(input: &Input<'_>, findings: &mut Findings) {
         findings,
         "expire_after_days",
         |a| &a.expire_after_days,
-        Some(plan::DEFAULT_EXPIRE_DAYS),
+        Some(DEFAULTS.archive.expire_after_days),
     ) else {
         return;
     };
@@ -129,7 +119,7 @@ pub(super) fn force_destroy(input: &Input<'_>, findings: &mut Findings) {
         findings,
         "force_destroy",
         |a| &a.force_destroy,
-        Some(false),
+        Some(DEFAULTS.archive.force_destroy),
     ) else {
         return;
     };

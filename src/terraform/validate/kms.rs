@@ -4,6 +4,7 @@ use tf_provider::value::Value;
 
 use super::{shown, Findings, Input};
 use crate::arn::kms_problem;
+use crate::terraform::desired::DEFAULTS;
 use crate::terraform::diagnostics::nested;
 use crate::terraform::state::KmsBlock;
 
@@ -38,7 +39,10 @@ pub(super) fn deletion_window_days(input: &Input<'_>, findings: &mut Findings) {
         findings.error(
             nested("kms", "deletion_window_days"),
             "Invalid deletion window",
-            format!("kms.deletion_window_days = {days}: KMS accepts 7 to 30 days. Use a value in that range (30 is the default)."),
+            format!(
+                "kms.deletion_window_days = {days}: KMS accepts 7 to 30 days. Use a value in that range ({} is the default).",
+                DEFAULTS.kms_deletion_window_days
+            ),
         );
     } else if kms.key_arn.is_value() && input.warns() {
         findings.warning(

@@ -1,12 +1,10 @@
 //! The three lists the filter pattern is built from: `secrets`,
 //! `allowed_principals` and `watched_events`, and the pattern's length.
 
-use tf_provider::value::Value;
-
 use super::{known_at, shown, Findings, Input};
 use crate::arn::Arn;
 use crate::pattern::{self, PatternError};
-use crate::terraform::desired::PatternLists;
+use crate::terraform::desired::Known;
 use crate::terraform::diagnostics::attr;
 use crate::terraform::state::{known_strings, PipelineState, StrList};
 
@@ -182,12 +180,12 @@ pub(super) fn pattern_length(input: &Input<'_>, findings: &mut Findings) {
     if !list_findings.is_empty() {
         return;
     }
-    let Some(lists) = PatternLists::of(config) else {
+    let Some(lists) = input.desired.pattern_lists() else {
         return;
     };
+    let fast_alerts = !matches!(input.desired.fast_alerts, Known::Known(false));
     let input = lists.input();
     let (secrets, principals) = (input.secrets.len(), input.allowed_principals.len());
-    let fast_alerts = !matches!(config.fast_alerts, Value::Value(false));
     match pattern::generate(&input) {
         Ok(_) if fast_alerts => {
             // The event pattern is longer text for the same lists; its

@@ -3,8 +3,8 @@
 use tf_provider::value::Value;
 
 use super::{Findings, Input};
+use crate::terraform::desired::DEFAULTS;
 use crate::terraform::diagnostics::nested;
-use crate::terraform::plan;
 
 /// The values CloudWatch Logs accepts for a log group's retention.
 pub const RETENTION_DAYS: &[i64] = &[
@@ -26,7 +26,7 @@ pub(super) fn retention_days(input: &Input<'_>, findings: &mut Findings) {
             .iter()
             .min_by_key(|d| (i128::from(**d) - i128::from(*days)).unsigned_abs())
             .copied()
-            .unwrap_or(plan::DEFAULT_RETENTION_DAYS);
+            .unwrap_or(DEFAULTS.log_group_retention_days);
         findings.error(
             nested("log_group", "retention_days"),
             "Unsupported retention",

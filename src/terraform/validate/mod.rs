@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use tf_provider::value::Value;
 
+use super::desired::Desired;
 use super::diagnostics::{item, Finding, PathStep};
 use super::state::{PipelineState, StrList, StrMap};
 
@@ -45,9 +46,12 @@ pub enum Stage {
     Planned,
 }
 
-/// A configuration (or planned state) under validation.
+/// A configuration (or planned state) under validation: as written, to
+/// tell what is set and where, and with its defaults applied, for the rules
+/// that weigh one setting against another.
 pub struct Input<'a> {
     pub state: &'a PipelineState,
+    pub desired: Desired,
     pub stage: Stage,
 }
 
@@ -92,7 +96,11 @@ pub fn validate(config: &PipelineState) -> Vec<Finding> {
 
 /// Runs every rule of [`RULES`] on `state`.
 pub fn validate_at(state: &PipelineState, stage: Stage) -> Vec<Finding> {
-    let input = Input { state, stage };
+    let input = Input {
+        state,
+        desired: Desired::of(state),
+        stage,
+    };
     let mut findings = Findings::default();
     for rule in RULES {
         (rule.check)(&input, &mut findings);

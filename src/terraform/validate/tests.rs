@@ -7,7 +7,7 @@ use tf_provider::value::Value;
 
 use super::*;
 use crate::arn::{bucket_problem, log_group_problem};
-use crate::components::{Names, PipelineSpec};
+use crate::components::Names;
 use crate::terraform::diagnostics::{path_text, Severity};
 use crate::terraform::plan;
 use crate::terraform::state::{
@@ -668,7 +668,7 @@ fn longest_name_derives_valid_names() {
     let mut config = base();
     config.name = s(&name);
     assert!(validate(&config).is_empty());
-    let spec = PipelineSpec::example(&name);
+    let spec = crate::terraform::desired::example_spec(&name);
     let names = Names::derive(&spec, "111122223333", "ap-southeast-2");
     assert!(bucket_problem(&names.bucket).is_none(), "{}", names.bucket);
     assert!((3..=128).contains(&names.trail.len()));

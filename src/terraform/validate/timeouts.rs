@@ -3,6 +3,7 @@
 use tf_provider::value::Value;
 
 use super::{shown, Findings, Input};
+use crate::terraform::desired::DEFAULTS;
 use crate::terraform::diagnostics::nested;
 use crate::terraform::plan;
 use crate::terraform::state::TimeoutsBlock;
@@ -20,7 +21,7 @@ fn duration(
         findings.error(
             nested("timeouts", field),
             "Invalid timeout",
-            format!("timeouts.{field} = {}: not a duration. Write a number with s, m or h, such as \"90s\", \"15m\", \"1h\" or \"1h30m\" (default 15m).", shown(text)),
+            format!("timeouts.{field} = {}: not a duration. Write a number with s, m or h, such as \"90s\", \"15m\", \"1h\" or \"1h30m\" (default {}).", shown(text), DEFAULTS.timeout_text),
         );
     }
 }

@@ -4,6 +4,7 @@ use tf_provider::value::Value;
 
 use super::{shown, Findings, Input};
 use crate::arn::log_group_problem;
+use crate::terraform::desired::DEFAULTS;
 use crate::terraform::diagnostics::nested;
 use crate::terraform::state::TrailBlock;
 
@@ -67,7 +68,13 @@ fn not_without_trail(
 
 pub(super) fn multi_region(input: &Input<'_>, findings: &mut Findings) {
     if let Some(trail) = trail(input) {
-        not_without_trail(input, findings, "multi_region", &trail.multi_region, true);
+        not_without_trail(
+            input,
+            findings,
+            "multi_region",
+            &trail.multi_region,
+            DEFAULTS.trail.multi_region,
+        );
     }
 }
 
@@ -75,7 +82,13 @@ pub(super) fn organization(input: &Input<'_>, findings: &mut Findings) {
     let Some(trail) = trail(input) else {
         return;
     };
-    not_without_trail(input, findings, "organization", &trail.organization, false);
+    not_without_trail(
+        input,
+        findings,
+        "organization",
+        &trail.organization,
+        DEFAULTS.trail.organization,
+    );
     if matches!(trail.organization, Value::Value(true))
         && matches!(trail.multi_region, Value::Value(false))
     {
@@ -94,7 +107,7 @@ pub(super) fn log_file_validation(input: &Input<'_>, findings: &mut Findings) {
             findings,
             "log_file_validation",
             &trail.log_file_validation,
-            true,
+            DEFAULTS.trail.log_file_validation,
         );
     }
 }
