@@ -9,7 +9,10 @@ use tf_provider::schema::{
 
 use AttributeConstraint::{Computed, Optional, OptionalComputed, Required};
 
+use tf_provider::AttributePath;
+
 use super::desired::{Defaults, DEFAULTS};
+use super::state::PipelineState;
 
 const D: Defaults = DEFAULTS;
 
@@ -138,6 +141,73 @@ pub fn provider_schema() -> Schema {
     }
 }
 
+/// An argument whose change replaces the pipeline (Terraform's
+/// `RequiresReplace`): the plan marks it, and its description says so.
+pub struct Replaces {
+    /// As written in HCL: `name`, `archive.bucket_name`.
+    pub path: &'static str,
+    /// Whether the argument differs between the prior and the planned state.
+    pub changed: fn(&PipelineState, &PipelineState) -> bool,
+}
+
+/// Every argument whose change replaces the pipeline.
+pub const REPLACES: &[Replaces] = &[
+    Replaces {
+        path: "name",
+        changed: |prior, planned| prior.name != planned.name,
+    },
+    Replaces {
+        path: "archive.bucket_name",
+        changed: |prior, planned| {
+            let bucket =
+                |s: &PipelineState| s.archive.as_ref_option().map(|a| a.bucket_name.clone());
+            bucket(prior) != bucket(planned)
+        },
+    },
+    Replaces {
+        path: "trail.create",
+        changed: |prior, planned| {
+            let creates = |s: &PipelineState| s.trail.as_ref_option().map(|t| t.create);
+            creates(prior) != creates(planned)
+        },
+    },
+];
+
+const REPLACES_NOTE: &str = "Changing it replaces the pipeline.";
+
+/// The paths of the arguments that changed and replace the pipeline.
+pub fn replacing_changes(prior: &PipelineState, planned: &PipelineState) -> Vec<AttributePath> {
+    REPLACES
+        .iter()
+        .filter(|r| (r.changed)(prior, planned))
+        .map(|r| match r.path.split_once('.') {
+            Some((block, name)) => AttributePath::new(block).attribute(name),
+            None => AttributePath::new(r.path),
+        })
+        .collect()
+}
+
+/// The attribute at an HCL path (`name`, `archive.bucket_name`).
+fn attribute_mut<'a>(root: &'a mut Block, path: &str) -> Option<&'a mut Attribute> {
+    match path.split_once('.') {
+        None => root.attributes.get_mut(path),
+        Some((block, name)) => match root.blocks.get_mut(block)? {
+            NestedBlock::Group(inner) => inner.attributes.get_mut(name),
+            _ => None,
+        },
+    }
+}
+
+/// Appends [`REPLACES_NOTE`] to the description of each argument of [`REPLACES`].
+fn note_replacements(root: &mut Block) {
+    for r in REPLACES {
+        if let Some(a) = attribute_mut(root, r.path) {
+            a.description =
+                Description::markdown(format!("{} {REPLACES_NOTE}", a.description.content));
+        }
+    }
+}
+
 pub fn pipeline_schema() -> Schema {
     let mut root = block(
         "A complete detection pipeline for reads of AWS Secrets Manager secrets: a KMS key, an encrypted S3 archive, \
@@ -145,7 +215,7 @@ pub fn pipeline_schema() -> Schema {
          topic with its subscriptions, and EventBridge rules for per-event and tamper alerts. Every component carries the pipeline's name and tags.",
         vec![
             ("id", string(Computed, "The pipeline's name.")),
-            ("name", string(Required, "Name of the pipeline and prefix of every component's name. Changing it replaces the pipeline.")),
+            ("name", string(Required, "Name of the pipeline and prefix of every component's name.")),
             ("secrets", strings(Optional, "Secrets to watch: names, name prefixes ending in `*`, or ARNs. Empty or unset watches every secret.")),
             ("allowed_principals", strings(Optional, "IAM role, user or account root ARNs (or 12-digit account IDs) whose reads never alert. A role is recognised whatever its session name.")),
             ("watched_events", strings(OptionalComputed, &format!("Secrets Manager operations that count as reads. {}", default_is(watched_events())))),
@@ -207,7 +277,7 @@ pub fn pipeline_schema() -> Schema {
         ("trail", block(
             "The CloudTrail trail.",
             vec![
-                ("create", boolean(OptionalComputed, &format!("Create a trail. `false` reuses an existing trail's log group (`existing_log_group_name` required); no trail, archive or delivery role is created then. {} Changing it replaces the pipeline.", default_is(D.trail.create)))),
+                ("create", boolean(OptionalComputed, &format!("Create a trail. `false` reuses an existing trail's log group (`existing_log_group_name` required); no trail, archive or delivery role is created then. {}", default_is(D.trail.create)))),
                 ("existing_log_group_name", string(Optional, "Log group of an existing trail, when `create = false`.")),
                 ("multi_region", boolean(OptionalComputed, &format!("Record events of every region. {}", default_is(D.trail.multi_region)))),
                 ("organization", boolean(OptionalComputed, &format!("Organization trail (management account only; needs `multi_region`). {}", default_is(D.trail.organization)))),
@@ -221,7 +291,7 @@ pub fn pipeline_schema() -> Schema {
         ("archive", block(
             "The S3 archive of the trail's log files.",
             vec![
-                ("bucket_name", string(Optional, "Bucket name. Default `<name>-archive-<account>-<region>`. Changing it replaces the pipeline.")),
+                ("bucket_name", string(Optional, "Bucket name. Default `<name>-archive-<account>-<region>`.")),
                 ("transition_to_glacier_after_days", number(OptionalComputed, &format!("Days before log files move to Glacier. {}", default_is(D.archive.transition_to_glacier_after_days)))),
                 ("expire_after_days", number(OptionalComputed, &format!("Days before log files expire; `0` keeps them forever. Default `{}` (seven years).", D.archive.expire_after_days))),
                 ("force_destroy", boolean(OptionalComputed, &format!("Delete the bucket with its contents on destroy. A non-empty archive is otherwise kept, with a warning. {}", default_is(D.archive.force_destroy)))),
@@ -263,8 +333,93 @@ pub fn pipeline_schema() -> Schema {
     for (name, b) in blocks {
         root.blocks.insert(name.to_owned(), NestedBlock::Group(b));
     }
+    note_replacements(&mut root);
     Schema {
         version: 1,
         block: root,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tf_provider::value::Value;
+
+    use crate::terraform::state::{ArchiveBlock, TrailBlock};
+
+    #[test]
+    fn every_replacing_argument_exists_and_says_so() {
+        let mut root = pipeline_schema().block;
+        for r in REPLACES {
+            let a = attribute_mut(&mut root, r.path);
+            assert!(
+                a.is_some_and(|a| a.description.content.ends_with(REPLACES_NOTE)),
+                "{} is not an argument noting its replacement",
+                r.path
+            );
+        }
+        let noted = |b: &Block| {
+            b.attributes
+                .values()
+                .filter(|a| a.description.content.contains(REPLACES_NOTE))
+                .count()
+        };
+        let nested: usize = root
+            .blocks
+            .values()
+            .map(|b| match b {
+                NestedBlock::Group(inner) => noted(inner),
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(
+            noted(&root) + nested,
+            REPLACES.len(),
+            "prose outside REPLACES"
+        );
+    }
+
+    #[test]
+    fn changes_of_the_replacing_arguments_are_found() {
+        let prior = PipelineState {
+            name: Value::Value("prod".into()),
+            trail: Value::Value(TrailBlock {
+                create: Value::Value(true),
+                ..Default::default()
+            }),
+            archive: Value::Value(ArchiveBlock::default()),
+            ..Default::default()
+        };
+        assert!(replacing_changes(&prior, &prior).is_empty());
+        type Edit = fn(&mut PipelineState);
+        let cases: [(Edit, AttributePath); 3] = [
+            (
+                |s| s.name = Value::Value("prod-2".into()),
+                AttributePath::new("name"),
+            ),
+            (
+                |s| {
+                    s.archive = Value::Value(ArchiveBlock {
+                        bucket_name: Value::Value("other".into()),
+                        ..Default::default()
+                    })
+                },
+                AttributePath::new("archive").attribute("bucket_name"),
+            ),
+            (
+                |s| {
+                    s.trail = Value::Value(TrailBlock {
+                        create: Value::Value(false),
+                        ..Default::default()
+                    })
+                },
+                AttributePath::new("trail").attribute("create"),
+            ),
+        ];
+        for (edit, path) in cases {
+            let mut planned = prior.clone();
+            edit(&mut planned);
+            assert_eq!(replacing_changes(&prior, &planned), vec![path]);
+        }
     }
 }
