@@ -8,6 +8,7 @@
 //! - [`pattern`]: the CloudWatch filter pattern generator and evaluator (pure, no I/O);
 //! - [`policy`]: typed IAM policy documents; [`aws`]: clients, errors, retries.
 
+pub mod arn;
 pub mod aws;
 pub mod components;
 pub mod engine;

@@ -13,11 +13,12 @@ use std::collections::BTreeMap;
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use secretmonitor::pattern::{self, PatternInput, MAX_PATTERN_LEN};
+use secretmonitor::pattern::{self, MAX_PATTERN_LEN};
+use secretmonitor::terraform::desired::Desired;
 use secretmonitor::terraform::diagnostics::Severity;
 use secretmonitor::terraform::plan;
 use secretmonitor::terraform::state::{
-    known_strings, AlarmBlock, ArchiveBlock, KmsBlock, LogGroupBlock, NotificationBlock,
+    AlarmBlock, ArchiveBlock, KmsBlock, LogGroupBlock, NotificationBlock,
     PipelineState, StrList, StrMap, TimeoutsBlock, TrailBlock,
 };
 use secretmonitor::terraform::validate::validate;
@@ -133,26 +134,12 @@ fuzz_target!(|config: Config| {
     let planned = plan::planned(&config, None, &BTreeMap::new(), Some("us-east-1"));
     let _ = validate(&planned);
 
-    let (Some(secrets), Some(principals)) = (
-        known_strings(&config.secrets),
-        known_strings(&config.allowed_principals),
-    ) else {
+    // The lists as the pipeline would use them, defaults applied: the same
+    // value the validator measures the pattern of.
+    let Some(lists) = Desired::of(&config).pattern_lists() else {
         return;
     };
-    let Some(events) = known_strings(&config.watched_events) else {
-        return;
-    };
-    let alert_on_denied = match config.alert_on_denied {
-        Value::Value(v) => v,
-        Value::Null => true,
-        Value::Unknown => return,
-    };
-    let input = PatternInput {
-        secrets: &secrets,
-        allowed_principals: &principals,
-        watched_events: &events,
-        alert_on_denied,
-    };
+    let input = lists.input();
     let generated = pattern::generate(&input);
     if let Ok(p) = &generated {
         let text = p.text();

@@ -117,6 +117,42 @@ impl Function for FilterPatternFunction {
     }
 }
 
+/// The texts of a `*_matches` function: which pattern language it
+/// evaluates, on which events. Both take `(pattern, event_json)` and return
+/// a bool.
+struct Matching {
+    pattern: &'static str,
+    event_json: &'static str,
+    summary: &'static str,
+    description: &'static str,
+}
+
+const FILTER_PATTERN_MATCHING: Matching = Matching {
+    pattern: "A CloudWatch Logs filter pattern.",
+    event_json: "A log event, such as a CloudTrail record encoded with `jsonencode`.",
+    summary: "Whether a CloudWatch Logs filter pattern matches a log event",
+    description: "Evaluated by the provider's own implementation of the filter pattern syntax (see docs/filter-patterns.md).",
+};
+
+const EVENT_PATTERN_MATCHING: Matching = Matching {
+    pattern: "An EventBridge event pattern.",
+    event_json: "An event, such as an \"AWS API Call via CloudTrail\" event encoded with `jsonencode`.",
+    summary: "Whether an EventBridge event pattern matches an event",
+    description: "Evaluated by the provider's own implementation of EventBridge content filtering (see docs/filter-patterns.md).",
+};
+
+fn matches_schema(matching: &Matching) -> Option<FunctionSchema> {
+    schema(
+        vec![
+            param("pattern", Type::String, matching.pattern),
+            param("event_json", Type::String, matching.event_json),
+        ],
+        Type::Bool,
+        matching.summary,
+        matching.description,
+    )
+}
+
 pub struct PatternMatchesFunction;
 
 #[derive(Debug, Deserialize)]
@@ -131,15 +167,7 @@ impl Function for PatternMatchesFunction {
     type Output<'a> = bool;
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<FunctionSchema> {
-        schema(
-            vec![
-                param("pattern", Type::String, "A CloudWatch Logs filter pattern."),
-                param("event_json", Type::String, "A log event, such as a CloudTrail record encoded with `jsonencode`."),
-            ],
-            Type::Bool,
-            "Whether a CloudWatch Logs filter pattern matches a log event",
-            "Evaluated by the provider's own implementation of the filter pattern syntax (see docs/filter-patterns.md).",
-        )
+        matches_schema(&FILTER_PATTERN_MATCHING)
     }
 
     async fn call<'a>(&self, diags: &mut Diagnostics, args: Self::Input<'a>) -> Option<bool> {
@@ -176,15 +204,7 @@ impl Function for EventPatternMatchesFunction {
     type Output<'a> = bool;
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<FunctionSchema> {
-        schema(
-            vec![
-                param("pattern", Type::String, "An EventBridge event pattern."),
-                param("event_json", Type::String, "An event, such as an \"AWS API Call via CloudTrail\" event encoded with `jsonencode`."),
-            ],
-            Type::Bool,
-            "Whether an EventBridge event pattern matches an event",
-            "Evaluated by the provider's own implementation of EventBridge content filtering (see docs/filter-patterns.md).",
-        )
+        matches_schema(&EVENT_PATTERN_MATCHING)
     }
 
     async fn call<'a>(&self, diags: &mut Diagnostics, args: Self::Input<'a>) -> Option<bool> {

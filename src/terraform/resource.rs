@@ -184,19 +184,7 @@ impl PipelineResource {
 }
 
 fn requires_replace(prior: &PipelineState, planned: &PipelineState) -> Vec<AttributePath> {
-    let mut paths = Vec::new();
-    if prior.name != planned.name {
-        paths.push(AttributePath::new("name"));
-    }
-    let bucket = |s: &PipelineState| s.archive.as_ref_option().map(|a| a.bucket_name.clone());
-    if bucket(prior) != bucket(planned) {
-        paths.push(AttributePath::new("archive").attribute("bucket_name"));
-    }
-    let creates = |s: &PipelineState| s.trail.as_ref_option().map(|t| t.create);
-    if creates(prior) != creates(planned) {
-        paths.push(AttributePath::new("trail").attribute("create"));
-    }
-    paths
+    super::schema::replacing_changes(prior, planned)
 }
 
 #[async_trait]

@@ -9,6 +9,24 @@ use tf_provider::schema::{
 
 use AttributeConstraint::{Computed, Optional, OptionalComputed, Required};
 
+use tf_provider::AttributePath;
+
+use super::desired::{Defaults, DEFAULTS};
+use super::state::PipelineState;
+
+const D: Defaults = DEFAULTS;
+
+/// How a description ends when the argument has a default.
+fn default_is(value: impl std::fmt::Display) -> String {
+    format!("Default `{value}`.")
+}
+
+/// The default watched events as HCL writes the list.
+fn watched_events() -> String {
+    let quoted: Vec<String> = D.watched_events.iter().map(|e| format!("{e:?}")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
 fn attr(attr_type: AttributeType, constraint: AttributeConstraint, description: &str) -> Attribute {
     Attribute {
         attr_type,
@@ -123,6 +141,73 @@ pub fn provider_schema() -> Schema {
     }
 }
 
+/// An argument whose change replaces the pipeline (Terraform's
+/// `RequiresReplace`): the plan marks it, and its description says so.
+pub struct Replaces {
+    /// As written in HCL: `name`, `archive.bucket_name`.
+    pub path: &'static str,
+    /// Whether the argument differs between the prior and the planned state.
+    pub changed: fn(&PipelineState, &PipelineState) -> bool,
+}
+
+/// Every argument whose change replaces the pipeline.
+pub const REPLACES: &[Replaces] = &[
+    Replaces {
+        path: "name",
+        changed: |prior, planned| prior.name != planned.name,
+    },
+    Replaces {
+        path: "archive.bucket_name",
+        changed: |prior, planned| {
+            let bucket =
+                |s: &PipelineState| s.archive.as_ref_option().map(|a| a.bucket_name.clone());
+            bucket(prior) != bucket(planned)
+        },
+    },
+    Replaces {
+        path: "trail.create",
+        changed: |prior, planned| {
+            let creates = |s: &PipelineState| s.trail.as_ref_option().map(|t| t.create);
+            creates(prior) != creates(planned)
+        },
+    },
+];
+
+const REPLACES_NOTE: &str = "Changing it replaces the pipeline.";
+
+/// The paths of the arguments that changed and replace the pipeline.
+pub fn replacing_changes(prior: &PipelineState, planned: &PipelineState) -> Vec<AttributePath> {
+    REPLACES
+        .iter()
+        .filter(|r| (r.changed)(prior, planned))
+        .map(|r| match r.path.split_once('.') {
+            Some((block, name)) => AttributePath::new(block).attribute(name),
+            None => AttributePath::new(r.path),
+        })
+        .collect()
+}
+
+/// The attribute at an HCL path (`name`, `archive.bucket_name`).
+fn attribute_mut<'a>(root: &'a mut Block, path: &str) -> Option<&'a mut Attribute> {
+    match path.split_once('.') {
+        None => root.attributes.get_mut(path),
+        Some((block, name)) => match root.blocks.get_mut(block)? {
+            NestedBlock::Group(inner) => inner.attributes.get_mut(name),
+            _ => None,
+        },
+    }
+}
+
+/// Appends [`REPLACES_NOTE`] to the description of each argument of [`REPLACES`].
+fn note_replacements(root: &mut Block) {
+    for r in REPLACES {
+        if let Some(a) = attribute_mut(root, r.path) {
+            a.description =
+                Description::markdown(format!("{} {REPLACES_NOTE}", a.description.content));
+        }
+    }
+}
+
 pub fn pipeline_schema() -> Schema {
     let mut root = block(
         "A complete detection pipeline for reads of AWS Secrets Manager secrets: a KMS key, an encrypted S3 archive, \
@@ -130,14 +215,14 @@ pub fn pipeline_schema() -> Schema {
          topic with its subscriptions, and EventBridge rules for per-event and tamper alerts. Every component carries the pipeline's name and tags.",
         vec![
             ("id", string(Computed, "The pipeline's name.")),
-            ("name", string(Required, "Name of the pipeline and prefix of every component's name. Changing it replaces the pipeline.")),
+            ("name", string(Required, "Name of the pipeline and prefix of every component's name.")),
             ("secrets", strings(Optional, "Secrets to watch: names, name prefixes ending in `*`, or ARNs. Empty or unset watches every secret.")),
             ("allowed_principals", strings(Optional, "IAM role, user or account root ARNs (or 12-digit account IDs) whose reads never alert. A role is recognised whatever its session name.")),
-            ("watched_events", strings(OptionalComputed, "Secrets Manager operations that count as reads. Default `[\"GetSecretValue\", \"BatchGetSecretValue\"]`.")),
-            ("alert_on_denied", boolean(OptionalComputed, "Also alert on failed (`AccessDenied*`) attempts. Default `true`.")),
-            ("fast_alerts", boolean(OptionalComputed, "Per-event alerts: an EventBridge rule with the metric filter's semantics (state `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`) publishes one message per read to the topic, naming the principal, the secret, the source IP and links to the event, typically well before the alarm fires. Default `true`.")),
-            ("tamper_alerts", boolean(OptionalComputed, "Alert when the pipeline's own parts are attacked: StopLogging, DeleteTrail, UpdateTrail or PutEventSelectors on its trail; DeleteMetricFilter or DeleteLogGroup on its group; DeleteAlarms or DisableAlarmActions on its alarm; DeleteTopic, Unsubscribe or SetTopicAttributes on its topic; DisableKey or ScheduleKeyDeletion on its key. The rules are created last and removed first, and apply re-sends a setting only when it differs, so creating, destroying or changing other parts raises no tamper alert; an apply that repairs a tampered part does, naming the deploying principal. Default `true`.")),
-            ("verify_on_apply", boolean(OptionalComputed, "Push a clearly labelled test through both alert paths at the end of each apply that creates or changes the pipeline: the alarm is set to ALARM (reason: test notification) and back to OK, and, with `fast_alerts`, EventBridge's TestEventPattern checks the stored rule against a synthetic unauthorised read and a labelled test message is published to the topic. What AWS accepted is recorded in `last_verification`; a failure is a warning, not an apply error. Turn it on (from `false`) to verify at the next apply. Default `false`.")),
+            ("watched_events", strings(OptionalComputed, &format!("Secrets Manager operations that count as reads. {}", default_is(watched_events())))),
+            ("alert_on_denied", boolean(OptionalComputed, &format!("Also alert on failed (`AccessDenied*`) attempts. {}", default_is(D.alert_on_denied)))),
+            ("fast_alerts", boolean(OptionalComputed, &format!("Per-event alerts: an EventBridge rule with the metric filter's semantics (state `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`) publishes one message per read to the topic, naming the principal, the secret, the source IP and links to the event, typically well before the alarm fires. {}", default_is(D.fast_alerts)))),
+            ("tamper_alerts", boolean(OptionalComputed, &format!("Alert when the pipeline's own parts are attacked: StopLogging, DeleteTrail, UpdateTrail or PutEventSelectors on its trail; DeleteMetricFilter or DeleteLogGroup on its group; DeleteAlarms or DisableAlarmActions on its alarm; DeleteTopic, Unsubscribe or SetTopicAttributes on its topic; DisableKey or ScheduleKeyDeletion on its key. The rules are created last and removed first, and apply re-sends a setting only when it differs, so creating, destroying or changing other parts raises no tamper alert; an apply that repairs a tampered part does, naming the deploying principal. {}", default_is(D.tamper_alerts)))),
+            ("verify_on_apply", boolean(OptionalComputed, &format!("Push a clearly labelled test through both alert paths at the end of each apply that creates or changes the pipeline: the alarm is set to ALARM (reason: test notification) and back to OK, and, with `fast_alerts`, EventBridge's TestEventPattern checks the stored rule against a synthetic unauthorised read and a labelled test message is published to the topic. What AWS accepted is recorded in `last_verification`; a failure is a warning, not an apply error. Turn it on (from `false`) to verify at the next apply. {}", default_is(D.verify_on_apply)))),
             ("tags", string_map(Optional, "Tags for every component.")),
             ("tags_all", string_map(Computed, "The pipeline's tags merged over the provider's `default_tags`.")),
             ("account_id", string(Computed, "Account the pipeline lives in.")),
@@ -192,34 +277,34 @@ pub fn pipeline_schema() -> Schema {
         ("trail", block(
             "The CloudTrail trail.",
             vec![
-                ("create", boolean(OptionalComputed, "Create a trail. `false` reuses an existing trail's log group (`existing_log_group_name` required); no trail, archive or delivery role is created then. Default `true`. Changing it replaces the pipeline.")),
+                ("create", boolean(OptionalComputed, &format!("Create a trail. `false` reuses an existing trail's log group (`existing_log_group_name` required); no trail, archive or delivery role is created then. {}", default_is(D.trail.create)))),
                 ("existing_log_group_name", string(Optional, "Log group of an existing trail, when `create = false`.")),
-                ("multi_region", boolean(OptionalComputed, "Record events of every region. Default `true`.")),
-                ("organization", boolean(OptionalComputed, "Organization trail (management account only; needs `multi_region`). Default `false`.")),
-                ("log_file_validation", boolean(OptionalComputed, "CloudTrail log file integrity validation. Default `true`.")),
+                ("multi_region", boolean(OptionalComputed, &format!("Record events of every region. {}", default_is(D.trail.multi_region)))),
+                ("organization", boolean(OptionalComputed, &format!("Organization trail (management account only; needs `multi_region`). {}", default_is(D.trail.organization)))),
+                ("log_file_validation", boolean(OptionalComputed, &format!("CloudTrail log file integrity validation. {}", default_is(D.trail.log_file_validation)))),
             ],
         )),
         ("log_group", block(
             "The CloudWatch Logs group.",
-            vec![("retention_days", number(OptionalComputed, "Retention in days. Default `365`."))],
+            vec![("retention_days", number(OptionalComputed, &format!("Retention in days. {}", default_is(D.log_group_retention_days))))],
         )),
         ("archive", block(
             "The S3 archive of the trail's log files.",
             vec![
-                ("bucket_name", string(Optional, "Bucket name. Default `<name>-archive-<account>-<region>`. Changing it replaces the pipeline.")),
-                ("transition_to_glacier_after_days", number(OptionalComputed, "Days before log files move to Glacier. Default `90`.")),
-                ("expire_after_days", number(OptionalComputed, "Days before log files expire; `0` keeps them forever. Default `2555` (seven years).")),
-                ("force_destroy", boolean(OptionalComputed, "Delete the bucket with its contents on destroy. A non-empty archive is otherwise kept, with a warning. Default `false`.")),
+                ("bucket_name", string(Optional, "Bucket name. Default `<name>-archive-<account>-<region>`.")),
+                ("transition_to_glacier_after_days", number(OptionalComputed, &format!("Days before log files move to Glacier. {}", default_is(D.archive.transition_to_glacier_after_days)))),
+                ("expire_after_days", number(OptionalComputed, &format!("Days before log files expire; `0` keeps them forever. Default `{}` (seven years).", D.archive.expire_after_days))),
+                ("force_destroy", boolean(OptionalComputed, &format!("Delete the bucket with its contents on destroy. A non-empty archive is otherwise kept, with a warning. {}", default_is(D.archive.force_destroy)))),
             ],
         )),
         ("alarm", block(
             "The CloudWatch alarm on the filter's metric.",
             vec![
-                ("namespace", string(OptionalComputed, "Metric namespace. Default `SecurityMetrics`.")),
-                ("metric_name", string(OptionalComputed, "Metric name. Default `Secret is accessed`.")),
-                ("threshold", number(OptionalComputed, "Reads per period that raise the alarm. Default `1`.")),
-                ("period_seconds", number(OptionalComputed, "Alarm period: 10, 30 or a multiple of 60. Default `60`.")),
-                ("evaluation_periods", number(OptionalComputed, "Periods evaluated. Default `1`.")),
+                ("namespace", string(OptionalComputed, &format!("Metric namespace. {}", default_is(D.alarm.namespace)))),
+                ("metric_name", string(OptionalComputed, &format!("Metric name. {}", default_is(D.alarm.metric_name)))),
+                ("threshold", number(OptionalComputed, &format!("Reads per period that raise the alarm. {}", default_is(D.alarm.threshold)))),
+                ("period_seconds", number(OptionalComputed, &format!("Alarm period: 10, 30 or a multiple of 60. {}", default_is(D.alarm.period_seconds)))),
+                ("evaluation_periods", number(OptionalComputed, &format!("Periods evaluated. {}", default_is(D.alarm.evaluation_periods)))),
             ],
         )),
         ("notification", block(
@@ -234,23 +319,107 @@ pub fn pipeline_schema() -> Schema {
             "The KMS key.",
             vec![
                 ("key_arn", string(Optional, "Bring your own key (its policy must admit CloudTrail, CloudWatch Logs and CloudWatch). Unset: a key with rotation on is created.")),
-                ("deletion_window_days", number(OptionalComputed, "Waiting period before the created key is deleted after destroy, 7-30. Default `30`.")),
+                ("deletion_window_days", number(OptionalComputed, &format!("Waiting period before the created key is deleted after destroy, 7-30. {}", default_is(D.kms_deletion_window_days)))),
             ],
         )),
         ("timeouts", block(
             "Operation timeouts, such as `15m` or `1h`.",
-            vec![
-                ("create", string(Optional, "Default `15m`.")),
-                ("update", string(Optional, "Default `15m`.")),
-                ("delete", string(Optional, "Default `15m`.")),
-            ],
+            ["create", "update", "delete"]
+                .into_iter()
+                .map(|s| (s, string(Optional, &default_is(D.timeout_text))))
+                .collect(),
         )),
     ];
     for (name, b) in blocks {
         root.blocks.insert(name.to_owned(), NestedBlock::Group(b));
     }
+    note_replacements(&mut root);
     Schema {
         version: 1,
         block: root,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tf_provider::value::Value;
+
+    use crate::terraform::state::{ArchiveBlock, TrailBlock};
+
+    #[test]
+    fn every_replacing_argument_exists_and_says_so() {
+        let mut root = pipeline_schema().block;
+        for r in REPLACES {
+            let a = attribute_mut(&mut root, r.path);
+            assert!(
+                a.is_some_and(|a| a.description.content.ends_with(REPLACES_NOTE)),
+                "{} is not an argument noting its replacement",
+                r.path
+            );
+        }
+        let noted = |b: &Block| {
+            b.attributes
+                .values()
+                .filter(|a| a.description.content.contains(REPLACES_NOTE))
+                .count()
+        };
+        let nested: usize = root
+            .blocks
+            .values()
+            .map(|b| match b {
+                NestedBlock::Group(inner) => noted(inner),
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(
+            noted(&root) + nested,
+            REPLACES.len(),
+            "prose outside REPLACES"
+        );
+    }
+
+    #[test]
+    fn changes_of_the_replacing_arguments_are_found() {
+        let prior = PipelineState {
+            name: Value::Value("prod".into()),
+            trail: Value::Value(TrailBlock {
+                create: Value::Value(true),
+                ..Default::default()
+            }),
+            archive: Value::Value(ArchiveBlock::default()),
+            ..Default::default()
+        };
+        assert!(replacing_changes(&prior, &prior).is_empty());
+        type Edit = fn(&mut PipelineState);
+        let cases: [(Edit, AttributePath); 3] = [
+            (
+                |s| s.name = Value::Value("prod-2".into()),
+                AttributePath::new("name"),
+            ),
+            (
+                |s| {
+                    s.archive = Value::Value(ArchiveBlock {
+                        bucket_name: Value::Value("other".into()),
+                        ..Default::default()
+                    })
+                },
+                AttributePath::new("archive").attribute("bucket_name"),
+            ),
+            (
+                |s| {
+                    s.trail = Value::Value(TrailBlock {
+                        create: Value::Value(false),
+                        ..Default::default()
+                    })
+                },
+                AttributePath::new("trail").attribute("create"),
+            ),
+        ];
+        for (edit, path) in cases {
+            let mut planned = prior.clone();
+            edit(&mut planned);
+            assert_eq!(replacing_changes(&prior, &planned), vec![path]);
+        }
     }
 }
