@@ -15,6 +15,11 @@
 //!   one that catches attempts to disable the pipeline itself.
 //!   [`EventPattern::parse`] and [`EventPattern::matches`] read and evaluate
 //!   any event pattern built from the supported operators.
+//! * [`filter::same_layout`] and [`event::same_json`] tell whether a pattern
+//!   AWS returns is the one the pipeline asked for.
+//!
+//! Layout: `filter/` (the metric filter pattern), `event/` (EventBridge
+//! patterns) and `scope.rs`, the validated configuration both are built from.
 //!
 //! Semantics and design decisions: `docs/filter-patterns.md`.
 
