@@ -4,6 +4,7 @@
 //! cannot read it differently.
 
 use super::{PatternError, PatternInput};
+use crate::arn::{is_account_id, is_partition, is_region};
 
 /// Event source of every Secrets Manager CloudTrail record.
 pub const SECRETS_MANAGER_EVENT_SOURCE: &str = "secretsmanager.amazonaws.com";
@@ -53,14 +54,6 @@ fn is_iam_path_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c)
 }
 
-fn is_partition(p: &str) -> bool {
-    p.starts_with("aws") && p.chars().all(|c| c.is_ascii_lowercase() || c == '-')
-}
-
-fn is_account_id(s: &str) -> bool {
-    s.len() == 12 && s.chars().all(|c| c.is_ascii_digit())
-}
-
 fn check_name(value: &str, name: &str) -> Result<(), PatternError> {
     let bad = |reason: &str| PatternError::InvalidSecret {
         value: value.to_string(),
@@ -98,11 +91,7 @@ pub fn parse_secret(value: &str) -> Result<SecretScope, PatternError> {
             return Err(bad("invalid partition"));
         }
         let region = parts[2];
-        if region.is_empty()
-            || !region
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        {
+        if !is_region(region) {
             return Err(bad("invalid region"));
         }
         if !is_account_id(parts[3]) {
