@@ -4,7 +4,7 @@
 //! cannot read it differently.
 
 use super::{PatternError, PatternInput};
-use crate::arn::{is_account_id, is_partition, is_region};
+use crate::arn::{is_account_id, is_partition, Arn};
 
 /// Event source of every Secrets Manager CloudTrail record.
 pub const SECRETS_MANAGER_EVENT_SOURCE: &str = "secretsmanager.amazonaws.com";
@@ -87,15 +87,8 @@ pub fn parse_secret(value: &str) -> Result<SecretScope, PatternError> {
                 "expected arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX",
             ));
         }
-        if !is_partition(parts[0]) {
-            return Err(bad("invalid partition"));
-        }
-        let region = parts[2];
-        if !is_region(region) {
-            return Err(bad("invalid region"));
-        }
-        if !is_account_id(parts[3]) {
-            return Err(bad("invalid account ID"));
+        if let Some(problem) = Arn::parse(value).and_then(|arn| arn.frame_problem()) {
+            return Err(bad(&problem));
         }
         let full = parts[5];
         if value.contains('*') {

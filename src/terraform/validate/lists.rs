@@ -95,9 +95,6 @@ fn secret_entries(config: &PipelineState, findings: &mut Findings) {
         let problem = match pattern::parse_secret(&secret) {
             Err(PatternError::InvalidSecret { reason, .. }) => Some(reason),
             Err(other) => Some(other.to_string()),
-            Ok(pattern::SecretScope::Arn { .. }) => {
-                Arn::parse(&secret).and_then(|arn| arn.frame_problem())
-            }
             Ok(_) => None,
         };
         if let Some(reason) = problem {
