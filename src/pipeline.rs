@@ -5,10 +5,10 @@
 use futures::FutureExt;
 
 use crate::aws::log::logged;
-use crate::aws::{AwsError, Clients, Component};
+use crate::aws::{AwsError, Clients};
 use crate::components::{
-    alarm, archive, event_rule, key, log_group, metric_filter, topic, trail, Ctx, Deleted, Names,
-    Observed, PipelineSpec, Recorder,
+    alarm, archive, delivery_role, event_rule, key, log_group, metric_filter, subscriptions, topic,
+    trail, Component, Ctx, Deleted, Names, Observed, PipelineSpec, Protection, Recorder,
 };
 use crate::engine::{self, Step, Usable};
 
@@ -99,7 +99,7 @@ pub async fn apply(
         step(
             LogGroup,
             &[],
-            log_group::ensure_group(ctx, recorder, group_usable).boxed(),
+            log_group::ensure(ctx, recorder, group_usable).boxed(),
         )
         .after_usable(&[Key])
         .signals_usable(group_signal),
@@ -109,11 +109,11 @@ pub async fn apply(
             metric_filter::ensure(ctx, recorder).boxed(),
         )
         .after_usable(&[LogGroup]),
-        step(Topic, &[], topic::ensure_topic(ctx, recorder).boxed()).after_usable(&[Key]),
+        step(Topic, &[], topic::ensure(ctx, recorder).boxed()).after_usable(&[Key]),
         step(
             Subscriptions,
             &[Topic],
-            topic::ensure_subscriptions(ctx, recorder).boxed(),
+            subscriptions::ensure(ctx, recorder).boxed(),
         ),
         step(
             Alarm,
@@ -133,7 +133,7 @@ pub async fn apply(
             step(
                 DeliveryRole,
                 &[],
-                log_group::ensure_role(ctx, recorder).boxed(),
+                delivery_role::ensure(ctx, recorder).boxed(),
             ),
             step(
                 Trail,
@@ -147,7 +147,12 @@ pub async fn apply(
     // A protection holds once the step that puts it in place has succeeded.
     let protections = crate::components::expected_protections(spec)
         .into_iter()
-        .map(|(name, part)| (name.to_owned(), outcome.completed.contains(&part)))
+        .map(|(protection, part)| {
+            (
+                protection.name().to_owned(),
+                outcome.completed.contains(&part),
+            )
+        })
         .collect();
     recorder.update(|o| o.protections = protections);
     errors_of(outcome, &spec.name, "apply")
@@ -184,7 +189,6 @@ pub async fn observe(
     names: &Names,
     recorded: &Observed,
 ) -> Result<Observed, AwsError> {
-    use crate::components::protections::*;
     let ctx = Ctx {
         clients,
         spec,
@@ -195,7 +199,7 @@ pub async fn observe(
     let topic_arn = recorded
         .topic_arn
         .clone()
-        .unwrap_or_else(|| topic::topic_arn(names));
+        .unwrap_or_else(|| names.topic_arn());
     // Each lookup is logged under the component it reads (boxed, as the
     // engine's steps are, to keep the refresh future provably Send).
     use Component as C;
@@ -210,7 +214,7 @@ pub async fn observe(
     let topic = logged(C::Topic, topic::find(ctx, &topic_arn)).boxed();
     let subscriptions = logged(
         C::Subscriptions,
-        topic::list_subscriptions(ctx, &topic_arn, &recorded.subscriptions),
+        subscriptions::list(ctx, &topic_arn, &recorded.subscriptions),
     )
     .boxed();
     let rules = logged(C::EventRules, event_rule::find_both(ctx, &topic_arn)).boxed();
@@ -220,7 +224,7 @@ pub async fn observe(
         }
         let (archive, role, trail, reads) = tokio::join!(
             archive::find(ctx, &names.bucket),
-            log_group::find_role(ctx, &names.delivery_role),
+            delivery_role::find(ctx, &names.delivery_role),
             trail::find(ctx, &names.trail),
             trail::records_read_events(ctx, &names.trail)
         );
@@ -259,24 +263,27 @@ pub async fn observe(
     };
 
     let observed_protections = [
-        (TOPIC_POLICY_IN_PLACE, topic == Some(true)),
+        (Protection::TopicPolicyInPlace, topic == Some(true)),
         (
-            ALARM_NOTIFIES_TOPIC,
+            Protection::AlarmNotifiesTopic,
             alarm.as_ref().is_some_and(|a| a.notifies_topic),
         ),
-        (KEY_ENABLED, key.as_ref().is_some_and(|k| k.enabled)),
         (
-            TRAIL_RECORDS_READ_EVENTS,
+            Protection::KeyEnabled,
+            key.as_ref().is_some_and(|k| k.enabled),
+        ),
+        (
+            Protection::TrailRecordsReadEvents,
             part.trail.is_some() && part.records_reads,
         ),
-        (ARCHIVE_BLOCKS_PUBLIC_ACCESS, part.public_blocked),
-        (ARCHIVE_POLICY_IN_PLACE, part.policy_in_place),
+        (Protection::ArchiveBlocksPublicAccess, part.public_blocked),
+        (Protection::ArchivePolicyInPlace, part.policy_in_place),
         (
-            READ_RULE_ALERTS,
+            Protection::ReadRuleAlerts,
             read_rule.as_ref().is_some_and(|r| r.alerting),
         ),
         (
-            TAMPER_RULE_ALERTS,
+            Protection::TamperRuleAlerts,
             tamper_rule.as_ref().is_some_and(|r| r.alerting),
         ),
     ];
@@ -286,7 +293,7 @@ pub async fn observe(
             let holds = observed_protections
                 .iter()
                 .any(|(n, holds)| *n == name && *holds);
-            (name.to_owned(), holds)
+            (name.name().to_owned(), holds)
         })
         .collect();
     let trail = part.trail;
@@ -354,7 +361,7 @@ pub async fn delete(
     let topic_arn = recorded
         .topic_arn
         .clone()
-        .unwrap_or_else(|| topic::topic_arn(names));
+        .unwrap_or_else(|| names.topic_arn());
     use Component::*;
     let mut steps: Vec<Step<'_, Component, AwsError>> = vec![
         step(
@@ -396,7 +403,7 @@ pub async fn delete(
                 // AWS cannot delete a subscription nobody confirmed; deleting the
                 // topic orphans it harmlessly, and the owner is told.
                 let pending: Vec<String> =
-                    topic::list_subscriptions(ctx, &topic_arn, &recorded.subscriptions)
+                    subscriptions::list(ctx, &topic_arn, &recorded.subscriptions)
                     .await
                     .unwrap_or_default()
                     .into_iter()
@@ -410,7 +417,7 @@ pub async fn delete(
                         pending.join(", ")
                     ));
                 }
-                topic::delete_topic(ctx, &topic_arn).await?;
+                topic::delete(ctx, &topic_arn).await?;
                 recorder.update(|o| {
                     o.topic_arn = None;
                     o.subscriptions.clear();
@@ -439,7 +446,7 @@ pub async fn delete(
                 DeliveryRole,
                 &[Trail],
                 async move {
-                    log_group::delete_role(ctx, &names.delivery_role).await?;
+                    delivery_role::delete(ctx, &names.delivery_role).await?;
                     recorder.update(|o| o.delivery_role_arn = None);
                     Ok(())
                 }
@@ -449,7 +456,7 @@ pub async fn delete(
                 LogGroup,
                 &[Trail, MetricFilter],
                 async move {
-                    log_group::delete_group(ctx, &names.log_group).await?;
+                    log_group::delete(ctx, &names.log_group).await?;
                     recorder.update(|o| {
                         o.log_group_name = None;
                         o.log_group_arn = None;

@@ -4,62 +4,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-/// The parts of a pipeline. Used to label errors, engine steps and log lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Component {
-    Identity,
-    Key,
-    Archive,
-    LogGroup,
-    DeliveryRole,
-    Trail,
-    MetricFilter,
-    Alarm,
-    Topic,
-    Subscriptions,
-    EventRules,
-    RuleTargets,
-}
-
-impl Component {
-    pub const ALL: [Component; 12] = [
-        Component::Identity,
-        Component::Key,
-        Component::Archive,
-        Component::LogGroup,
-        Component::DeliveryRole,
-        Component::Trail,
-        Component::MetricFilter,
-        Component::Alarm,
-        Component::Topic,
-        Component::Subscriptions,
-        Component::EventRules,
-        Component::RuleTargets,
-    ];
-
-    pub const fn label(self) -> &'static str {
-        match self {
-            Component::Identity => "account identity",
-            Component::Key => "KMS key",
-            Component::Archive => "S3 archive bucket",
-            Component::LogGroup => "CloudWatch Logs group",
-            Component::DeliveryRole => "CloudTrail delivery role",
-            Component::Trail => "CloudTrail trail",
-            Component::MetricFilter => "metric filter",
-            Component::Alarm => "CloudWatch alarm",
-            Component::Topic => "SNS topic",
-            Component::Subscriptions => "SNS subscriptions",
-            Component::EventRules => "EventBridge rules",
-            Component::RuleTargets => "EventBridge rule targets",
-        }
-    }
-}
-
-impl fmt::Display for Component {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
+use crate::components::Component;
 
 /// An AWS call that failed, with enough context for an operator to act on it.
 #[derive(Debug, Clone, thiserror::Error)]

@@ -8,6 +8,8 @@ mod error;
 pub mod log;
 mod retry;
 
+/// Re-exported for the AWS plumbing that labels calls with their part.
+pub use crate::components::Component;
 pub use clients::{AssumeRole, ClientSettings, Clients, Endpoints};
-pub use error::{Absence, AwsError, Component};
+pub use error::{Absence, AwsError};
 pub use retry::{retry_while, RetryPolicy};

@@ -1,31 +1,10 @@
-//! The CloudWatch Logs group the trail delivers to, and the IAM role CloudTrail
-//! assumes to deliver there.
+//! The CloudWatch Logs group the trail delivers to.
 
-use aws_sdk_iam::types::Tag as IamTag;
-
-use super::{Ctx, Names, Recorder};
-use crate::aws::{retry_while, Absence, AwsError, Component, RetryPolicy};
+use super::{Component, Ctx, Recorder};
+use crate::aws::{retry_while, Absence, AwsError, RetryPolicy};
 use crate::engine::Usable;
-use crate::policy::{PolicyDocument, Statement};
 
 const GROUP: Component = Component::LogGroup;
-const ROLE: Component = Component::DeliveryRole;
-const ROLE_POLICY_NAME: &str = "cloudtrail-delivery";
-
-/// CloudTrail may assume the role only on behalf of this trail.
-pub fn delivery_trust_policy(names: &Names) -> PolicyDocument {
-    PolicyDocument::new(vec![Statement::allow("CloudTrailAssumesForThisTrail")
-        .service("cloudtrail.amazonaws.com")
-        .actions(&["sts:AssumeRole"])
-        .condition("StringEquals", "aws:SourceArn", names.trail_arn())])
-}
-
-/// The role may only create streams and put events in this one log group.
-pub fn delivery_permissions(names: &Names) -> PolicyDocument {
-    PolicyDocument::new(vec![Statement::allow("DeliverToThisLogGroupOnly")
-        .actions(&["logs:CreateLogStream", "logs:PutLogEvents"])
-        .resources([format!("{}:log-stream:*", names.log_group_arn())])])
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogGroupObservation {
@@ -61,7 +40,7 @@ pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<LogGroupObservatio
 
 /// Finds or creates the group; from then on it is `usable` by the trail and
 /// the metric filter, while its retention is set.
-pub async fn ensure_group(ctx: &Ctx<'_>, rec: &Recorder, usable: Usable) -> Result<(), AwsError> {
+pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder, usable: Usable) -> Result<(), AwsError> {
     let name = ctx.names.log_group.as_str();
     let logs = &ctx.clients.logs;
     if !ctx.spec.trail.create {
@@ -134,7 +113,7 @@ pub async fn ensure_group(ctx: &Ctx<'_>, rec: &Recorder, usable: Usable) -> Resu
     Ok(())
 }
 
-pub async fn delete_group(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
+pub async fn delete(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
     ctx.clients
         .logs
         .delete_log_group()
@@ -142,87 +121,5 @@ pub async fn delete_group(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|err| AwsError::from_sdk(GROUP, "DeleteLogGroup", name, err))
-        .or_gone()
-}
-
-pub async fn find_role(ctx: &Ctx<'_>, name: &str) -> Result<Option<String>, AwsError> {
-    let found = ctx
-        .clients
-        .iam
-        .get_role()
-        .role_name(name)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(ROLE, "GetRole", name, e))
-        .found()?;
-    Ok(found.and_then(|out| out.role).map(|role| role.arn))
-}
-
-pub async fn ensure_role(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
-    let name = ctx.names.delivery_role.as_str();
-    let iam = &ctx.clients.iam;
-    let trust = delivery_trust_policy(ctx.names).to_json();
-    let arn = match find_role(ctx, name).await? {
-        Some(arn) => {
-            iam.update_assume_role_policy()
-                .role_name(name)
-                .policy_document(&trust)
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk(ROLE, "UpdateAssumeRolePolicy", name, e))?;
-            arn
-        }
-        None => {
-            let mut create = iam
-                .create_role()
-                .role_name(name)
-                .assume_role_policy_document(&trust)
-                .description(format!(
-                    "Lets CloudTrail deliver secretmonitor pipeline {} events to its log group",
-                    ctx.spec.name
-                ));
-            for (key, value) in ctx.tags() {
-                create = create.tags(
-                    IamTag::builder()
-                        .key(key)
-                        .value(value)
-                        .build()
-                        .map_err(|e| AwsError::new(ROLE, "CreateRole", name, e.to_string()))?,
-                );
-            }
-            create
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk(ROLE, "CreateRole", name, e))?
-                .role
-                .map(|r| r.arn)
-                .ok_or_else(|| AwsError::new(ROLE, "CreateRole", name, "no role returned"))?
-        }
-    };
-    rec.update(|o| o.delivery_role_arn = Some(arn));
-    iam.put_role_policy()
-        .role_name(name)
-        .policy_name(ROLE_POLICY_NAME)
-        .policy_document(delivery_permissions(ctx.names).to_json())
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(ROLE, "PutRolePolicy", name, e))?;
-    Ok(())
-}
-
-pub async fn delete_role(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
-    let iam = &ctx.clients.iam;
-    iam.delete_role_policy()
-        .role_name(name)
-        .policy_name(ROLE_POLICY_NAME)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(ROLE, "DeleteRolePolicy", name, e))
-        .or_gone()?;
-    iam.delete_role()
-        .role_name(name)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(ROLE, "DeleteRole", name, e))
         .or_gone()
 }

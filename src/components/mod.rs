@@ -10,20 +10,24 @@
 //! are one code path: desired state in, actions out.
 
 pub mod alarm;
+pub mod alert_message;
 pub mod archive;
+mod contract;
+pub mod delivery_role;
 pub mod event_rule;
 pub mod key;
 pub mod log_group;
 pub mod metric_filter;
+pub mod subscriptions;
 pub mod topic;
 pub mod trail;
 
 use std::collections::BTreeMap;
-
-use crate::aws::Component as Part;
 use std::sync::Mutex;
 
-use crate::aws::{AwsError, Clients, Component};
+pub use contract::{Component, Protection};
+
+use crate::aws::{AwsError, Clients};
 
 /// What the user asked for, with every default applied.
 #[derive(Debug, Clone, PartialEq)]
@@ -275,44 +279,25 @@ fn truncate(value: &str, max: usize) -> String {
     value.chars().take(max).collect()
 }
 
-/// Protections an attacker (or a well-meaning colleague) can remove without
-/// deleting anything. Refresh checks each; the plan wants each `true`, so a
-/// removed protection shows as drift naming it, and apply restores it.
-pub mod protections {
-    pub const TRAIL_RECORDS_READ_EVENTS: &str = "trail_records_read_events";
-    pub const ARCHIVE_BLOCKS_PUBLIC_ACCESS: &str = "archive_blocks_public_access";
-    pub const ARCHIVE_POLICY_IN_PLACE: &str = "archive_policy_in_place";
-    pub const TOPIC_POLICY_IN_PLACE: &str = "topic_policy_in_place";
-    pub const ALARM_NOTIFIES_TOPIC: &str = "alarm_notifies_topic";
-    pub const KEY_ENABLED: &str = "key_enabled";
-    pub const READ_RULE_ALERTS: &str = "read_rule_alerts";
-    pub const TAMPER_RULE_ALERTS: &str = "tamper_rule_alerts";
-}
-
 /// The protections a pipeline with this spec must have, each with the
 /// component whose `ensure` puts it in place.
-pub fn expected_protections(spec: &PipelineSpec) -> Vec<(&'static str, Part)> {
-    use protections::*;
+pub fn expected_protections(spec: &PipelineSpec) -> Vec<(Protection, Component)> {
+    use Protection::*;
     let mut expected = vec![
-        (TOPIC_POLICY_IN_PLACE, Part::Topic),
-        (ALARM_NOTIFIES_TOPIC, Part::Alarm),
+        (TopicPolicyInPlace, Component::Topic),
+        (AlarmNotifiesTopic, Component::Alarm),
+        (KeyEnabled, Component::Key),
+        (ReadRuleAlerts, Component::RuleTargets),
+        (TamperRuleAlerts, Component::RuleTargets),
     ];
-    if spec.kms.key_arn.is_none() {
-        expected.push((KEY_ENABLED, Part::Key));
-    }
-    if spec.fast_alerts {
-        expected.push((READ_RULE_ALERTS, Part::RuleTargets));
-    }
-    if spec.tamper_alerts {
-        expected.push((TAMPER_RULE_ALERTS, Part::RuleTargets));
-    }
     if spec.trail.create {
         expected.extend([
-            (TRAIL_RECORDS_READ_EVENTS, Part::Trail),
-            (ARCHIVE_BLOCKS_PUBLIC_ACCESS, Part::Archive),
-            (ARCHIVE_POLICY_IN_PLACE, Part::Archive),
+            (TrailRecordsReadEvents, Component::Trail),
+            (ArchiveBlocksPublicAccess, Component::Archive),
+            (ArchivePolicyInPlace, Component::Archive),
         ]);
     }
+    expected.retain(|(protection, _)| protection.required(spec));
     expected
 }
 

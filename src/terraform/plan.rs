@@ -526,7 +526,7 @@ pub fn planned(
             plan.protections = Value::Value(
                 crate::components::expected_protections(spec)
                     .into_iter()
-                    .map(|(name, _)| (name.to_owned(), Value::Value(true)))
+                    .map(|(protection, _)| (protection.name().to_owned(), Value::Value(true)))
                     .collect(),
             );
         }
@@ -722,7 +722,7 @@ mod tests {
             }],
             protections: crate::components::expected_protections(&spec)
                 .into_iter()
-                .map(|(name, _)| (name.to_owned(), true))
+                .map(|(protection, _)| (protection.name().to_owned(), true))
                 .collect(),
             read_rule_arn: Some("arn:aws:events:us-east-1:000000000000:rule/p-secret-reads".into()),
             // AWS answers with its own formatting of the same pattern.
