@@ -10,7 +10,12 @@ use aws_sdk_s3::types::{
     TransitionStorageClass, VersioningConfiguration,
 };
 
-use super::{Ctx, Deleted, Names, Recorder};
+use futures::FutureExt;
+
+use super::{
+    seen, with_trail, Ctx, Deleted, Names, Observed, PartDef, PipelineError, Protection, Recorder,
+    Seen,
+};
 use crate::aws::{Absence, AwsError, Component};
 use crate::policy::{PolicyDocument, Principal, Statement, Wildcard};
 
@@ -46,7 +51,7 @@ fn build_err<'a>(
     move |e| AwsError::new(C, op, bucket, e.to_string())
 }
 
-pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), PipelineError> {
     let bucket = ctx.names.bucket.as_str();
     let key_arn = rec.require(C, "KMS key ARN", |o| o.kms_key_arn.clone())?;
     let s3 = &ctx.clients.s3;
@@ -66,7 +71,7 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
             Err(err) => {
                 let err = AwsError::from_sdk(C, "CreateBucket", bucket, err);
                 if !err.has_code(&["BucketAlreadyOwnedByYou"]) {
-                    return Err(err);
+                    return Err(err.into());
                 }
             }
         }
@@ -318,4 +323,62 @@ pub async fn delete(ctx: &Ctx<'_>, bucket: &str) -> Result<Deleted, AwsError> {
         .map_err(|e| AwsError::from_sdk(C, "DeleteBucket", bucket, e))
         .or_gone()?;
     Ok(Deleted::Done)
+}
+
+/// The archive needs the key; the trail needs the archive with its policy.
+pub const PART: PartDef = PartDef {
+    id: Component::Archive,
+    present: with_trail,
+    after: &[],
+    after_usable: &[Component::Key],
+    refers_to: &[],
+    inside: None,
+    protections: &[
+        Protection::ArchiveBlocksPublicAccess,
+        Protection::ArchivePolicyInPlace,
+    ],
+    ensure: |ctx, rec, _| ensure(ctx, rec).boxed(),
+    find: Some(|ctx, _| {
+        async move {
+            let found = find(ctx, &ctx.names.bucket).await?;
+            Ok(seen(found.map(|settings| SeenArchive {
+                bucket: ctx.names.bucket.clone(),
+                arn: ctx.names.bucket_arn(),
+                settings,
+            })))
+        }
+        .boxed()
+    }),
+    delete: |ctx, _| delete(ctx, &ctx.names.bucket).boxed(),
+    forget: |o| {
+        o.archive_bucket_name = None;
+        o.archive_bucket_arn = None;
+    },
+};
+
+/// The bucket refresh found, with its settings.
+struct SeenArchive {
+    bucket: String,
+    arn: String,
+    settings: ArchiveObservation,
+}
+
+impl Seen for SeenArchive {
+    fn record(&self, observed: &mut Observed) {
+        observed.archive_bucket_name = Some(self.bucket.clone());
+        observed.archive_bucket_arn = Some(self.arn.clone());
+    }
+
+    fn protections(&self) -> Vec<(Protection, bool)> {
+        vec![
+            (
+                Protection::ArchiveBlocksPublicAccess,
+                self.settings.public_blocked,
+            ),
+            (
+                Protection::ArchivePolicyInPlace,
+                self.settings.policy_in_place,
+            ),
+        ]
+    }
 }

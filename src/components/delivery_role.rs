@@ -3,7 +3,9 @@
 
 use aws_sdk_iam::types::Tag as IamTag;
 
-use super::{Component, Ctx, Names, Recorder};
+use futures::{FutureExt, TryFutureExt};
+
+use super::{seen, with_trail, Component, Ctx, Deleted, Names, Observed, PartDef, Recorder, Seen};
 use crate::aws::{Absence, AwsError};
 use crate::policy::{PolicyDocument, Statement};
 
@@ -105,4 +107,40 @@ pub async fn delete(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
         .await
         .map_err(|e| AwsError::from_sdk(ROLE, "DeleteRole", name, e))
         .or_gone()
+}
+
+/// CloudTrail assumes the role to deliver to the log group.
+pub const PART: PartDef = PartDef {
+    id: Component::DeliveryRole,
+    present: with_trail,
+    after: &[],
+    after_usable: &[],
+    refers_to: &[],
+    inside: None,
+    protections: &[],
+    ensure: |ctx, rec, _| ensure(ctx, rec).err_into().boxed(),
+    find: Some(|ctx, _| {
+        async move {
+            let found = find(ctx, &ctx.names.delivery_role).await?;
+            Ok(seen(found.map(RoleArn)))
+        }
+        .boxed()
+    }),
+    delete: |ctx, _| {
+        async move {
+            delete(ctx, &ctx.names.delivery_role).await?;
+            Ok(Deleted::Done)
+        }
+        .boxed()
+    },
+    forget: |o| o.delivery_role_arn = None,
+};
+
+/// The role, as refresh finds it.
+struct RoleArn(String);
+
+impl Seen for RoleArn {
+    fn record(&self, observed: &mut Observed) {
+        observed.delivery_role_arn = Some(self.0.clone());
+    }
 }

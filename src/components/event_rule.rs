@@ -14,7 +14,12 @@
 use aws_sdk_eventbridge::types::{InputTransformer, Rule as ListedRule, RuleState, Tag, Target};
 
 use super::alert_message::{input_paths, input_template};
-use super::{Component, Ctx, Names, PipelineSpec, Recorder};
+use futures::{FutureExt, TryFutureExt};
+
+use super::{
+    always, Component, Ctx, Deleted, Names, Observed, PartDef, PipelineError, PipelineSpec,
+    Protection, Recorder, Seen,
+};
 use crate::aws::{Absence, AwsError};
 use crate::pattern::event::{
     read_alert_pattern, tamper_pattern, EventPattern, KeyTarget, TamperTargets, TrailTarget,
@@ -263,7 +268,7 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
 
 /// Points each enabled rule at the topic: from then on it alerts. Comes last,
 /// after everything whose set-up the tamper rule would report.
-pub async fn ensure_targets(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+pub async fn ensure_targets(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), PipelineError> {
     let topic = rec.require(TARGETS, "topic ARN", |o| o.topic_arn.clone())?;
     let results = futures::future::join_all(
         Rule::BOTH
@@ -272,7 +277,7 @@ pub async fn ensure_targets(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsErro
             .map(|rule| put_target(ctx, rule, &topic)),
     )
     .await;
-    results.into_iter().collect()
+    Ok(results.into_iter().collect::<Result<(), AwsError>>()?)
 }
 
 fn record(rec: &Recorder, rule: Rule, arn: Option<String>, pattern: Option<String>) {
@@ -364,12 +369,6 @@ async fn put_target(ctx: &Ctx<'_>, rule: Rule, topic: &str) -> Result<(), AwsErr
     Ok(())
 }
 
-/// Removes both rules (destroy), each forgotten as it goes.
-pub async fn remove_both(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
-    let results = futures::future::join_all(Rule::BOTH.map(|rule| remove(ctx, rec, rule))).await;
-    results.into_iter().collect()
-}
-
 /// [`delete`]s the rule and forgets it once it is gone.
 async fn remove(ctx: &Ctx<'_>, rec: &Recorder, rule: Rule) -> Result<(), AwsError> {
     delete(ctx, rule).await?;
@@ -380,9 +379,14 @@ async fn remove(ctx: &Ctx<'_>, rec: &Recorder, rule: Rule) -> Result<(), AwsErro
 /// Removes the rule's target, then the rule (EventBridge refuses to delete a
 /// rule that still has targets). "Not found" is done.
 async fn delete(ctx: &Ctx<'_>, rule: Rule) -> Result<(), AwsError> {
+    remove_target(ctx, rule).await?;
+    delete_rule(ctx, rule).await
+}
+
+async fn remove_target(ctx: &Ctx<'_>, rule: Rule) -> Result<(), AwsError> {
     let name = rule.name(ctx.names);
-    let events = &ctx.clients.events;
-    events
+    ctx.clients
+        .events
         .remove_targets()
         .rule(name)
         .ids(TARGET_ID)
@@ -390,14 +394,104 @@ async fn delete(ctx: &Ctx<'_>, rule: Rule) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(TARGETS, "RemoveTargets", name, e))
-        .or_gone()?;
-    events
+        .or_gone()
+}
+
+async fn delete_rule(ctx: &Ctx<'_>, rule: Rule) -> Result<(), AwsError> {
+    let name = rule.name(ctx.names);
+    ctx.clients
+        .events
         .delete_rule()
         .name(name)
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(C, "DeleteRule", name, e))
         .or_gone()
+}
+
+/// Both rules at once: `action` on each, every failure reported (the first).
+async fn on_both<F>(action: impl Fn(Rule) -> F) -> Result<Deleted, AwsError>
+where
+    F: std::future::Future<Output = Result<(), AwsError>>,
+{
+    let results = futures::future::join_all(Rule::BOTH.map(action)).await;
+    results.into_iter().collect::<Result<(), AwsError>>()?;
+    Ok(Deleted::Done)
+}
+
+/// The rules are put in place early, without targets, once the key (whose
+/// ARN the tamper pattern names) is usable.
+pub const PART: PartDef = PartDef {
+    id: Component::EventRules,
+    present: always,
+    after: &[],
+    after_usable: &[Component::Key],
+    refers_to: &[],
+    inside: None,
+    protections: &[],
+    ensure: |ctx, rec, _| ensure(ctx, rec).err_into().boxed(),
+    find: Some(|ctx, recorded| {
+        async move {
+            let topic = super::topic::recorded_arn(ctx, recorded);
+            let [reads, tamper] = find_both(ctx, &topic).await?;
+            Ok(Some(Box::new(BothRules { reads, tamper }) as Box<dyn Seen>))
+        }
+        .boxed()
+    }),
+    delete: |ctx, _| on_both(|rule| delete_rule(ctx, rule)).boxed(),
+    forget: |o| {
+        o.read_rule_arn = None;
+        o.event_pattern = None;
+        o.tamper_rule_arn = None;
+    },
+};
+
+/// The rules get their targets last, after everything the tamper pattern
+/// watches, so the pipeline's own set-up raises no alert; delete, reversed,
+/// removes them first, so its own teardown raises none either.
+pub const TARGETS_PART: PartDef = PartDef {
+    id: Component::RuleTargets,
+    present: always,
+    after: &[
+        Component::EventRules,
+        Component::Topic,
+        Component::Alarm,
+        Component::Trail,
+        Component::MetricFilter,
+        Component::LogGroup,
+        Component::Key,
+    ],
+    after_usable: &[],
+    refers_to: &[],
+    inside: None,
+    protections: &[Protection::ReadRuleAlerts, Protection::TamperRuleAlerts],
+    ensure: |ctx, rec, _| ensure_targets(ctx, rec).boxed(),
+    // Read with the rules: a rule alerts only with its target.
+    find: None,
+    delete: |ctx, _| on_both(|rule| remove_target(ctx, rule)).boxed(),
+    forget: |_| {},
+};
+
+/// What refresh learns of both rules.
+struct BothRules {
+    reads: Option<RuleObservation>,
+    tamper: Option<RuleObservation>,
+}
+
+impl Seen for BothRules {
+    fn record(&self, observed: &mut Observed) {
+        observed.read_rule_arn = self.reads.as_ref().map(|r| r.arn.clone());
+        observed.event_pattern = self.reads.as_ref().map(|r| r.pattern.clone());
+        observed.tamper_rule_arn = self.tamper.as_ref().map(|r| r.arn.clone());
+    }
+
+    fn protections(&self) -> Vec<(Protection, bool)> {
+        let alerting = |rule: &Option<RuleObservation>| rule.as_ref().is_some_and(|r| r.alerting);
+        vec![
+            (Protection::ReadRuleAlerts, alerting(&self.reads)),
+            (Protection::TamperRuleAlerts, alerting(&self.tamper)),
+        ]
+    }
 }
 
 /// Whether two event patterns mean the same (AWS may reformat the JSON).

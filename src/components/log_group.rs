@@ -1,6 +1,10 @@
 //! The CloudWatch Logs group the trail delivers to.
 
-use super::{Component, Ctx, Recorder};
+use futures::FutureExt;
+
+use super::{
+    always, seen, Component, Ctx, Deleted, Observed, PartDef, PipelineError, Recorder, Seen,
+};
 use crate::aws::{retry_while, Absence, AwsError, RetryPolicy};
 use crate::engine::Usable;
 
@@ -40,7 +44,7 @@ pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<LogGroupObservatio
 
 /// Finds or creates the group; from then on it is `usable` by the trail and
 /// the metric filter, while its retention is set.
-pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder, usable: Usable) -> Result<(), AwsError> {
+pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder, usable: Usable) -> Result<(), PipelineError> {
     let name = ctx.names.log_group.as_str();
     let logs = &ctx.clients.logs;
     if !ctx.spec.trail.create {
@@ -92,7 +96,7 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder, usable: Usable) -> Result<(),
                     found = find(ctx, name).await?;
                 }
             }
-            Err(err) => return Err(err),
+            Err(err) => return Err(err.into()),
         }
     }
     rec.update(|o| {
@@ -122,4 +126,41 @@ pub async fn delete(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
         .await
         .map_err(|err| AwsError::from_sdk(GROUP, "DeleteLogGroup", name, err))
         .or_gone()
+}
+
+/// The group needs the key; the trail and the metric filter need only that
+/// the group exists, not its retention.
+pub const PART: PartDef = PartDef {
+    id: Component::LogGroup,
+    present: always,
+    after: &[],
+    after_usable: &[Component::Key],
+    refers_to: &[],
+    inside: None,
+    protections: &[],
+    ensure: |ctx, rec, usable| ensure(ctx, rec, usable).boxed(),
+    find: Some(|ctx, _| async move { Ok(seen(find(ctx, &ctx.names.log_group).await?)) }.boxed()),
+    delete: |ctx, _| {
+        async move {
+            // Another trail's group (trail.create = false) is not ours to delete.
+            if !ctx.spec.trail.create {
+                return Ok(Deleted::LeftAlone);
+            }
+            delete(ctx, &ctx.names.log_group).await?;
+            Ok(Deleted::Done)
+        }
+        .boxed()
+    },
+    forget: |o| {
+        o.log_group_name = None;
+        o.log_group_arn = None;
+    },
+};
+
+impl Seen for LogGroupObservation {
+    fn record(&self, observed: &mut Observed) {
+        observed.log_group_name = Some(self.name.clone());
+        observed.log_group_arn = Some(self.arn.clone());
+        observed.log_retention_days = self.retention_days;
+    }
 }

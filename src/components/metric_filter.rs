@@ -3,7 +3,9 @@
 
 use aws_sdk_cloudwatchlogs::types::MetricTransformation;
 
-use super::{Ctx, Recorder};
+use futures::FutureExt;
+
+use super::{always, seen, Ctx, Deleted, Observed, PartDef, PipelineError, Recorder, Seen};
 use crate::aws::{Absence, AwsError, Component};
 
 const C: Component = Component::MetricFilter;
@@ -43,7 +45,7 @@ pub async fn find(
         }))
 }
 
-pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), PipelineError> {
     let name = ctx.names.metric_filter.as_str();
     let log_group = rec.require(C, "log group name", |o| o.log_group_name.clone())?;
     let alarm = &ctx.spec.alarm;
@@ -80,4 +82,43 @@ pub async fn delete(ctx: &Ctx<'_>, log_group: &str, name: &str) -> Result<(), Aw
         .await
         .map_err(|err| AwsError::from_sdk(C, "DeleteMetricFilter", name, err))
         .or_gone()
+}
+
+/// The filter lives in the log group and needs only that it exists.
+pub const PART: PartDef = PartDef {
+    id: Component::MetricFilter,
+    present: always,
+    after: &[],
+    after_usable: &[Component::LogGroup],
+    refers_to: &[],
+    inside: None,
+    protections: &[],
+    ensure: |ctx, rec, _| ensure(ctx, rec).boxed(),
+    find: Some(|ctx, _| {
+        async move {
+            let names = ctx.names;
+            Ok(seen(
+                find(ctx, &names.log_group, &names.metric_filter).await?,
+            ))
+        }
+        .boxed()
+    }),
+    delete: |ctx, _| {
+        async move {
+            delete(ctx, &ctx.names.log_group, &ctx.names.metric_filter).await?;
+            Ok(Deleted::Done)
+        }
+        .boxed()
+    },
+    forget: |o| {
+        o.metric_filter_name = None;
+        o.filter_pattern = None;
+    },
+};
+
+impl Seen for MetricFilterObservation {
+    fn record(&self, observed: &mut Observed) {
+        observed.metric_filter_name = Some(self.name.clone());
+        observed.filter_pattern = Some(self.pattern.clone());
+    }
 }

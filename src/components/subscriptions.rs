@@ -2,7 +2,12 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use super::{Component, Ctx, Recorder, Subscription};
+use futures::FutureExt;
+
+use super::{
+    always, topic, Component, Ctx, Deleted, Observed, PartDef, PipelineError, Recorder, Seen,
+    Subscription,
+};
 use crate::aws::{Absence, AwsError};
 
 const SUBS: Component = Component::Subscriptions;
@@ -137,7 +142,7 @@ async fn awaiting_confirmation(ctx: &Ctx<'_>, arn: &str) -> Result<Option<bool>,
     }))
 }
 
-pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), PipelineError> {
     let topic = rec.require(SUBS, "topic ARN", |o| o.topic_arn.clone())?;
     let topic = topic.as_str();
     let sns = &ctx.clients.sns;
@@ -208,7 +213,63 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
     }
     sort_by_endpoint(&mut now);
     rec.update(|o| o.subscriptions = now);
-    first_error.map_or(Ok(()), Err)
+    first_error.map_or(Ok(()), |err| Err(err.into()))
+}
+
+/// Subscriptions live in the topic: gone with it, and deleted with it.
+pub const PART: PartDef = PartDef {
+    id: Component::Subscriptions,
+    present: always,
+    after: &[Component::Topic],
+    after_usable: &[],
+    refers_to: &[],
+    inside: Some(Component::Topic),
+    protections: &[],
+    ensure: |ctx, rec, _| ensure(ctx, rec).boxed(),
+    find: Some(|ctx, recorded| {
+        async move {
+            let topic = topic::recorded_arn(ctx, recorded);
+            let listed = list(ctx, &topic, &recorded.subscriptions).await?;
+            Ok(Some(Box::new(Listed(listed)) as Box<dyn Seen>))
+        }
+        .boxed()
+    }),
+    delete: |ctx, rec| unconfirmed_left(ctx, rec).map(Ok).boxed(),
+    // The topic's deletion removes them, and its forget clears them.
+    forget: |_| {},
+};
+
+/// Deleting the topic deletes its subscriptions, except that AWS cannot
+/// delete one nobody confirmed: the topic's deletion orphans it harmlessly,
+/// and the owner is told.
+async fn unconfirmed_left(ctx: &Ctx<'_>, rec: &Recorder) -> Deleted {
+    let (topic, known) = rec.get(|o| (topic::recorded_arn(ctx, o), o.subscriptions.clone()));
+    let pending: Vec<String> = list(ctx, &topic, &known)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| s.pending_confirmation)
+        .map(|s| format!("{} {}", s.protocol, s.endpoint))
+        .collect();
+    if pending.is_empty() {
+        return Deleted::Done;
+    }
+    Deleted::Kept {
+        reason: format!(
+            "{} subscription(s) of topic {topic} were never confirmed and cannot be deleted by AWS: {}. They lapse with the topic; nothing will be delivered to them.",
+            pending.len(),
+            pending.join(", ")
+        ),
+    }
+}
+
+/// The subscriptions refresh lists.
+struct Listed(Vec<Subscription>);
+
+impl Seen for Listed {
+    fn record(&self, observed: &mut Observed) {
+        observed.subscriptions = self.0.clone();
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,12 @@
 use aws_sdk_sns::types::Tag;
 
 use super::event_rule::Rule;
-use super::{Component, Ctx, Names, PipelineSpec, Recorder};
+use futures::FutureExt;
+
+use super::{
+    always, seen, Component, Ctx, Deleted, Names, Observed, PartDef, PipelineError, PipelineSpec,
+    Protection, Recorder, Seen,
+};
 use crate::aws::{Absence, AwsError};
 use crate::policy::{PolicyDocument, Principal, Statement};
 
@@ -82,7 +87,7 @@ pub async fn find(ctx: &Ctx<'_>, arn: &str) -> Result<Option<bool>, AwsError> {
     }))
 }
 
-pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), PipelineError> {
     let name = ctx.names.topic.as_str();
     let key_arn = rec.require(TOPIC, "KMS key ARN", |o| o.kms_key_arn.clone())?;
     // A topic recorded before is read first, so that an apply that changes
@@ -119,7 +124,7 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
             Err(err) => {
                 let err = AwsError::from_sdk(TOPIC, "CreateTopic", name, err);
                 if !err.has_code(&["InvalidParameter", "InvalidParameterException"]) {
-                    return Err(err);
+                    return Err(err.into());
                 }
             }
         }
@@ -189,4 +194,63 @@ pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
         .await
         .map_err(|err| AwsError::from_sdk(TOPIC, "DeleteTopic", arn, err))
         .or_gone()
+}
+
+/// The topic needs the key; it is where the alarm and the rules send alerts.
+pub const PART: PartDef = PartDef {
+    id: Component::Topic,
+    present: always,
+    after: &[],
+    after_usable: &[Component::Key],
+    refers_to: &[],
+    inside: None,
+    protections: &[Protection::TopicPolicyInPlace],
+    ensure: |ctx, rec, _| ensure(ctx, rec).boxed(),
+    find: Some(|ctx, recorded| {
+        async move {
+            let arn = recorded_arn(ctx, recorded);
+            let found = find(ctx, &arn).await?;
+            Ok(seen(found.map(|policy_in_place| TopicObservation {
+                arn,
+                policy_in_place,
+            })))
+        }
+        .boxed()
+    }),
+    delete: |ctx, rec| {
+        async move {
+            delete(ctx, &rec.get(|o| recorded_arn(ctx, o))).await?;
+            Ok(Deleted::Done)
+        }
+        .boxed()
+    },
+    forget: |o| {
+        o.topic_arn = None;
+        o.subscriptions.clear();
+    },
+};
+
+/// The topic's ARN as recorded, else as derived from its name.
+pub fn recorded_arn(ctx: &Ctx<'_>, recorded: &Observed) -> String {
+    recorded
+        .topic_arn
+        .clone()
+        .unwrap_or_else(|| ctx.names.topic_arn())
+}
+
+/// What refresh learns of the topic.
+struct TopicObservation {
+    arn: String,
+    /// Still encrypted, and still carrying our policy.
+    policy_in_place: bool,
+}
+
+impl Seen for TopicObservation {
+    fn record(&self, observed: &mut Observed) {
+        observed.topic_arn = Some(self.arn.clone());
+    }
+
+    fn protections(&self) -> Vec<(Protection, bool)> {
+        vec![(Protection::TopicPolicyInPlace, self.policy_in_place)]
+    }
 }

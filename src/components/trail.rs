@@ -4,7 +4,11 @@
 
 use aws_sdk_cloudtrail::types::{EventSelector, ReadWriteType, Tag};
 
-use super::{Ctx, Recorder};
+use futures::FutureExt;
+
+use super::{
+    seen, with_trail, Ctx, Deleted, Observed, PartDef, PipelineError, Protection, Recorder, Seen,
+};
 use crate::aws::{retry_while, Absence, AwsError, Component, RetryPolicy};
 
 const C: Component = Component::Trail;
@@ -138,7 +142,7 @@ pub async fn records_read_events(ctx: &Ctx<'_>, name: &str) -> Result<bool, AwsE
     Ok(basic || advanced)
 }
 
-pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), PipelineError> {
     let name = ctx.names.trail.as_str();
     let key_arn = rec.require(C, "KMS key ARN", |o| o.kms_key_arn.clone())?;
     let role_arn = rec.require(C, "delivery role ARN", |o| o.delivery_role_arn.clone())?;
@@ -277,4 +281,63 @@ pub async fn delete(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
         .await
         .map_err(|err| AwsError::from_sdk(C, "DeleteTrail", name, err))
         .or_gone()
+}
+
+/// The trail delivers into the archive (whose policy CloudTrail checks on
+/// creation) through the role, encrypted with the key, to the log group.
+pub const PART: PartDef = PartDef {
+    id: Component::Trail,
+    present: with_trail,
+    after: &[Component::Archive, Component::DeliveryRole],
+    after_usable: &[Component::Key, Component::LogGroup],
+    refers_to: &[],
+    inside: None,
+    protections: &[Protection::TrailRecordsReadEvents],
+    ensure: |ctx, rec, _| ensure(ctx, rec).boxed(),
+    find: Some(|ctx, _| {
+        async move {
+            let name = &ctx.names.trail;
+            let (trail, records_reads) =
+                tokio::join!(find(ctx, name), records_read_events(ctx, name));
+            let trail = trail?;
+            let records_reads = records_reads?;
+            Ok(seen(trail.map(|trail| SeenTrail {
+                trail,
+                records_reads,
+            })))
+        }
+        .boxed()
+    }),
+    delete: |ctx, _| {
+        async move {
+            delete(ctx, &ctx.names.trail).await?;
+            Ok(Deleted::Done)
+        }
+        .boxed()
+    },
+    forget: |o| {
+        o.trail_arn = None;
+        o.trail_logging = None;
+    },
+};
+
+/// The trail refresh found, and whether it still records read events.
+struct SeenTrail {
+    trail: TrailObservation,
+    records_reads: bool,
+}
+
+impl Seen for SeenTrail {
+    fn record(&self, observed: &mut Observed) {
+        let trail = &self.trail;
+        observed.trail_arn = Some(trail.arn.clone());
+        observed.trail_logging = Some(trail.logging);
+        observed.trail_multi_region = Some(trail.multi_region);
+        observed.trail_organization = Some(trail.organization);
+        observed.trail_log_file_validation = Some(trail.log_file_validation);
+    }
+
+    fn protections(&self) -> Vec<(Protection, bool)> {
+        vec![(Protection::TrailRecordsReadEvents, self.records_reads)]
+    }
 }
