@@ -84,6 +84,7 @@ pub async fn apply(
         clients,
         spec,
         names,
+        deadline,
     };
     let ctx = &ctx;
     let (key_usable, key_signal) = Usable::new();
@@ -189,6 +190,8 @@ pub async fn observe(
         clients,
         spec,
         names,
+        // Refresh retries nothing; should it ever, a retry's own window bounds it.
+        deadline: tokio::time::Instant::now() + crate::aws::RetryPolicy::PROPAGATION.give_up_after,
     };
     let ctx = &ctx;
     let key_lookup = key::lookup_id(recorded, &spec.name);
@@ -345,6 +348,7 @@ pub async fn delete(
         clients,
         spec,
         names,
+        deadline,
     };
     let ctx = &ctx;
     let recorder = Recorder::new(recorded.clone());

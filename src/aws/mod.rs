@@ -5,6 +5,8 @@
 pub mod call_limit;
 mod clients;
 mod error;
+#[cfg(test)]
+pub mod fake_http;
 pub mod log;
 mod retry;
 

@@ -18,6 +18,9 @@ pub mod metric_filter;
 pub mod topic;
 pub mod trail;
 
+#[cfg(test)]
+mod canned_aws_tests;
+
 use std::collections::BTreeMap;
 
 use crate::aws::Component as Part;
@@ -430,6 +433,9 @@ pub struct Ctx<'a> {
     pub clients: &'a Clients,
     pub spec: &'a PipelineSpec,
     pub names: &'a Names,
+    /// When the operation's `timeouts` run out: a retry waiting for AWS to
+    /// catch up gives up rather than sleep past it.
+    pub deadline: tokio::time::Instant,
 }
 
 impl Ctx<'_> {

@@ -1,0 +1,84 @@
+use serde_json::json;
+
+use super::World;
+use crate::aws::fake_http::Answer;
+use crate::components::log_group;
+use crate::engine::Usable;
+
+/// A DescribeLogGroups page listing these groups, with a token when more follow.
+fn page(world: &World, names: &[&str], next: Option<&str>) -> Answer {
+    let groups: Vec<_> = names
+        .iter()
+        .map(|name| {
+            let arn = format!(
+                "arn:aws:logs:{}:{}:log-group:{name}",
+                super::REGION,
+                super::ACCOUNT
+            );
+            json!({
+                "logGroupName": name,
+                "arn": format!("{arn}:*"),
+                "logGroupArn": arn,
+                "retentionInDays": world.spec.log_retention_days,
+                "creationTime": 1_764_579_600_000_i64,
+            })
+        })
+        .collect();
+    let mut body = json!({ "logGroups": groups });
+    if let Some(next) = next {
+        body["nextToken"] = json!(next);
+    }
+    Answer::json(body)
+}
+
+#[tokio::test]
+async fn find_stops_at_the_page_that_lists_the_group() {
+    let world = World::new();
+    let name = world.names.log_group.clone();
+    world
+        .fake
+        .on("DescribeLogGroups", page(&world, &[&name], Some("page-2")));
+    let found = log_group::find(&world.ctx(), &name).await;
+    assert!(matches!(found, Ok(Some(_))), "{found:?}");
+    assert_eq!(world.fake.count("DescribeLogGroups"), 1);
+}
+
+#[tokio::test]
+async fn create_adopts_a_group_that_already_exists() {
+    // (the existing group's retention, whether PutRetentionPolicy must set it)
+    let cases = [(365, false), (30, true)];
+    for (retention, set) in cases {
+        let world = World::new();
+        let name = world.names.log_group.clone();
+        let mut listed = page(&world, &[&name], None);
+        if retention != world.spec.log_retention_days {
+            listed = Answer::json(json!({ "logGroups": [{
+                "logGroupName": name,
+                "logGroupArn": world.names.log_group_arn(),
+                "retentionInDays": retention,
+            }]}));
+        }
+        world
+            .fake
+            .on(
+                "CreateLogGroup",
+                Answer::json_error(
+                    "ResourceAlreadyExistsException",
+                    "The specified log group already exists",
+                ),
+            )
+            .on("DescribeLogGroups", listed)
+            .on("PutRetentionPolicy", Answer::json(json!({})));
+        let recorder = world.recorded_key();
+        let (usable, _signal) = Usable::new();
+        let ensured = log_group::ensure_group(&world.ctx(), &recorder, usable).await;
+        assert!(ensured.is_ok(), "{retention}: {ensured:?}");
+        assert_eq!(world.fake.count("CreateLogGroup"), 1);
+        assert_eq!(world.fake.count("DescribeLogGroups"), 1, "looked up once");
+        assert_eq!(world.fake.count("PutRetentionPolicy"), usize::from(set));
+        let observed = recorder.snapshot();
+        assert_eq!(observed.log_group_name, Some(name));
+        assert_eq!(observed.log_group_arn, Some(world.names.log_group_arn()));
+        assert_eq!(observed.log_retention_days, Some(365));
+    }
+}
