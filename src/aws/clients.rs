@@ -144,8 +144,9 @@ impl Clients {
         let endpoints = &settings.endpoints;
         macro_rules! client {
             ($sdk:ident, $endpoint:expr) => {{
-                let mut conf =
-                    $sdk::config::Builder::from(&shared).interceptor(super::log::LogCalls);
+                let mut conf = $sdk::config::Builder::from(&shared)
+                    .interceptor(super::log::LogCalls)
+                    .interceptor(super::endpoint::NoteEndpoint);
                 if let Some(url) = $endpoint {
                     conf = conf.endpoint_url(url);
                 }
@@ -196,21 +197,26 @@ impl Clients {
             .retry_config(RetryConfig::disabled())
             .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
             .build();
-        let s3 = aws_sdk_s3::config::Builder::from(&shared)
-            .force_path_style(true)
-            .build();
+        macro_rules! client {
+            ($sdk:ident) => {
+                $sdk::config::Builder::from(&shared).interceptor(super::endpoint::NoteEndpoint)
+            };
+        }
+        let s3 = client!(aws_sdk_s3).force_path_style(true).build();
         Self {
             region: region.to_owned(),
             default_tags: BTreeMap::new(),
-            kms: aws_sdk_kms::Client::new(&shared),
+            kms: aws_sdk_kms::Client::from_conf(client!(aws_sdk_kms).build()),
             s3: aws_sdk_s3::Client::from_conf(s3),
-            logs: aws_sdk_cloudwatchlogs::Client::new(&shared),
-            cloudwatch: aws_sdk_cloudwatch::Client::new(&shared),
-            sns: aws_sdk_sns::Client::new(&shared),
-            iam: aws_sdk_iam::Client::new(&shared),
-            sts: aws_sdk_sts::Client::new(&shared),
-            cloudtrail: aws_sdk_cloudtrail::Client::new(&shared),
-            events: aws_sdk_eventbridge::Client::new(&shared),
+            logs: aws_sdk_cloudwatchlogs::Client::from_conf(
+                client!(aws_sdk_cloudwatchlogs).build(),
+            ),
+            cloudwatch: aws_sdk_cloudwatch::Client::from_conf(client!(aws_sdk_cloudwatch).build()),
+            sns: aws_sdk_sns::Client::from_conf(client!(aws_sdk_sns).build()),
+            iam: aws_sdk_iam::Client::from_conf(client!(aws_sdk_iam).build()),
+            sts: aws_sdk_sts::Client::from_conf(client!(aws_sdk_sts).build()),
+            cloudtrail: aws_sdk_cloudtrail::Client::from_conf(client!(aws_sdk_cloudtrail).build()),
+            events: aws_sdk_eventbridge::Client::from_conf(client!(aws_sdk_eventbridge).build()),
             account_id: OnceCell::new(),
         }
     }

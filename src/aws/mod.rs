@@ -1,9 +1,12 @@
 //! AWS plumbing shared by every component: the clients built once per provider
-//! configuration, the error type that names component, call and resource, and
-//! the retry loop for eventual-consistency errors, and the log of every call.
+//! configuration, the error type that names component, call and resource, the
+//! error codes decisions are made on, the retry loop for eventual-consistency
+//! errors, and the log of every call.
 
 pub mod call_limit;
 mod clients;
+pub mod codes;
+mod endpoint;
 mod error;
 #[cfg(test)]
 pub mod fake_http;

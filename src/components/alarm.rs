@@ -3,7 +3,7 @@
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic, Tag};
 
 use super::{AlarmSpec, Ctx, Recorder};
-use crate::aws::{Absence, AwsError, Component};
+use crate::aws::{codes, Absence, AwsError, Component};
 
 const C: Component = Component::Alarm;
 
@@ -98,5 +98,5 @@ pub async fn delete(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|err| AwsError::from_sdk(C, "DeleteAlarms", name, err))
-        .or_gone()
+        .gone_if(&[codes::cloudwatch::RESOURCE_NOT_FOUND])
 }

@@ -14,7 +14,7 @@
 use aws_sdk_eventbridge::types::{InputTransformer, Rule as ListedRule, RuleState, Tag, Target};
 
 use super::{Ctx, Names, PipelineSpec, Recorder};
-use crate::aws::{Absence, AwsError, Component};
+use crate::aws::{codes, Absence, AwsError, Component};
 use crate::pattern::event::{
     read_alert_pattern, tamper_pattern, EventPattern, KeyTarget, TamperTargets, TrailTarget,
 };
@@ -360,7 +360,7 @@ async fn list_targets(ctx: &Ctx<'_>, rule: Rule) -> Result<Option<Vec<Target>>, 
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(C, "ListTargetsByRule", name, e))
-        .found()?;
+        .found_if(&[codes::events::RESOURCE_NOT_FOUND])?;
     Ok(listed.map(|out| out.targets.unwrap_or_default()))
 }
 
@@ -523,14 +523,14 @@ async fn delete(ctx: &Ctx<'_>, rule: Rule) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(TARGETS, "RemoveTargets", name, e))
-        .or_gone()?;
+        .gone_if(&[codes::events::RESOURCE_NOT_FOUND])?;
     events
         .delete_rule()
         .name(name)
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(C, "DeleteRule", name, e))
-        .or_gone()
+        .gone_if(&[codes::events::RESOURCE_NOT_FOUND])
 }
 
 /// Whether two event patterns mean the same (AWS may reformat the JSON).

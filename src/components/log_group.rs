@@ -4,7 +4,7 @@
 use aws_sdk_iam::types::Tag as IamTag;
 
 use super::{Ctx, Names, Recorder};
-use crate::aws::{retry_while, Absence, AwsError, Component, RetryPolicy};
+use crate::aws::{codes, retry_while, Absence, AwsError, Component, RetryPolicy};
 use crate::engine::Usable;
 use crate::policy::{PolicyDocument, Statement};
 
@@ -85,7 +85,7 @@ pub async fn ensure_group(ctx: &Ctx<'_>, rec: &Recorder, usable: Usable) -> Resu
     // The group starts as soon as the key exists: CloudWatch Logs may not
     // see the key policy that lets it use the key for a few seconds.
     let key_policy_not_seen =
-        |err: &AwsError| err.has_code(&["AccessDeniedException"]) && err.message.contains("KMS");
+        |err: &AwsError| err.has_code(&[codes::logs::ACCESS_DENIED]) && err.message.contains("KMS");
     let create = || {
         retry_while(RetryPolicy::PROPAGATION, key_policy_not_seen, || async {
             logs.create_log_group()
@@ -98,7 +98,7 @@ pub async fn ensure_group(ctx: &Ctx<'_>, rec: &Recorder, usable: Usable) -> Resu
                 .map_err(|err| AwsError::from_sdk(GROUP, "CreateLogGroup", name, err))
         })
     };
-    const EXISTS: &[&str] = &["ResourceAlreadyExistsException"];
+    const EXISTS: &[&str] = &[codes::logs::RESOURCE_ALREADY_EXISTS];
     // A group the state knows is looked up first; one it does not know is
     // most likely new, so creating it first saves a round trip on create.
     let known = rec.get(|o| o.log_group_arn.is_some());
@@ -142,7 +142,7 @@ pub async fn delete_group(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|err| AwsError::from_sdk(GROUP, "DeleteLogGroup", name, err))
-        .or_gone()
+        .gone_if(&[codes::logs::RESOURCE_NOT_FOUND])
 }
 
 pub async fn find_role(ctx: &Ctx<'_>, name: &str) -> Result<Option<String>, AwsError> {
@@ -154,7 +154,7 @@ pub async fn find_role(ctx: &Ctx<'_>, name: &str) -> Result<Option<String>, AwsE
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(ROLE, "GetRole", name, e))
-        .found()?;
+        .found_if(&[codes::iam::NO_SUCH_ENTITY])?;
     Ok(found.and_then(|out| out.role).map(|role| role.arn))
 }
 
@@ -218,11 +218,11 @@ pub async fn delete_role(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(ROLE, "DeleteRolePolicy", name, e))
-        .or_gone()?;
+        .gone_if(&[codes::iam::NO_SUCH_ENTITY])?;
     iam.delete_role()
         .role_name(name)
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(ROLE, "DeleteRole", name, e))
-        .or_gone()
+        .gone_if(&[codes::iam::NO_SUCH_ENTITY])
 }

@@ -4,7 +4,7 @@
 use aws_sdk_cloudwatchlogs::types::MetricTransformation;
 
 use super::{Ctx, Recorder};
-use crate::aws::{Absence, AwsError, Component};
+use crate::aws::{codes, Absence, AwsError, Component};
 
 const C: Component = Component::MetricFilter;
 
@@ -29,7 +29,7 @@ pub async fn find(
         .await;
     let Some(listed) = listed
         .map_err(|e| AwsError::from_sdk(C, "DescribeMetricFilters", name, e))
-        .found()?
+        .found_if(&[codes::logs::RESOURCE_NOT_FOUND])?
     else {
         return Ok(None);
     };
@@ -79,5 +79,5 @@ pub async fn delete(ctx: &Ctx<'_>, log_group: &str, name: &str) -> Result<(), Aw
         .send()
         .await
         .map_err(|err| AwsError::from_sdk(C, "DeleteMetricFilter", name, err))
-        .or_gone()
+        .gone_if(&[codes::logs::RESOURCE_NOT_FOUND])
 }

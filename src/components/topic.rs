@@ -8,7 +8,7 @@ use aws_sdk_sns::types::Tag;
 
 use super::event_rule::Rule;
 use super::{Ctx, Names, PipelineSpec, Recorder, Subscription};
-use crate::aws::{Absence, AwsError, Component};
+use crate::aws::{codes, Absence, AwsError, Component};
 use crate::policy::{PolicyDocument, Principal, Statement};
 
 const TOPIC: Component = Component::Topic;
@@ -80,7 +80,7 @@ pub async fn find(ctx: &Ctx<'_>, arn: &str) -> Result<Option<bool>, AwsError> {
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(TOPIC, "GetTopicAttributes", arn, e))
-        .found()?;
+        .found_if(&[codes::sns::NOT_FOUND])?;
     Ok(found.map(|out| {
         let attributes = out.attributes.unwrap_or_default();
         let encrypted = attributes
@@ -129,7 +129,10 @@ pub async fn ensure_topic(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError>
             }
             Err(err) => {
                 let err = AwsError::from_sdk(TOPIC, "CreateTopic", name, err);
-                if !err.has_code(&["InvalidParameter", "InvalidParameterException"]) {
+                if !err.has_code(&[
+                    codes::sns::INVALID_PARAMETER,
+                    codes::sns::INVALID_PARAMETER_EXCEPTION,
+                ]) {
                     return Err(err);
                 }
             }
@@ -310,7 +313,7 @@ async fn awaiting_confirmation(ctx: &Ctx<'_>, arn: &str) -> Result<Option<bool>,
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(SUBS, "GetSubscriptionAttributes", arn, e))
-        .found()?;
+        .found_if(&[codes::sns::NOT_FOUND])?;
     Ok(found.map(|out| {
         out.attributes
             .and_then(|a| a.get("PendingConfirmation").cloned())
@@ -400,7 +403,7 @@ pub async fn delete_topic(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|err| AwsError::from_sdk(TOPIC, "DeleteTopic", arn, err))
-        .or_gone()
+        .gone_if(&[codes::sns::NOT_FOUND])
 }
 
 #[cfg(test)]

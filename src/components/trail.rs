@@ -5,18 +5,18 @@
 use aws_sdk_cloudtrail::types::{EventSelector, ReadWriteType, Tag};
 
 use super::{Ctx, Recorder};
-use crate::aws::{retry_while, Absence, AwsError, Component, RetryPolicy};
+use crate::aws::{codes, retry_while, Absence, AwsError, Component, RetryPolicy};
 
 const C: Component = Component::Trail;
 
 /// CloudTrail's answers while a new role, key policy or bucket policy is still
 /// propagating; AWS says they pass within minutes.
 const PROPAGATION_ERRORS: &[&str] = &[
-    "InvalidCloudWatchLogsRoleArnException",
-    "InvalidCloudWatchLogsLogGroupArnException",
-    "InsufficientEncryptionPolicyException",
-    "InsufficientS3BucketPolicyException",
-    "InsufficientSnsTopicPolicyException",
+    codes::cloudtrail::INVALID_CLOUD_WATCH_LOGS_ROLE_ARN,
+    codes::cloudtrail::INVALID_CLOUD_WATCH_LOGS_LOG_GROUP_ARN,
+    codes::cloudtrail::INSUFFICIENT_ENCRYPTION_POLICY,
+    codes::cloudtrail::INSUFFICIENT_S3_BUCKET_POLICY,
+    codes::cloudtrail::INSUFFICIENT_SNS_TOPIC_POLICY,
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,7 +84,7 @@ pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<TrailObservation>,
     );
     let trail = trail
         .map_err(|e| AwsError::from_sdk(C, "GetTrail", name, e))
-        .found()?;
+        .found_if(&[codes::cloudtrail::TRAIL_NOT_FOUND])?;
     let Some(trail) = trail.and_then(|out| out.trail) else {
         return Ok(None);
     };
@@ -114,7 +114,7 @@ pub async fn records_read_events(ctx: &Ctx<'_>, name: &str) -> Result<bool, AwsE
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(C, "GetEventSelectors", name, e))
-        .found()?;
+        .found_if(&[codes::cloudtrail::TRAIL_NOT_FOUND])?;
     let Some(selectors) = selectors else {
         return Ok(false);
     };
@@ -172,7 +172,7 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
         (None, false)
     };
     let arn = match put(ctx, &wanted, existing.as_ref()).await {
-        Err(err) if !known && err.has_code(&["TrailAlreadyExistsException"]) => {
+        Err(err) if !known && err.has_code(&[codes::cloudtrail::TRAIL_ALREADY_EXISTS]) => {
             (existing, records_reads) = look_up().await?;
             put(ctx, &wanted, existing.as_ref()).await?
         }
@@ -276,5 +276,5 @@ pub async fn delete(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|err| AwsError::from_sdk(C, "DeleteTrail", name, err))
-        .or_gone()
+        .gone_if(&[codes::cloudtrail::TRAIL_NOT_FOUND])
 }

@@ -71,3 +71,29 @@ async fn a_recorded_key_pending_deletion_is_rescued_and_a_retired_one_replaced()
         assert_eq!(recorder.snapshot().kms_key_arn, Some(kept));
     }
 }
+
+#[tokio::test]
+async fn delete_is_done_for_a_key_already_gone_or_pending_deletion() {
+    // (ScheduleKeyDeletion's error code, whether delete counts as done)
+    let cases = [
+        ("NotFoundException", true),
+        ("KMSInvalidStateException", true),
+        ("ResourceNotFoundException", false),
+        ("AccessDeniedException", false),
+    ];
+    for (code, done) in cases {
+        let world = World::new();
+        world
+            .fake
+            .on(
+                "DeleteAlias",
+                Answer::json_error("NotFoundException", "Alias is not found."),
+            )
+            .on(
+                "ScheduleKeyDeletion",
+                Answer::json_error(code, "from the test"),
+            );
+        let deleted = key::delete(&world.ctx(), &world.key_arn()).await;
+        assert_eq!(deleted.is_ok(), done, "{code}: {deleted:?}");
+    }
+}

@@ -4,6 +4,7 @@
 //! with [`FakeAws`] standing in for the services at the HTTP layer.
 
 mod archive;
+mod errors;
 mod key;
 mod log_group;
 mod metric_filter;

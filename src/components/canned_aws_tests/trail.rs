@@ -78,3 +78,45 @@ async fn create_adopts_a_trail_that_already_exists() {
         assert_eq!(observed.trail_logging, Some(true));
     }
 }
+
+#[tokio::test]
+async fn delete_counts_only_trail_not_found_as_gone() {
+    // (DeleteTrail's error code, whether the trail counts as deleted)
+    let cases = [
+        ("TrailNotFoundException", true),
+        // A malformed name or ARN says nothing about whether the trail exists.
+        ("InvalidTrailNameException", false),
+        ("CloudTrailARNInvalidException", false),
+        ("ResourceNotFoundException", false),
+    ];
+    for (code, gone) in cases {
+        let world = World::new();
+        world
+            .fake
+            .on("DeleteTrail", Answer::json_error(code, "from the test"));
+        let deleted = trail::delete(&world.ctx(), &world.names.trail).await;
+        assert_eq!(deleted.is_ok(), gone, "{code}: {deleted:?}");
+        if let Err(err) = deleted {
+            assert_eq!(err.code.as_deref(), Some(code));
+        }
+    }
+}
+
+#[tokio::test]
+async fn find_reports_absence_only_for_trail_not_found() {
+    // (GetTrail's error code, whether find answers "no trail")
+    let cases = [
+        ("TrailNotFoundException", true),
+        ("InvalidTrailNameException", false),
+        ("NotFoundException", false),
+    ];
+    for (code, absent) in cases {
+        let world = World::new();
+        world
+            .fake
+            .on("GetTrail", Answer::json_error(code, "from the test"))
+            .on("GetTrailStatus", Answer::json_error(code, "from the test"));
+        let found = trail::find(&world.ctx(), &world.names.trail).await;
+        assert_eq!(matches!(found, Ok(None)), absent, "{code}: {found:?}");
+    }
+}
