@@ -16,3 +16,8 @@ mod retry;
 pub use clients::{AssumeRole, ClientSettings, Clients, Endpoints};
 pub use error::{Absence, AwsError, Component};
 pub use retry::{retry_while, RetryPolicy};
+
+/// At most this many pages of one listing are read. A prefix listing ends
+/// long before (a page holds 50 names), unless an endpoint keeps answering
+/// with another page; that becomes an error rather than an endless loop.
+pub const MAX_PAGES: usize = 100;

@@ -4,7 +4,7 @@
 use aws_sdk_iam::types::Tag as IamTag;
 
 use super::{Ctx, Names, Recorder};
-use crate::aws::{codes, retry_while, Absence, AwsError, Component, RetryPolicy};
+use crate::aws::{codes, retry_while, Absence, AwsError, Component, RetryPolicy, MAX_PAGES};
 use crate::engine::Usable;
 use crate::policy::{PolicyDocument, Statement};
 
@@ -35,28 +35,51 @@ pub struct LogGroupObservation {
 }
 
 pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<LogGroupObservation>, AwsError> {
-    let listed = ctx
-        .clients
-        .logs
-        .describe_log_groups()
-        .log_group_name_prefix(name)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(GROUP, "DescribeLogGroups", name, e))?;
-    Ok(listed
-        .log_groups()
-        .iter()
-        .find(|g| g.log_group_name() == Some(name))
-        .map(|g| LogGroupObservation {
-            name: name.to_owned(),
-            // `arn` ends in ":*"; the bare ARN is what policies and CloudTrail compare.
-            arn: g
-                .log_group_arn()
-                .map(str::to_owned)
-                .or_else(|| g.arn().map(|a| a.trim_end_matches(":*").to_owned()))
-                .unwrap_or_else(|| ctx.names.log_group_arn()),
-            retention_days: g.retention_in_days().map(i64::from),
-        }))
+    // A prefix listing: other groups whose names extend this one may come
+    // first, so pages are read until the name itself turns up.
+    let mut next = None;
+    for _ in 0..MAX_PAGES {
+        let listed = ctx
+            .clients
+            .logs
+            .describe_log_groups()
+            .log_group_name_prefix(name)
+            .set_next_token(next)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(GROUP, "DescribeLogGroups", name, e))?;
+        let found = listed
+            .log_groups()
+            .iter()
+            .find(|g| g.log_group_name() == Some(name));
+        if found.is_some() || listed.next_token.is_none() {
+            return Ok(found.map(|g| observation(ctx, name, g)));
+        }
+        next = listed.next_token;
+    }
+    Err(AwsError::new(
+        GROUP,
+        "DescribeLogGroups",
+        name,
+        format!("{MAX_PAGES} pages listed without reaching the end of the listing"),
+    ))
+}
+
+fn observation(
+    ctx: &Ctx<'_>,
+    name: &str,
+    g: &aws_sdk_cloudwatchlogs::types::LogGroup,
+) -> LogGroupObservation {
+    LogGroupObservation {
+        name: name.to_owned(),
+        // `arn` ends in ":*"; the bare ARN is what policies and CloudTrail compare.
+        arn: g
+            .log_group_arn()
+            .map(str::to_owned)
+            .or_else(|| g.arn().map(|a| a.trim_end_matches(":*").to_owned()))
+            .unwrap_or_else(|| ctx.names.log_group_arn()),
+        retention_days: g.retention_in_days().map(i64::from),
+    }
 }
 
 /// Finds or creates the group; from then on it is `usable` by the trail and
@@ -87,16 +110,21 @@ pub async fn ensure_group(ctx: &Ctx<'_>, rec: &Recorder, usable: Usable) -> Resu
     let key_policy_not_seen =
         |err: &AwsError| err.has_code(&[codes::logs::ACCESS_DENIED]) && err.message.contains("KMS");
     let create = || {
-        retry_while(RetryPolicy::PROPAGATION, key_policy_not_seen, || async {
-            logs.create_log_group()
-                .log_group_name(name)
-                .kms_key_id(&key_arn)
-                .set_tags(Some(ctx.spec.tags.clone().into_iter().collect()))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|err| AwsError::from_sdk(GROUP, "CreateLogGroup", name, err))
-        })
+        retry_while(
+            RetryPolicy::PROPAGATION,
+            ctx.deadline,
+            key_policy_not_seen,
+            || async {
+                logs.create_log_group()
+                    .log_group_name(name)
+                    .kms_key_id(&key_arn)
+                    .set_tags(Some(ctx.spec.tags.clone().into_iter().collect()))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|err| AwsError::from_sdk(GROUP, "CreateLogGroup", name, err))
+            },
+        )
     };
     const EXISTS: &[&str] = &[codes::logs::RESOURCE_ALREADY_EXISTS];
     // A group the state knows is looked up first; one it does not know is

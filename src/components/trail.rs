@@ -238,6 +238,7 @@ async fn put(
     }
     let arn = retry_while(
         RetryPolicy::PROPAGATION,
+        ctx.deadline,
         |err| err.has_code(PROPAGATION_ERRORS),
         || async {
             if existing.is_some() {

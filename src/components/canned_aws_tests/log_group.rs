@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use serde_json::json;
 
 use super::World;
@@ -81,4 +83,50 @@ async fn create_adopts_a_group_that_already_exists() {
         assert_eq!(observed.log_group_arn, Some(world.names.log_group_arn()));
         assert_eq!(observed.log_retention_days, Some(365));
     }
+}
+
+#[tokio::test]
+async fn find_reads_every_page_of_the_prefix_listing() {
+    let world = World::new();
+    let name = world.names.log_group.clone();
+    let longer = format!("{name}-old");
+    world
+        .fake
+        .on(
+            "DescribeLogGroups",
+            page(&world, &[&longer], Some("page-2")),
+        )
+        .on("DescribeLogGroups", page(&world, &[&name], None));
+    let found = log_group::find(&world.ctx(), &name).await;
+    let found = found.expect("listed").expect("on the second page");
+    assert_eq!(found.name, name);
+    assert_eq!(found.arn, world.names.log_group_arn());
+    let calls = world.fake.calls();
+    assert_eq!(calls.len(), 2);
+    assert!(calls[1].body.contains("page-2"), "{:?}", calls[1].body);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_key_policy_retry_stops_at_the_deadline() {
+    let world = World::new();
+    world.fake.on(
+        "CreateLogGroup",
+        Answer::json_error(
+            "AccessDeniedException",
+            "The specified KMS key does not exist or is not allowed to be used",
+        ),
+    );
+    let started = tokio::time::Instant::now();
+    let deadline = started + Duration::from_secs(5);
+    let (usable, _signal) = Usable::new();
+    let recorder = world.recorded_key();
+    let ensured = log_group::ensure_group(&world.ctx_until(deadline), &recorder, usable).await;
+    let err = ensured.expect_err("CloudWatch Logs never sees the key policy");
+    assert_eq!(err.code.as_deref(), Some("AccessDeniedException"));
+    assert!(
+        tokio::time::Instant::now() <= deadline,
+        "retried {:?} past a 5 s deadline",
+        tokio::time::Instant::now() - deadline
+    );
+    assert!(world.fake.count("CreateLogGroup") > 1, "it did retry");
 }

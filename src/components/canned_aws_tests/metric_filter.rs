@@ -63,3 +63,24 @@ async fn find_stops_at_the_page_that_lists_the_filter_and_knows_a_missing_group(
         assert_eq!(world.fake.count("DescribeMetricFilters"), calls);
     }
 }
+
+#[tokio::test]
+async fn find_reads_every_page_of_the_prefix_listing() {
+    let world = World::new();
+    let name = world.names.metric_filter.clone();
+    let longer = format!("{name}-copy");
+    world
+        .fake
+        .on(
+            "DescribeMetricFilters",
+            page(&world, &[&longer], Some("page-2")),
+        )
+        .on("DescribeMetricFilters", page(&world, &[&name], None));
+    let found = metric_filter::find(&world.ctx(), &world.names.log_group, &name).await;
+    let found = found.expect("listed").expect("on the second page");
+    assert_eq!(found.name, name);
+    assert_eq!(found.pattern, "{ $.eventName = \"GetSecretValue\" }");
+    let calls = world.fake.calls();
+    assert_eq!(calls.len(), 2);
+    assert!(calls[1].body.contains("page-2"), "{:?}", calls[1].body);
+}

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use serde_json::json;
 
 use super::World;
@@ -119,4 +121,31 @@ async fn find_reports_absence_only_for_trail_not_found() {
         let found = trail::find(&world.ctx(), &world.names.trail).await;
         assert_eq!(matches!(found, Ok(None)), absent, "{code}: {found:?}");
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_propagation_retry_stops_at_the_deadline() {
+    let world = World::new();
+    world.fake.on(
+        "CreateTrail",
+        Answer::json_error(
+            "InvalidCloudWatchLogsRoleArnException",
+            "Access denied. Verify in IAM that the role has adequate permissions.",
+        ),
+    );
+    let started = tokio::time::Instant::now();
+    let deadline = started + Duration::from_secs(5);
+    let recorder = world.recorded_for_trail();
+    let ensured = trail::ensure(&world.ctx_until(deadline), &recorder).await;
+    let err = ensured.expect_err("the role never propagates");
+    assert_eq!(
+        err.code.as_deref(),
+        Some("InvalidCloudWatchLogsRoleArnException")
+    );
+    assert!(
+        tokio::time::Instant::now() <= deadline,
+        "retried {:?} past a 5 s deadline",
+        tokio::time::Instant::now() - deadline
+    );
+    assert!(world.fake.count("CreateTrail") > 1, "it did retry");
 }
