@@ -110,7 +110,7 @@ pub async fn apply(
     });
     let ctx = Ctx {
         key_lookup: start.key.as_ref(),
-        ..Ctx::new(clients, spec, names)
+        ..Ctx::new(clients, spec, names, deadline)
     };
     let steps = present(spec)
         .map(|part| {
@@ -189,7 +189,9 @@ pub async fn observe(
     names: &Names,
     recorded: &Observed,
 ) -> Result<Observed, AwsError> {
-    let ctx = &Ctx::new(clients, spec, names);
+    // Refresh retries nothing; should it ever, a retry's own window bounds it.
+    let deadline = tokio::time::Instant::now() + crate::aws::RetryPolicy::PROPAGATION.give_up_after;
+    let ctx = &Ctx::new(clients, spec, names, deadline);
     let parts: Vec<&PartDef> = present(spec).filter(|part| part.find.is_some()).collect();
     // Each lookup is logged under the part it reads (boxed, as the engine's
     // steps are, to keep the refresh future provably Send).
@@ -243,7 +245,7 @@ pub async fn delete(
     parallelism: Parallelism,
     deadline: tokio::time::Instant,
 ) -> Report {
-    let ctx = &Ctx::new(clients, spec, names);
+    let ctx = &Ctx::new(clients, spec, names, deadline);
     let recorder = &Recorder::new(recorded.clone());
     let kept = Mutex::new(Vec::new());
     let warnings = &kept;
@@ -275,6 +277,154 @@ pub async fn delete(
         observed: recorder.snapshot(),
         errors: errors_of(outcome, Operation::Destroy),
         warnings: kept.into_inner().unwrap_or_else(|p| p.into_inner()),
+    }
+}
+
+#[cfg(test)]
+mod delete_holds_back_only_dependents {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::aws::fake_http::{Answer, FakeAws};
+
+    const NOT_CLOUDWATCH: &str = "<html><body><h1>404 Not Found</h1></body></html>";
+
+    /// Every delete call answered as done, except those in `failing`.
+    fn aws(failing: &[&str]) -> FakeAws {
+        let fake = FakeAws::new();
+        let done = [
+            (
+                "RemoveTargets",
+                Answer::json(serde_json::json!({ "FailedEntryCount": 0 })),
+            ),
+            ("DeleteRule", Answer::json(serde_json::json!({}))),
+            ("DeleteTrail", Answer::json(serde_json::json!({}))),
+            ("DeleteMetricFilter", Answer::json(serde_json::json!({}))),
+            ("DeleteLogGroup", Answer::json(serde_json::json!({}))),
+            ("DeleteAlias", Answer::json(serde_json::json!({}))),
+            ("ScheduleKeyDeletion", Answer::json(serde_json::json!({}))),
+            ("DeleteRolePolicy", Answer::query_done("DeleteRolePolicy")),
+            ("DeleteRole", Answer::query_done("DeleteRole")),
+            ("DeleteTopic", Answer::query_done("DeleteTopic")),
+            (
+                "ListSubscriptionsByTopic",
+                Answer::query("ListSubscriptionsByTopic", "<Subscriptions/>"),
+            ),
+            (
+                "ListObjectVersions",
+                Answer::s3_error(404, "NoSuchBucket", "The specified bucket does not exist"),
+            ),
+        ];
+        // The fake gives queued answers in order: a failing call gets only its failure.
+        for (operation, answer) in done.into_iter().filter(|(op, _)| !failing.contains(op)) {
+            fake.on(operation, answer);
+        }
+        for operation in failing {
+            // The issue's endpoint: not CloudWatch (or whichever service), an HTML page.
+            fake.on(operation, Answer::raw(404, "text/html", NOT_CLOUDWATCH));
+        }
+        fake
+    }
+
+    /// The issue: destroy failed at DeleteAlarms and, because no new step
+    /// started after a failure, left the log group, topic, delivery role,
+    /// bucket and key behind although none of them waits for the alarm.
+    #[tokio::test]
+    async fn a_failed_delete_holds_back_only_the_parts_that_must_wait_for_it() {
+        use Component::*;
+        // (calls that fail, parts left recorded, parts never started)
+        type Case<'a> = (&'a [&'a str], &'a [Component], &'a [Component]);
+        // DeleteAlarms fails in each case: the fake speaks no CloudWatch CBOR.
+        let cases: [Case; 2] = [
+            (&["DeleteAlarms"], &[Alarm], &[]),
+            (
+                &["DeleteAlarms", "DeleteTrail"],
+                &[Alarm, Trail, Archive, DeliveryRole, LogGroup, Key],
+                &[Key, Archive, LogGroup, DeliveryRole],
+            ),
+        ];
+        for (failing, left, not_started) in cases {
+            let fake = aws(failing);
+            let clients = Clients::for_tests(fake.http_client(), "us-east-1");
+            let spec = PipelineSpec::example("audit");
+            let names = Names::derive(&spec, "111122223333", "us-east-1");
+            let recorded = Observed {
+                kms_key_arn: Some("arn:aws:kms:us-east-1:111122223333:key/k".into()),
+                archive_bucket_name: Some(names.bucket.clone()),
+                log_group_name: Some(names.log_group.clone()),
+                delivery_role_arn: Some("arn:aws:iam::111122223333:role/r".into()),
+                trail_arn: Some(names.trail_arn()),
+                metric_filter_name: Some(names.metric_filter.clone()),
+                alarm_arn: Some(names.alarm_arn()),
+                topic_arn: Some(names.topic_arn()),
+                read_rule_arn: Some(names.rule_arn(&names.read_rule)),
+                tamper_rule_arn: Some(names.rule_arn(&names.tamper_rule)),
+                ..Observed::default()
+            };
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
+            let report = delete(&clients, &spec, &names, &recorded, Parallelism(0), deadline).await;
+            let what = format!("{failing:?}");
+            // Each failure is reported, and so is what it held back.
+            let failed: Vec<&str> = report
+                .errors
+                .iter()
+                .filter_map(|e| e.aws().map(|aws| aws.operation))
+                .collect();
+            let mut expected_failed = failing.to_vec();
+            expected_failed.sort_unstable();
+            let mut failed_sorted = failed.clone();
+            failed_sorted.sort_unstable();
+            assert_eq!(failed_sorted, expected_failed, "{what}");
+            let blocked: Vec<Component> = report
+                .errors
+                .iter()
+                .filter_map(|e| match e {
+                    PipelineError::Blocked { not_started, .. } => Some(not_started.clone()),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            let mut expected_blocked = not_started.to_vec();
+            expected_blocked.sort();
+            assert_eq!(blocked, expected_blocked, "{what}");
+            // Everything not held back was deleted, and forgotten.
+            let still = |part: Component| match part {
+                Key => report.observed.kms_key_arn.is_some(),
+                Archive => report.observed.archive_bucket_name.is_some(),
+                LogGroup => report.observed.log_group_name.is_some(),
+                DeliveryRole => report.observed.delivery_role_arn.is_some(),
+                Trail => report.observed.trail_arn.is_some(),
+                MetricFilter => report.observed.metric_filter_name.is_some(),
+                Alarm => report.observed.alarm_arn.is_some(),
+                Topic => report.observed.topic_arn.is_some(),
+                EventRules => report.observed.read_rule_arn.is_some(),
+                _ => false,
+            };
+            for part in [
+                Key,
+                Archive,
+                LogGroup,
+                DeliveryRole,
+                Trail,
+                MetricFilter,
+                Alarm,
+                Topic,
+                EventRules,
+            ] {
+                assert_eq!(still(part), left.contains(&part), "{what}: {part}");
+            }
+            // Nothing held back was even tried.
+            let operations = fake.operations();
+            for (part, call) in [
+                (Key, "ScheduleKeyDeletion"),
+                (LogGroup, "DeleteLogGroup"),
+                (DeliveryRole, "DeleteRole"),
+                (Archive, "ListObjectVersions"),
+            ] {
+                let called = operations.iter().any(|op| op == call);
+                assert_eq!(called, !not_started.contains(&part), "{what}: {call}");
+            }
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use super::{
     always, seen, AlarmSpec, Ctx, Deleted, Observed, PartDef, PipelineError, Protection, Recorder,
     Seen,
 };
-use crate::aws::{Absence, AwsError, Component};
+use crate::aws::{codes, Absence, AwsError, Component};
 
 const C: Component = Component::Alarm;
 
@@ -103,7 +103,7 @@ pub async fn delete(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|err| AwsError::from_sdk(C, "DeleteAlarms", name, err))
-        .or_gone()
+        .gone_if(&[codes::cloudwatch::RESOURCE_NOT_FOUND])
 }
 
 /// The alarm notifies the topic and counts the filter's metric. It only

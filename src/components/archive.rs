@@ -16,7 +16,7 @@ use super::{
     seen, with_trail, Ctx, Deleted, Names, Observed, PartDef, PipelineError, Protection, Recorder,
     Seen,
 };
-use crate::aws::{Absence, AwsError, Component};
+use crate::aws::{codes, Absence, AwsError, Component};
 use crate::policy::{PolicyDocument, Principal, Statement, Wildcard};
 
 const C: Component = Component::Archive;
@@ -70,7 +70,7 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), PipelineError> 
             Ok(_) => {}
             Err(err) => {
                 let err = AwsError::from_sdk(C, "CreateBucket", bucket, err);
-                if !err.has_code(&["BucketAlreadyOwnedByYou"]) {
+                if !err.has_code(&[codes::s3::BUCKET_ALREADY_OWNED_BY_YOU]) {
                     return Err(err.into());
                 }
             }
@@ -236,13 +236,14 @@ pub async fn find(ctx: &Ctx<'_>, bucket: &str) -> Result<Option<ArchiveObservati
     );
     let block = block.map_err(|e| AwsError::from_sdk(C, "GetPublicAccessBlock", bucket, e));
     let policy = policy.map_err(|e| AwsError::from_sdk(C, "GetBucketPolicy", bucket, e));
-    let bucket_gone = |err: Option<&AwsError>| err.is_some_and(|e| e.has_code(&["NoSuchBucket"]));
+    let bucket_gone =
+        |err: Option<&AwsError>| err.is_some_and(|e| e.has_code(&[codes::s3::NO_SUCH_BUCKET]));
     if bucket_gone(block.as_ref().err()) || bucket_gone(policy.as_ref().err()) {
         return Ok(None);
     }
     // Absent settings (NoSuchPublicAccessBlockConfiguration, NoSuchBucketPolicy) are drift.
     let public_blocked = block
-        .found()?
+        .found_if(&[codes::s3::NO_SUCH_PUBLIC_ACCESS_BLOCK_CONFIGURATION])?
         .and_then(|out| out.public_access_block_configuration)
         .is_some_and(|c| {
             c.block_public_acls == Some(true)
@@ -251,7 +252,7 @@ pub async fn find(ctx: &Ctx<'_>, bucket: &str) -> Result<Option<ArchiveObservati
                 && c.restrict_public_buckets == Some(true)
         });
     let policy_in_place = policy
-        .found()?
+        .found_if(&[codes::s3::NO_SUCH_BUCKET_POLICY])?
         .and_then(|out| out.policy)
         .is_some_and(|p| crate::policy::equivalent(&p, &bucket_policy(ctx.names)));
     Ok(Some(ArchiveObservation {
@@ -272,7 +273,7 @@ pub async fn delete(ctx: &Ctx<'_>, bucket: &str) -> Result<Deleted, AwsError> {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(C, "ListObjectVersions", bucket, e))
-            .found()?;
+            .found_if(&[codes::s3::NO_SUCH_BUCKET])?;
         let Some(listed) = listed else {
             return Ok(Deleted::Done);
         };
@@ -321,7 +322,7 @@ pub async fn delete(ctx: &Ctx<'_>, bucket: &str) -> Result<Deleted, AwsError> {
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(C, "DeleteBucket", bucket, e))
-        .or_gone()?;
+        .gone_if(&[codes::s3::NO_SUCH_BUCKET])?;
     Ok(Deleted::Done)
 }
 

@@ -254,6 +254,16 @@ pub enum PipelineError {
     },
 }
 
+impl PipelineError {
+    /// The AWS call that failed, when one did.
+    pub fn aws(&self) -> Option<&AwsError> {
+        match self {
+            PipelineError::Aws(err) => Some(err),
+            _ => None,
+        }
+    }
+}
+
 /// The parts' labels, listed for a person.
 pub fn labels(parts: &[Component]) -> String {
     let labels: Vec<&str> = parts.iter().map(|part| part.label()).collect();

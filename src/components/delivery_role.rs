@@ -6,7 +6,7 @@ use aws_sdk_iam::types::Tag as IamTag;
 use futures::{FutureExt, TryFutureExt};
 
 use super::{seen, with_trail, Component, Ctx, Deleted, Names, Observed, PartDef, Recorder, Seen};
-use crate::aws::{Absence, AwsError};
+use crate::aws::{codes, Absence, AwsError};
 use crate::policy::{PolicyDocument, Statement};
 
 const ROLE: Component = Component::DeliveryRole;
@@ -36,7 +36,7 @@ pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<String>, AwsError>
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(ROLE, "GetRole", name, e))
-        .found()?;
+        .found_if(&[codes::iam::NO_SUCH_ENTITY])?;
     Ok(found.and_then(|out| out.role).map(|role| role.arn))
 }
 
@@ -100,13 +100,13 @@ pub async fn delete(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(ROLE, "DeleteRolePolicy", name, e))
-        .or_gone()?;
+        .gone_if(&[codes::iam::NO_SUCH_ENTITY])?;
     iam.delete_role()
         .role_name(name)
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(ROLE, "DeleteRole", name, e))
-        .or_gone()
+        .gone_if(&[codes::iam::NO_SUCH_ENTITY])
 }
 
 /// CloudTrail assumes the role to deliver to the log group.

@@ -20,7 +20,7 @@ use super::{
     always, Component, Ctx, Deleted, Names, Observed, PartDef, PipelineError, PipelineSpec,
     Protection, Recorder, Seen,
 };
-use crate::aws::{Absence, AwsError};
+use crate::aws::{codes, Absence, AwsError};
 use crate::pattern::event::{
     read_alert_pattern, tamper_pattern, EventPattern, KeyTarget, TamperTargets, TrailTarget,
 };
@@ -232,7 +232,7 @@ async fn list_targets(ctx: &Ctx<'_>, rule: Rule) -> Result<Option<Vec<Target>>, 
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(C, "ListTargetsByRule", name, e))
-        .found()?;
+        .found_if(&[codes::events::RESOURCE_NOT_FOUND])?;
     Ok(listed.map(|out| out.targets.unwrap_or_default()))
 }
 
@@ -394,7 +394,7 @@ async fn remove_target(ctx: &Ctx<'_>, rule: Rule) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(TARGETS, "RemoveTargets", name, e))
-        .or_gone()
+        .gone_if(&[codes::events::RESOURCE_NOT_FOUND])
 }
 
 async fn delete_rule(ctx: &Ctx<'_>, rule: Rule) -> Result<(), AwsError> {
@@ -406,7 +406,7 @@ async fn delete_rule(ctx: &Ctx<'_>, rule: Rule) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(C, "DeleteRule", name, e))
-        .or_gone()
+        .gone_if(&[codes::events::RESOURCE_NOT_FOUND])
 }
 
 /// Both rules at once: `action` on each, every failure reported (the first).

@@ -8,7 +8,7 @@ use super::{
     always, seen, Component, Ctx, Deleted, Names, Observed, PartDef, PipelineSpec, Protection,
     Recorder, Seen,
 };
-use crate::aws::{Absence, AwsError, Clients};
+use crate::aws::{codes, Absence, AwsError, Clients};
 use crate::engine::Usable;
 use crate::policy::{PolicyDocument, Statement};
 
@@ -128,7 +128,7 @@ pub async fn find(clients: &Clients, key_id: &str) -> Result<Option<KeyObservati
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(C, "DescribeKey", key_id, e))
-        .found()?;
+        .found_if(&[codes::kms::NOT_FOUND])?;
     let Some(metadata) = described.and_then(|out| out.key_metadata) else {
         return Ok(None);
     };
@@ -266,7 +266,7 @@ async fn ensure_alias(ctx: &Ctx<'_>, arn: &str, points_here: Option<bool>) -> Re
         Ok(_) => Ok(()),
         Err(err) => {
             let err = AwsError::from_sdk(C, "CreateAlias", alias, err);
-            if !err.has_code(&["AlreadyExistsException"]) {
+            if !err.has_code(&[codes::kms::ALREADY_EXISTS]) {
                 return Err(err);
             }
             ctx.clients
@@ -296,13 +296,13 @@ pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
     );
     alias
         .map_err(|e| AwsError::from_sdk(C, "DeleteAlias", &ctx.names.key_alias, e))
-        .or_gone()?;
+        .gone_if(&[codes::kms::NOT_FOUND])?;
     match schedule
         .map_err(|e| AwsError::from_sdk(C, "ScheduleKeyDeletion", arn, e))
-        .or_gone()
+        .gone_if(&[codes::kms::NOT_FOUND])
     {
         // Already pending deletion is the state we want.
-        Err(err) if err.has_code(&["KMSInvalidStateException"]) => Ok(()),
+        Err(err) if err.has_code(&[codes::kms::INVALID_STATE]) => Ok(()),
         done => done,
     }
 }

@@ -5,7 +5,7 @@ use futures::FutureExt;
 use super::{
     always, seen, Component, Ctx, Deleted, Observed, PartDef, PipelineError, Recorder, Seen,
 };
-use crate::aws::{retry_while, Absence, AwsError, RetryPolicy};
+use crate::aws::{codes, retry_while, Absence, AwsError, RetryPolicy, MAX_PAGES};
 use crate::engine::Usable;
 
 const GROUP: Component = Component::LogGroup;
@@ -18,28 +18,51 @@ pub struct LogGroupObservation {
 }
 
 pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<LogGroupObservation>, AwsError> {
-    let listed = ctx
-        .clients
-        .logs
-        .describe_log_groups()
-        .log_group_name_prefix(name)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(GROUP, "DescribeLogGroups", name, e))?;
-    Ok(listed
-        .log_groups()
-        .iter()
-        .find(|g| g.log_group_name() == Some(name))
-        .map(|g| LogGroupObservation {
-            name: name.to_owned(),
-            // `arn` ends in ":*"; the bare ARN is what policies and CloudTrail compare.
-            arn: g
-                .log_group_arn()
-                .map(str::to_owned)
-                .or_else(|| g.arn().map(|a| a.trim_end_matches(":*").to_owned()))
-                .unwrap_or_else(|| ctx.names.log_group_arn()),
-            retention_days: g.retention_in_days().map(i64::from),
-        }))
+    // A prefix listing: other groups whose names extend this one may come
+    // first, so pages are read until the name itself turns up.
+    let mut next = None;
+    for _ in 0..MAX_PAGES {
+        let listed = ctx
+            .clients
+            .logs
+            .describe_log_groups()
+            .log_group_name_prefix(name)
+            .set_next_token(next)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(GROUP, "DescribeLogGroups", name, e))?;
+        let found = listed
+            .log_groups()
+            .iter()
+            .find(|g| g.log_group_name() == Some(name));
+        if found.is_some() || listed.next_token.is_none() {
+            return Ok(found.map(|g| observation(ctx, name, g)));
+        }
+        next = listed.next_token;
+    }
+    Err(AwsError::new(
+        GROUP,
+        "DescribeLogGroups",
+        name,
+        format!("{MAX_PAGES} pages listed without reaching the end of the listing"),
+    ))
+}
+
+fn observation(
+    ctx: &Ctx<'_>,
+    name: &str,
+    g: &aws_sdk_cloudwatchlogs::types::LogGroup,
+) -> LogGroupObservation {
+    LogGroupObservation {
+        name: name.to_owned(),
+        // `arn` ends in ":*"; the bare ARN is what policies and CloudTrail compare.
+        arn: g
+            .log_group_arn()
+            .map(str::to_owned)
+            .or_else(|| g.arn().map(|a| a.trim_end_matches(":*").to_owned()))
+            .unwrap_or_else(|| ctx.names.log_group_arn()),
+        retention_days: g.retention_in_days().map(i64::from),
+    }
 }
 
 /// Finds or creates the group; from then on it is `usable` by the trail and
@@ -68,20 +91,25 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder, usable: Usable) -> Result<(),
     // The group starts as soon as the key exists: CloudWatch Logs may not
     // see the key policy that lets it use the key for a few seconds.
     let key_policy_not_seen =
-        |err: &AwsError| err.has_code(&["AccessDeniedException"]) && err.message.contains("KMS");
+        |err: &AwsError| err.has_code(&[codes::logs::ACCESS_DENIED]) && err.message.contains("KMS");
     let create = || {
-        retry_while(RetryPolicy::PROPAGATION, key_policy_not_seen, || async {
-            logs.create_log_group()
-                .log_group_name(name)
-                .kms_key_id(&key_arn)
-                .set_tags(Some(ctx.spec.tags.clone().into_iter().collect()))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|err| AwsError::from_sdk(GROUP, "CreateLogGroup", name, err))
-        })
+        retry_while(
+            RetryPolicy::PROPAGATION,
+            ctx.deadline,
+            key_policy_not_seen,
+            || async {
+                logs.create_log_group()
+                    .log_group_name(name)
+                    .kms_key_id(&key_arn)
+                    .set_tags(Some(ctx.spec.tags.clone().into_iter().collect()))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|err| AwsError::from_sdk(GROUP, "CreateLogGroup", name, err))
+            },
+        )
     };
-    const EXISTS: &[&str] = &["ResourceAlreadyExistsException"];
+    const EXISTS: &[&str] = &[codes::logs::RESOURCE_ALREADY_EXISTS];
     // A group the state knows is looked up first; one it does not know is
     // most likely new, so creating it first saves a round trip on create.
     let known = rec.get(|o| o.log_group_arn.is_some());
@@ -125,7 +153,7 @@ pub async fn delete(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|err| AwsError::from_sdk(GROUP, "DeleteLogGroup", name, err))
-        .or_gone()
+        .gone_if(&[codes::logs::RESOURCE_NOT_FOUND])
 }
 
 /// The group needs the key; the trail and the metric filter need only that

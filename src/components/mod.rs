@@ -25,6 +25,9 @@ pub mod subscriptions;
 pub mod topic;
 pub mod trail;
 
+#[cfg(test)]
+mod canned_aws_tests;
+
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -293,17 +296,26 @@ pub struct Ctx<'a> {
     pub clients: &'a Clients,
     pub spec: &'a PipelineSpec,
     pub names: &'a Names,
+    /// When the operation's `timeouts` run out: a retry waiting for AWS to
+    /// catch up gives up rather than sleep past it.
+    pub deadline: tokio::time::Instant,
     /// The key as apply looked it up while it asked for the account; `None`
     /// elsewhere, and then the key's `ensure` looks it up itself.
     pub key_lookup: Option<&'a key::Lookup>,
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(clients: &'a Clients, spec: &'a PipelineSpec, names: &'a Names) -> Self {
+    pub fn new(
+        clients: &'a Clients,
+        spec: &'a PipelineSpec,
+        names: &'a Names,
+        deadline: tokio::time::Instant,
+    ) -> Self {
         Self {
             clients,
             spec,
             names,
+            deadline,
             key_lookup: None,
         }
     }

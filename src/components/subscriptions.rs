@@ -8,7 +8,7 @@ use super::{
     always, topic, Component, Ctx, Deleted, Observed, PartDef, PipelineError, Recorder, Seen,
     Subscription,
 };
-use crate::aws::{Absence, AwsError};
+use crate::aws::{codes, Absence, AwsError};
 
 const SUBS: Component = Component::Subscriptions;
 
@@ -134,7 +134,7 @@ async fn awaiting_confirmation(ctx: &Ctx<'_>, arn: &str) -> Result<Option<bool>,
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(SUBS, "GetSubscriptionAttributes", arn, e))
-        .found()?;
+        .found_if(&[codes::sns::NOT_FOUND])?;
     Ok(found.map(|out| {
         out.attributes
             .and_then(|a| a.get("PendingConfirmation").cloned())

@@ -10,7 +10,7 @@ use super::{
     always, seen, Component, Ctx, Deleted, Names, Observed, PartDef, PipelineError, PipelineSpec,
     Protection, Recorder, Seen,
 };
-use crate::aws::{Absence, AwsError};
+use crate::aws::{codes, Absence, AwsError};
 use crate::policy::{PolicyDocument, Principal, Statement};
 
 const TOPIC: Component = Component::Topic;
@@ -74,7 +74,7 @@ pub async fn find(ctx: &Ctx<'_>, arn: &str) -> Result<Option<bool>, AwsError> {
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(TOPIC, "GetTopicAttributes", arn, e))
-        .found()?;
+        .found_if(&[codes::sns::NOT_FOUND])?;
     Ok(found.map(|out| {
         let attributes = out.attributes.unwrap_or_default();
         let encrypted = attributes
@@ -123,7 +123,10 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), PipelineError> 
             }
             Err(err) => {
                 let err = AwsError::from_sdk(TOPIC, "CreateTopic", name, err);
-                if !err.has_code(&["InvalidParameter", "InvalidParameterException"]) {
+                if !err.has_code(&[
+                    codes::sns::INVALID_PARAMETER,
+                    codes::sns::INVALID_PARAMETER_EXCEPTION,
+                ]) {
                     return Err(err.into());
                 }
             }
@@ -193,7 +196,7 @@ pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|err| AwsError::from_sdk(TOPIC, "DeleteTopic", arn, err))
-        .or_gone()
+        .gone_if(&[codes::sns::NOT_FOUND])
 }
 
 /// The topic needs the key; it is where the alarm and the rules send alerts.

@@ -9,18 +9,18 @@ use futures::FutureExt;
 use super::{
     seen, with_trail, Ctx, Deleted, Observed, PartDef, PipelineError, Protection, Recorder, Seen,
 };
-use crate::aws::{retry_while, Absence, AwsError, Component, RetryPolicy};
+use crate::aws::{codes, retry_while, Absence, AwsError, Component, RetryPolicy};
 
 const C: Component = Component::Trail;
 
 /// CloudTrail's answers while a new role, key policy or bucket policy is still
 /// propagating; AWS says they pass within minutes.
 const PROPAGATION_ERRORS: &[&str] = &[
-    "InvalidCloudWatchLogsRoleArnException",
-    "InvalidCloudWatchLogsLogGroupArnException",
-    "InsufficientEncryptionPolicyException",
-    "InsufficientS3BucketPolicyException",
-    "InsufficientSnsTopicPolicyException",
+    codes::cloudtrail::INVALID_CLOUD_WATCH_LOGS_ROLE_ARN,
+    codes::cloudtrail::INVALID_CLOUD_WATCH_LOGS_LOG_GROUP_ARN,
+    codes::cloudtrail::INSUFFICIENT_ENCRYPTION_POLICY,
+    codes::cloudtrail::INSUFFICIENT_S3_BUCKET_POLICY,
+    codes::cloudtrail::INSUFFICIENT_SNS_TOPIC_POLICY,
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +88,7 @@ pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<TrailObservation>,
     );
     let trail = trail
         .map_err(|e| AwsError::from_sdk(C, "GetTrail", name, e))
-        .found()?;
+        .found_if(&[codes::cloudtrail::TRAIL_NOT_FOUND])?;
     let Some(trail) = trail.and_then(|out| out.trail) else {
         return Ok(None);
     };
@@ -118,7 +118,7 @@ pub async fn records_read_events(ctx: &Ctx<'_>, name: &str) -> Result<bool, AwsE
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(C, "GetEventSelectors", name, e))
-        .found()?;
+        .found_if(&[codes::cloudtrail::TRAIL_NOT_FOUND])?;
     let Some(selectors) = selectors else {
         return Ok(false);
     };
@@ -176,7 +176,7 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), PipelineError> 
         (None, false)
     };
     let arn = match put(ctx, &wanted, existing.as_ref()).await {
-        Err(err) if !known && err.has_code(&["TrailAlreadyExistsException"]) => {
+        Err(err) if !known && err.has_code(&[codes::cloudtrail::TRAIL_ALREADY_EXISTS]) => {
             (existing, records_reads) = look_up().await?;
             put(ctx, &wanted, existing.as_ref()).await?
         }
@@ -242,6 +242,7 @@ async fn put(
     }
     let arn = retry_while(
         RetryPolicy::PROPAGATION,
+        ctx.deadline,
         |err| err.has_code(PROPAGATION_ERRORS),
         || async {
             if existing.is_some() {
@@ -280,7 +281,7 @@ pub async fn delete(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|err| AwsError::from_sdk(C, "DeleteTrail", name, err))
-        .or_gone()
+        .gone_if(&[codes::cloudtrail::TRAIL_NOT_FOUND])
 }
 
 /// The trail delivers into the archive (whose policy CloudTrail checks on
