@@ -25,11 +25,13 @@ use aws_smithy_types::body::SdkBody;
 pub struct Answer {
     status: u16,
     content_type: &'static str,
-    body: String,
+    body: Vec<u8>,
+    headers: Vec<(&'static str, String)>,
 }
 
 const JSON_1_1: &str = "application/x-amz-json-1.1";
 const XML: &str = "text/xml";
+const CBOR: &str = "application/cbor";
 
 impl Answer {
     /// Any answer at all, such as the HTML page of a server that is not AWS.
@@ -37,7 +39,8 @@ impl Answer {
         Self {
             status,
             content_type,
-            body: body.to_owned(),
+            body: body.as_bytes().to_vec(),
+            headers: Vec::new(),
         }
     }
 
@@ -99,10 +102,58 @@ impl Answer {
         Self::raw(status, "application/xml", &body)
     }
 
+    /// A Smithy RPC v2 CBOR (CloudWatch) success of an operation that
+    /// returns nothing: an empty map.
+    pub fn cbor_done() -> Self {
+        Self {
+            status: 200,
+            content_type: CBOR,
+            // The header of a map of no entries.
+            body: vec![CBOR_MAP],
+            headers: Vec::new(),
+        }
+    }
+
+    /// A CloudWatch error in Smithy RPC v2 CBOR: a map of `__type` (the
+    /// error's shape ID) and `message`, plus the awsQuery code in
+    /// `x-amzn-query-error`, as CloudWatch (awsQuery-compatible) sends both.
+    pub fn cbor_error(code: &str, message: &str) -> Self {
+        let mut body = vec![CBOR_MAP | 2];
+        let shape = format!("com.amazonaws.cloudwatch#{code}");
+        for text in ["__type", shape.as_str(), "message", message] {
+            cbor_text(&mut body, text);
+        }
+        Self {
+            status: 400,
+            content_type: CBOR,
+            body,
+            headers: vec![("x-amzn-query-error", format!("{code};Sender"))],
+        }
+    }
+
     /// A success with no body (S3's PUTs and DELETEs).
     pub fn empty() -> Self {
         Self::raw(200, "application/xml", "")
     }
+}
+
+/// CBOR major types (RFC 8949, section 3.1), shifted into place.
+const CBOR_TEXT: u8 = 3 << 5;
+const CBOR_MAP: u8 = 5 << 5;
+
+/// Appends `text` as a CBOR text string.
+fn cbor_text(out: &mut Vec<u8>, text: &str) {
+    let len = text.len();
+    match u8::try_from(len) {
+        Ok(short) if short < 24 => out.push(CBOR_TEXT | short),
+        Ok(byte) => out.extend([CBOR_TEXT | 24, byte]),
+        Err(_) => {
+            let two = u16::try_from(len).unwrap_or_else(|_| panic!("FakeAws: {len} bytes of text"));
+            out.push(CBOR_TEXT | 25);
+            out.extend(two.to_be_bytes());
+        }
+    }
+    out.extend(text.as_bytes());
 }
 
 /// A request as the fake received it.
@@ -279,5 +330,13 @@ fn response(answer: Answer) -> HttpResponse {
     response
         .headers_mut()
         .insert("x-amzn-requestid", "fake-request");
+    for (name, value) in answer.headers {
+        response.headers_mut().insert(name, value);
+    }
+    if answer.content_type == CBOR {
+        response
+            .headers_mut()
+            .insert("smithy-protocol", "rpc-v2-cbor");
+    }
     response
 }

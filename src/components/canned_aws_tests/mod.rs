@@ -3,11 +3,13 @@
 //! driven through each component's own functions and the real SDK clients,
 //! with [`FakeAws`] standing in for the services at the HTTP layer.
 
+mod alarm;
 mod archive;
 mod errors;
 mod key;
 mod log_group;
 mod metric_filter;
+mod pipeline;
 mod topic;
 mod trail;
 
