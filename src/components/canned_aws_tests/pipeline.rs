@@ -91,8 +91,21 @@ async fn a_trail_delete_refused_as_malformed_keeps_the_trail_tracked() {
             assert!(report.errors.is_empty(), "{:?}", report.errors);
             assert!(report.observed.nothing_exists(), "{:?}", report.observed);
         } else {
-            let codes: Vec<_> = report.errors.iter().map(|e| e.code.as_deref()).collect();
+            let codes: Vec<_> = report
+                .errors
+                .iter()
+                .filter_map(|e| e.aws().map(|aws| aws.code.as_deref()))
+                .collect();
             assert_eq!(codes, [Some("InvalidTrailNameException")]);
+            // The parts held back are named too.
+            assert!(
+                report
+                    .errors
+                    .iter()
+                    .any(|e| matches!(e, crate::pipeline::PipelineError::Blocked { .. })),
+                "{:?}",
+                report.errors
+            );
             // What waits for the trail is not deleted while it may still deliver.
             for waits in [
                 "DeleteRole",
