@@ -1,7 +1,10 @@
 //! A small dependency-graph runner. Each step is a future that starts once all
 //! the steps it comes after have succeeded; ready steps run concurrently (up to
-//! a limit). After the first failure no new step starts, steps in flight finish,
-//! and the outcome says which steps completed, failed or never started.
+//! a limit). What a failure stops is the caller's [`FailurePolicy`]: every new
+//! step (apply: the rest would build on a half-made pipeline), or only the
+//! steps that wait for the failed one, directly or not (delete: everything
+//! else can still go). Steps in flight finish, and the outcome says which
+//! steps completed, failed or never started.
 //!
 //! A step may also be usable before it ends: a key can encrypt as soon as it
 //! exists, while its alias and rotation are still being set. Such a step is
@@ -15,8 +18,9 @@
 //!
 //! Invariants: a step starts at most once; a step never starts before every
 //! step in its `after` list completed and every step in its `after_usable`
-//! list said it was usable or completed; the outcome lists every step exactly
-//! once.
+//! list said it was usable or completed (a step that failed is neither, even
+//! if it said it was usable before failing); the outcome lists every step
+//! exactly once.
 
 use std::collections::HashSet;
 use std::fmt::Debug;
@@ -104,13 +108,24 @@ impl<K, E> Outcome<K, E> {
     }
 }
 
-/// Runs the graph with at most `max_in_flight` steps at once (0 means no limit).
+/// What a failed step stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailurePolicy {
+    /// No new step starts after the first failure.
+    StopAll,
+    /// Only the steps that wait for a failed step, directly or through
+    /// others, never start; every other step runs.
+    BlockDependents,
+}
+
+/// Runs the graph with at most `max_in_flight` steps at once (0 means no
+/// limit), starting no new step after the first failure.
 pub async fn run<'a, K, E>(steps: Vec<Step<'a, K, E>>, max_in_flight: usize) -> Outcome<K, E>
 where
     K: Copy + Eq + Hash + Debug + Send + 'a,
     E: Send + 'a,
 {
-    run_until(steps, max_in_flight, None).await
+    run_until(steps, max_in_flight, None, FailurePolicy::StopAll).await
 }
 
 /// What the engine waits for next.
@@ -121,11 +136,13 @@ enum Event<K, E> {
     Deadline,
 }
 
-/// As [`run`], starting no step after `deadline`.
+/// As [`run`], starting no step after `deadline`, and after a failure only
+/// what `on_failure` allows.
 pub async fn run_until<'a, K, E>(
     steps: Vec<Step<'a, K, E>>,
     max_in_flight: usize,
     deadline: Option<tokio::time::Instant>,
+    on_failure: FailurePolicy,
 ) -> Outcome<K, E>
 where
     K: Copy + Eq + Hash + Debug + Send + 'a,
@@ -149,7 +166,13 @@ where
     let mut in_flight = FuturesUnordered::new();
     let mut signals = FuturesUnordered::new();
     loop {
-        if outcome.failed.is_empty() && !outcome.timed_out {
+        let may_start = match on_failure {
+            FailurePolicy::StopAll => outcome.failed.is_empty(),
+            // A failed step is never done nor usable, so whatever waits for
+            // it stays pending and ends up not started.
+            FailurePolicy::BlockDependents => true,
+        };
+        if may_start && !outcome.timed_out {
             // Dependencies on steps that are not in the graph count as satisfied:
             // callers leave out steps that have nothing to do.
             let met = |reached: &HashSet<K>, deps: &[K]| {
@@ -206,7 +229,10 @@ where
                 usable.insert(id);
                 outcome.completed.push(id);
             }
-            Event::Ended(id, Err(err)) => outcome.failed.push((id, err)),
+            Event::Ended(id, Err(err)) => {
+                usable.remove(&id);
+                outcome.failed.push((id, err));
+            }
             Event::Usable(id) => {
                 usable.insert(id);
             }
@@ -321,7 +347,7 @@ mod tests {
             step("trail", &["key"], log.clone(), false),
         ];
         let deadline = tokio::time::Instant::now() + Duration::from_millis(5);
-        let outcome = run_until(steps, 0, Some(deadline)).await;
+        let outcome = run_until(steps, 0, Some(deadline), FailurePolicy::StopAll).await;
         assert!(outcome.timed_out);
         // key was in flight at the deadline and finished; trail never started.
         assert_eq!(outcome.completed, vec!["key"]);
@@ -402,5 +428,59 @@ mod tests {
         assert_eq!(outcome.failed.len(), 1);
         assert_eq!(outcome.completed, vec!["topic"]);
         assert_eq!(outcome.not_started, vec!["alarm"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn blocking_dependents_a_failure_stops_only_the_steps_that_wait_for_it() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        // The delete of the issue: the alarm fails; the filter waits for it
+        // and the log group for the filter; topic and key wait for nothing
+        // that fails.
+        let steps = vec![
+            step("alarm", &[], log.clone(), true),
+            step("filter", &["alarm"], log.clone(), false),
+            step("group", &["filter"], log.clone(), false).after_usable(&["topic"]),
+            step("topic", &[], log.clone(), false),
+            step("key", &["topic"], log.clone(), false),
+        ];
+        let outcome = run_until(steps, 0, None, FailurePolicy::BlockDependents).await;
+        let mut completed = outcome.completed.clone();
+        completed.sort();
+        assert_eq!(completed, vec!["key", "topic"]);
+        assert_eq!(outcome.failed.len(), 1);
+        assert_eq!(outcome.failed[0].0, "alarm");
+        let mut not_started = outcome.not_started.clone();
+        not_started.sort();
+        assert_eq!(not_started, vec!["filter", "group"]);
+        assert!(!outcome.timed_out);
+        let log = log.lock().unwrap().clone();
+        assert!(!log.contains(&"start filter".to_owned()), "{log:?}");
+        assert!(!log.contains(&"start group".to_owned()), "{log:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn blocking_dependents_a_step_that_failed_after_saying_usable_releases_no_one_later() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let key = key_step(|usable| async move {
+            usable.now();
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            Err("rotation refused".to_owned())
+        });
+        let steps = vec![
+            key,
+            // Outlasts the key, so the topic is still pending when the key fails.
+            Step::new(
+                "slow",
+                &[],
+                Box::pin(async {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    Ok(())
+                }),
+            ),
+            step("topic", &["slow"], log.clone(), false).after_usable(&["key"]),
+        ];
+        let outcome = run_until(steps, 0, None, FailurePolicy::BlockDependents).await;
+        assert_eq!(outcome.completed, vec!["slow"]);
+        assert_eq!(outcome.not_started, vec!["topic"]);
     }
 }

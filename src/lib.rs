@@ -3,9 +3,13 @@
 //!
 //! Layout:
 //! - [`terraform`]: the Terraform glue (schema, config, validation, diagnostics);
-//! - [`pipeline`] and [`engine`]: the operations as dependency graphs, run concurrently;
-//! - [`components`]: one module per AWS component with its calls and policies;
-//! - [`pattern`]: the CloudWatch filter pattern generator and evaluator (pure, no I/O);
+//! - [`pipeline`] and [`engine`]: the operations as loops over the parts, run
+//!   concurrently as dependency graphs;
+//! - [`components`]: one module per part of the pipeline, each with the same
+//!   contract (`PartDef`), its AWS calls and policies;
+//! - [`pattern`]: the CloudWatch filter and EventBridge event pattern
+//!   generators and evaluators (pure, no I/O);
+//! - [`verify`]: `verify_on_apply`'s test notifications;
 //! - [`policy`]: typed IAM policy documents; [`aws`]: clients, errors, retries.
 
 pub mod arn;

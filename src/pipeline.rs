@@ -1,23 +1,28 @@
-//! The pipeline's operations as dependency graphs of component steps:
-//! apply (create, update and repair are one graph), observe (refresh) and
-//! delete (the apply graph reversed).
+//! The pipeline's operations, each a loop over [`PARTS`] (the one list of
+//! parts, each with the same contract, [`PartDef`]): apply runs every part's
+//! `ensure` as a dependency graph, observe runs every finder at once, and
+//! delete runs every part's `delete` over the apply graph reversed.
 
+use std::sync::Mutex;
+
+use futures::future::BoxFuture;
 use futures::FutureExt;
 
 use crate::aws::log::logged;
-use crate::aws::{AwsError, Clients, Component};
+use crate::aws::{AwsError, Clients};
 use crate::components::{
-    alarm, archive, event_rule, key, log_group, metric_filter, topic, trail, Ctx, Deleted, Names,
-    Observed, PipelineSpec, Recorder,
+    expected_protections, key, present, Component, Ctx, Deleted, Names, Observed, PartDef,
+    PipelineSpec, Recorder, Seen,
 };
-use crate::engine::{self, Step, Usable};
+pub use crate::components::{Operation, PipelineError};
+use crate::engine::{self, FailurePolicy, Step, Usable};
 
 /// A step of the graph whose AWS calls are logged under its component.
 fn step<'a>(
     id: Component,
     after: &[Component],
-    work: futures::future::BoxFuture<'a, Result<(), AwsError>>,
-) -> Step<'a, Component, AwsError> {
+    work: BoxFuture<'a, Result<(), PipelineError>>,
+) -> Step<'a, Component, PipelineError> {
     Step::new(id, after, logged(id, work).boxed())
 }
 
@@ -25,158 +30,158 @@ fn step<'a>(
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Parallelism(pub usize);
 
-/// The result of an operation: everything known to exist afterwards, whatever
-/// happened, and the errors if something failed.
+/// The result of a delete: everything known to exist afterwards, whatever
+/// happened, the errors if something failed, and what was kept on purpose.
 #[derive(Debug)]
 pub struct Report {
     pub observed: Observed,
-    pub errors: Vec<AwsError>,
+    pub errors: Vec<PipelineError>,
     pub warnings: Vec<String>,
 }
 
-/// Looks up the account once (cached by the clients) and derives every name.
+/// Asks STS for the account (once: the clients cache it) and derives every name.
 pub async fn names_for(clients: &Clients, spec: &PipelineSpec) -> Result<Names, AwsError> {
     let account = logged(Component::Identity, clients.account_id()).await?;
     Ok(Names::derive(spec, &account, &clients.region))
 }
 
-/// The key look-up apply starts with. Callers send it together with the
-/// account look-up ([`names_for`]): every other step waits for the key.
-pub async fn look_up_key(
+/// Every name, from the account and region the state recorded (refresh and
+/// destroy then need no identity call), else from STS.
+pub async fn names(
     clients: &Clients,
     spec: &PipelineSpec,
     recorded: &Observed,
-) -> Option<key::Lookup> {
-    logged(Component::Key, key::Lookup::make(clients, spec, recorded)).await
+) -> Result<Names, AwsError> {
+    match (&recorded.account_id, &recorded.region) {
+        (Some(account), Some(region)) => Ok(Names::derive(spec, account, region)),
+        _ => names_for(clients, spec).await,
+    }
+}
+
+/// What apply starts from: every name, and the key, looked up while the
+/// account is, since every other step waits for the key.
+pub struct Start {
+    pub names: Names,
+    key: Option<key::Lookup>,
+}
+
+/// The names and the key look-up, sent together.
+pub async fn start(
+    clients: &Clients,
+    spec: &PipelineSpec,
+    recorded: &Observed,
+) -> Result<Start, AwsError> {
+    let (names, key) = tokio::join!(
+        names(clients, spec, recorded),
+        // Boxed: a task-local scope around borrowed futures otherwise
+        // defeats the compiler's proof that the apply future is Send.
+        logged(Component::Key, key::Lookup::start(clients, spec, recorded)).boxed()
+    );
+    Ok(Start { names: names?, key })
 }
 
 /// Brings AWS to the spec: creates what is missing, repairs what drifted.
-/// Identifiers land in `recorder` as each call returns. `key` is the key
-/// look-up, made while the names were derived ([`key::Lookup::make`]).
+/// Identifiers land in `recorder` as each call returns.
 ///
-/// The graph (`a -> b`: b waits for all of a; `a ~> b`: b waits until a is
-/// usable, i.e. exists with its policy, not for its remaining settings):
+/// The graph is the parts' `after`, `refers_to` (b waits for all of a) and
+/// `after_usable` (b waits until a is usable, i.e. exists with its policy):
 ///
 /// ```text
 /// key ~> archive, log group, topic, rules, trail
 /// log group ~> metric filter, trail             delivery role, archive -> trail
 /// topic -> subscriptions, alarm                 metric filter -> alarm
-/// rules, topic, alarm, trail -> rule targets
+/// rules, topic, alarm, trail, filter, group, key -> rule targets
 /// ```
 ///
-/// The rules get their targets last: until then they alert nobody, so the
-/// pipeline's own set-up calls (PutEventSelectors on its trail, for one)
-/// raise no tamper alert.
+/// After the first failure no new step starts: the rest would build on a
+/// half-made pipeline.
 pub async fn apply(
     clients: &Clients,
     spec: &PipelineSpec,
-    names: &Names,
-    key: Option<key::Lookup>,
+    start: &Start,
     recorder: &Recorder,
     parallelism: Parallelism,
     deadline: tokio::time::Instant,
-) -> Vec<AwsError> {
+) -> Vec<PipelineError> {
+    let names = &start.names;
     recorder.update(|o| {
         o.account_id = Some(names.account_id.clone());
         o.region = Some(names.region.clone());
     });
     let ctx = Ctx {
-        clients,
-        spec,
-        names,
+        key_lookup: start.key.as_ref(),
+        ..Ctx::new(clients, spec, names, deadline)
     };
-    let ctx = &ctx;
-    let (key_usable, key_signal) = Usable::new();
-    let (group_usable, group_signal) = Usable::new();
-    use Component::*;
-    let mut steps: Vec<Step<'_, Component, AwsError>> = vec![
-        step(
-            Key,
-            &[],
-            key::ensure(ctx, recorder, key, key_usable).boxed(),
-        )
-        .signals_usable(key_signal),
-        step(
-            LogGroup,
-            &[],
-            log_group::ensure_group(ctx, recorder, group_usable).boxed(),
-        )
-        .after_usable(&[Key])
-        .signals_usable(group_signal),
-        step(
-            MetricFilter,
-            &[],
-            metric_filter::ensure(ctx, recorder).boxed(),
-        )
-        .after_usable(&[LogGroup]),
-        step(Topic, &[], topic::ensure_topic(ctx, recorder).boxed()).after_usable(&[Key]),
-        step(
-            Subscriptions,
-            &[Topic],
-            topic::ensure_subscriptions(ctx, recorder).boxed(),
-        ),
-        step(
-            Alarm,
-            &[Topic, MetricFilter],
-            alarm::ensure(ctx, recorder).boxed(),
-        ),
-        step(EventRules, &[], event_rule::ensure(ctx, recorder).boxed()).after_usable(&[Key]),
-        step(
-            RuleTargets,
-            &[EventRules, Topic, Alarm, Trail],
-            event_rule::ensure_targets(ctx, recorder).boxed(),
-        ),
-    ];
-    if spec.trail.create {
-        steps.extend([
-            step(Archive, &[], archive::ensure(ctx, recorder).boxed()).after_usable(&[Key]),
+    let steps = present(spec)
+        .map(|part| {
+            let (usable, signal) = Usable::new();
             step(
-                DeliveryRole,
-                &[],
-                log_group::ensure_role(ctx, recorder).boxed(),
-            ),
-            step(
-                Trail,
-                &[Archive, DeliveryRole],
-                trail::ensure(ctx, recorder).boxed(),
+                part.id,
+                &part.waits_for(),
+                (part.ensure)(&ctx, recorder, usable),
             )
-            .after_usable(&[Key, LogGroup]),
-        ]);
-    }
-    let outcome = engine::run_until(steps, parallelism.0, Some(deadline)).await;
+            .after_usable(part.after_usable)
+            .signals_usable(signal)
+        })
+        .collect();
+    let operation = Operation::Apply;
+    let outcome = run(steps, parallelism, deadline, operation).await;
     // A protection holds once the step that puts it in place has succeeded.
-    let protections = crate::components::expected_protections(spec)
+    let protections = expected_protections(spec)
         .into_iter()
-        .map(|(name, part)| (name.to_owned(), outcome.completed.contains(&part)))
+        .map(|(protection, part)| {
+            let holds = outcome.completed.contains(&part);
+            (protection.name().to_owned(), holds)
+        })
         .collect();
     recorder.update(|o| o.protections = protections);
-    errors_of(outcome, &spec.name, "apply")
+    errors_of(outcome, operation)
 }
 
-/// The failures of an operation, plus one naming what never started when the
-/// deadline passed.
+/// What a failure stops: apply stops everything, delete only what must come
+/// after the failed part.
+fn failure_policy(operation: Operation) -> FailurePolicy {
+    match operation {
+        Operation::Apply => FailurePolicy::StopAll,
+        Operation::Destroy => FailurePolicy::BlockDependents,
+    }
+}
+
+async fn run<'a>(
+    steps: Vec<Step<'a, Component, PipelineError>>,
+    parallelism: Parallelism,
+    deadline: tokio::time::Instant,
+    operation: Operation,
+) -> engine::Outcome<Component, PipelineError> {
+    let policy = failure_policy(operation);
+    engine::run_until(steps, parallelism.0, Some(deadline), policy).await
+}
+
+/// The failures of an operation, plus one naming what never started: when
+/// the deadline passed, or, for a delete, because what they wait for failed.
 fn errors_of(
-    outcome: engine::Outcome<Component, AwsError>,
-    pipeline: &str,
-    operation: &'static str,
-) -> Vec<AwsError> {
-    let mut errors: Vec<AwsError> = outcome.failed.into_iter().map(|(_, err)| err).collect();
+    outcome: engine::Outcome<Component, PipelineError>,
+    operation: Operation,
+) -> Vec<PipelineError> {
+    let mut errors: Vec<PipelineError> = outcome.failed.into_iter().map(|(_, err)| err).collect();
+    let mut not_started = outcome.not_started;
+    not_started.sort();
     if outcome.timed_out {
-        let pending: Vec<&str> = outcome.not_started.iter().map(|c| c.label()).collect();
-        errors.push(AwsError::new(
-            Component::Identity,
+        errors.push(PipelineError::TimedOut {
             operation,
-            pipeline,
-            format!(
-                "timed out: the {operation} did not finish in time; not started: {}. Everything that exists is recorded in the state; run it again, or raise the timeouts block's value",
-                pending.join(", ")
-            ),
-        ));
+            not_started,
+        });
+    } else if !not_started.is_empty() && failure_policy(operation) == FailurePolicy::BlockDependents
+    {
+        errors.push(PipelineError::Blocked {
+            operation,
+            not_started,
+        });
     }
     errors
 }
 
-/// Reads every component at once: refresh costs the longest chain of lookups
+/// Reads every part at once: refresh costs the longest chain of lookups
 /// (two round trips), not the sum of them.
 pub async fn observe(
     clients: &Clients,
@@ -184,155 +189,54 @@ pub async fn observe(
     names: &Names,
     recorded: &Observed,
 ) -> Result<Observed, AwsError> {
-    use crate::components::protections::*;
-    let ctx = Ctx {
-        clients,
-        spec,
-        names,
-    };
-    let ctx = &ctx;
-    let key_lookup = key::lookup_id(recorded, &spec.name);
-    let topic_arn = recorded
-        .topic_arn
-        .clone()
-        .unwrap_or_else(|| topic::topic_arn(names));
-    // Each lookup is logged under the component it reads (boxed, as the
-    // engine's steps are, to keep the refresh future provably Send).
-    use Component as C;
-    let key = logged(C::Key, key::find(clients, &key_lookup)).boxed();
-    let group = logged(C::LogGroup, log_group::find(ctx, &names.log_group)).boxed();
-    let filter = logged(
-        C::MetricFilter,
-        metric_filter::find(ctx, &names.log_group, &names.metric_filter),
-    )
-    .boxed();
-    let alarm = logged(C::Alarm, alarm::find(ctx, &names.alarm, Some(&topic_arn))).boxed();
-    let topic = logged(C::Topic, topic::find(ctx, &topic_arn)).boxed();
-    let subscriptions = logged(
-        C::Subscriptions,
-        topic::list_subscriptions(ctx, &topic_arn, &recorded.subscriptions),
-    )
-    .boxed();
-    let rules = logged(C::EventRules, event_rule::find_both(ctx, &topic_arn)).boxed();
-    let trail_part = logged(C::Trail, async {
-        if !spec.trail.create {
-            return Ok::<_, AwsError>(TrailPart::default());
-        }
-        let (archive, role, trail, reads) = tokio::join!(
-            archive::find(ctx, &names.bucket),
-            log_group::find_role(ctx, &names.delivery_role),
-            trail::find(ctx, &names.trail),
-            trail::records_read_events(ctx, &names.trail)
-        );
-        let archive = archive?;
-        Ok(TrailPart {
-            bucket_exists: archive.is_some(),
-            public_blocked: archive.is_some_and(|a| a.public_blocked),
-            policy_in_place: archive.is_some_and(|a| a.policy_in_place),
-            role_arn: role?,
-            trail: trail?,
-            records_reads: reads?,
-        })
-    })
-    .boxed();
-    let (key, group, filter, alarm, topic, subscriptions, trail_part, rules) = tokio::join!(
-        key,
-        group,
-        filter,
-        alarm,
-        topic,
-        subscriptions,
-        trail_part,
-        rules
-    );
-    let part = trail_part?;
-    let [read_rule, tamper_rule] = rules?;
-    let key = key?;
-    let group = group?;
-    let filter = filter?;
-    let alarm = alarm?;
-    let topic = topic?;
-    let subscriptions = if topic.is_some() {
-        subscriptions?
-    } else {
-        Vec::new()
-    };
-
-    let observed_protections = [
-        (TOPIC_POLICY_IN_PLACE, topic == Some(true)),
-        (
-            ALARM_NOTIFIES_TOPIC,
-            alarm.as_ref().is_some_and(|a| a.notifies_topic),
-        ),
-        (KEY_ENABLED, key.as_ref().is_some_and(|k| k.enabled)),
-        (
-            TRAIL_RECORDS_READ_EVENTS,
-            part.trail.is_some() && part.records_reads,
-        ),
-        (ARCHIVE_BLOCKS_PUBLIC_ACCESS, part.public_blocked),
-        (ARCHIVE_POLICY_IN_PLACE, part.policy_in_place),
-        (
-            READ_RULE_ALERTS,
-            read_rule.as_ref().is_some_and(|r| r.alerting),
-        ),
-        (
-            TAMPER_RULE_ALERTS,
-            tamper_rule.as_ref().is_some_and(|r| r.alerting),
-        ),
-    ];
-    let protections = crate::components::expected_protections(spec)
-        .into_iter()
-        .map(|(name, _)| {
-            let holds = observed_protections
-                .iter()
-                .any(|(n, holds)| *n == name && *holds);
-            (name.to_owned(), holds)
-        })
+    // Refresh retries nothing; should it ever, a retry's own window bounds it.
+    let deadline = tokio::time::Instant::now() + crate::aws::RetryPolicy::PROPAGATION.give_up_after;
+    let ctx = &Ctx::new(clients, spec, names, deadline);
+    let parts: Vec<&PartDef> = present(spec).filter(|part| part.find.is_some()).collect();
+    // Each lookup is logged under the part it reads (boxed, as the engine's
+    // steps are, to keep the refresh future provably Send).
+    let lookups = parts.iter().filter_map(|part| {
+        let find = part.find?;
+        Some(logged(part.id, find(ctx, recorded)).boxed())
+    });
+    let found = futures::future::join_all(lookups).await;
+    let absent: Vec<Component> = parts
+        .iter()
+        .zip(&found)
+        .filter(|(_, found)| matches!(found, Ok(None)))
+        .map(|(part, _)| part.id)
         .collect();
-    let trail = part.trail;
-    Ok(Observed {
+    let mut seen: Vec<Box<dyn Seen>> = Vec::new();
+    for (part, found) in parts.iter().zip(found) {
+        if part.inside.is_some_and(|home| absent.contains(&home)) {
+            continue;
+        }
+        seen.extend(found?);
+    }
+    let mut observed = Observed {
         account_id: Some(names.account_id.clone()),
         region: Some(names.region.clone()),
-        kms_key_arn: key.as_ref().map(|k| k.arn.clone()),
-        archive_bucket_name: part.bucket_exists.then(|| names.bucket.clone()),
-        archive_bucket_arn: part.bucket_exists.then(|| names.bucket_arn()),
-        log_group_name: group.as_ref().map(|g| g.name.clone()),
-        log_group_arn: group.as_ref().map(|g| g.arn.clone()),
-        log_retention_days: group.as_ref().and_then(|g| g.retention_days),
-        delivery_role_arn: part.role_arn,
-        trail_arn: trail.as_ref().map(|t| t.arn.clone()),
-        trail_logging: trail.as_ref().map(|t| t.logging),
-        trail_multi_region: trail.as_ref().map(|t| t.multi_region),
-        trail_organization: trail.as_ref().map(|t| t.organization),
-        trail_log_file_validation: trail.as_ref().map(|t| t.log_file_validation),
-        metric_filter_name: filter.as_ref().map(|f| f.name.clone()),
-        filter_pattern: filter.as_ref().map(|f| f.pattern.clone()),
-        alarm_name: alarm.as_ref().map(|a| a.name.clone()),
-        alarm_arn: alarm.as_ref().map(|a| a.arn.clone()),
-        alarm: alarm.map(|a| a.settings),
-        topic_arn: topic.is_some().then_some(topic_arn),
-        subscriptions,
-        read_rule_arn: read_rule.as_ref().map(|r| r.arn.clone()),
-        event_pattern: read_rule.map(|r| r.pattern),
-        tamper_rule_arn: tamper_rule.map(|r| r.arn),
-        protections,
-    })
+        ..Observed::default()
+    };
+    for part in &seen {
+        part.record(&mut observed);
+    }
+    let holding: Vec<_> = seen.iter().flat_map(|part| part.protections()).collect();
+    observed.protections = expected_protections(spec)
+        .into_iter()
+        .map(|(protection, _)| {
+            let holds = holding.contains(&(protection, true));
+            (protection.name().to_owned(), holds)
+        })
+        .collect();
+    Ok(observed)
 }
 
-/// What refresh learns about the trail and the parts only a trail needs.
-#[derive(Default)]
-struct TrailPart {
-    bucket_exists: bool,
-    public_blocked: bool,
-    policy_in_place: bool,
-    role_arn: Option<String>,
-    trail: Option<trail::TrailObservation>,
-    records_reads: bool,
-}
-
-/// Tears the pipeline down in reverse dependency order. "Not found" is done;
-/// a non-empty archive is kept unless `force_destroy`; the key is scheduled
-/// for deletion, never deleted.
+/// Tears the pipeline down over the apply graph reversed: a part goes once
+/// every part that builds on it is gone. "Not found" is done; a failure
+/// stops only the parts that must wait for the failed one, and the errors
+/// name them. A non-empty archive is kept unless `force_destroy`; the key
+/// is scheduled for deletion, never deleted.
 pub async fn delete(
     clients: &Clients,
     spec: &PipelineSpec,
@@ -341,174 +245,193 @@ pub async fn delete(
     parallelism: Parallelism,
     deadline: tokio::time::Instant,
 ) -> Report {
-    let ctx = Ctx {
-        clients,
-        spec,
-        names,
-    };
-    let ctx = &ctx;
-    let recorder = Recorder::new(recorded.clone());
-    let recorder = &recorder;
-    let warnings = std::sync::Mutex::new(Vec::new());
-    let warnings_ref = &warnings;
-    let topic_arn = recorded
-        .topic_arn
-        .clone()
-        .unwrap_or_else(|| topic::topic_arn(names));
-    use Component::*;
-    let mut steps: Vec<Step<'_, Component, AwsError>> = vec![
-        step(
-            Alarm,
-            &[EventRules],
-            async move {
-                alarm::delete(ctx, &names.alarm).await?;
-                recorder.update(|o| {
-                    o.alarm_arn = None;
-                    o.alarm_name = None;
-                    o.alarm = None;
-                });
+    let ctx = &Ctx::new(clients, spec, names, deadline);
+    let recorder = &Recorder::new(recorded.clone());
+    let kept = Mutex::new(Vec::new());
+    let warnings = &kept;
+    let parts: Vec<&'static PartDef> = present(spec).collect();
+    let steps = parts
+        .iter()
+        .map(|&part| {
+            let builders: Vec<Component> = parts
+                .iter()
+                .filter(|other| other.builds_on(part.id))
+                .map(|other| other.id)
+                .collect();
+            let work = async move {
+                match (part.delete)(ctx, recorder).await? {
+                    Deleted::Done => recorder.update(part.forget),
+                    Deleted::Kept { reason } => warnings
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(reason),
+                    Deleted::LeftAlone => {}
+                }
                 Ok(())
-            }
-            .boxed(),
-        ),
-        step(
-            MetricFilter,
-            &[EventRules],
-            async move {
-                metric_filter::delete(ctx, &names.log_group, &names.metric_filter).await?;
-                recorder.update(|o| {
-                    o.metric_filter_name = None;
-                    o.filter_pattern = None;
-                });
-                Ok(())
-            }
-            .boxed(),
-        ),
-        step(
-            EventRules,
-            &[],
-            event_rule::remove_both(ctx, recorder).boxed(),
-        ),
-        step(
-            Topic,
-            &[Alarm, EventRules],
-            async move {
-                // AWS cannot delete a subscription nobody confirmed; deleting the
-                // topic orphans it harmlessly, and the owner is told.
-                let pending: Vec<String> =
-                    topic::list_subscriptions(ctx, &topic_arn, &recorded.subscriptions)
-                    .await
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|s| s.pending_confirmation)
-                    .map(|s| format!("{} {}", s.protocol, s.endpoint))
-                    .collect();
-                if !pending.is_empty() {
-                    warnings_ref.lock().unwrap_or_else(|p| p.into_inner()).push(format!(
-                        "{} subscription(s) of topic {topic_arn} were never confirmed and cannot be deleted by AWS: {}. They lapse with the topic; nothing will be delivered to them.",
-                        pending.len(),
-                        pending.join(", ")
-                    ));
-                }
-                topic::delete_topic(ctx, &topic_arn).await?;
-                recorder.update(|o| {
-                    o.topic_arn = None;
-                    o.subscriptions.clear();
-                });
-                Ok(())
-            }
-            .boxed(),
-        ),
-    ];
-    if spec.trail.create {
-        steps.extend([
-            step(
-                Trail,
-                &[EventRules],
-                async move {
-                    trail::delete(ctx, &names.trail).await?;
-                    recorder.update(|o| {
-                        o.trail_arn = None;
-                        o.trail_logging = None;
-                    });
-                    Ok(())
-                }
-                .boxed(),
-            ),
-            step(
-                DeliveryRole,
-                &[Trail],
-                async move {
-                    log_group::delete_role(ctx, &names.delivery_role).await?;
-                    recorder.update(|o| o.delivery_role_arn = None);
-                    Ok(())
-                }
-                .boxed(),
-            ),
-            step(
-                LogGroup,
-                &[Trail, MetricFilter],
-                async move {
-                    log_group::delete_group(ctx, &names.log_group).await?;
-                    recorder.update(|o| {
-                        o.log_group_name = None;
-                        o.log_group_arn = None;
-                    });
-                    Ok(())
-                }
-                .boxed(),
-            ),
-            step(
-                Archive,
-                &[Trail],
-                async move {
-                    match archive::delete(ctx, &names.bucket).await? {
-                        Deleted::Done => recorder.update(|o| {
-                            o.archive_bucket_name = None;
-                            o.archive_bucket_arn = None;
-                        }),
-                        Deleted::Kept { reason } => {
-                            warnings_ref
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .push(reason);
-                        }
-                    }
-                    Ok(())
-                }
-                .boxed(),
-            ),
-        ]);
-    }
-    let key_arn = recorded.kms_key_arn.clone();
-    // Only a key the pipeline created (no kms.key_arn) is ours to retire.
-    if spec.kms.key_arn.is_none() {
-        if let Some(key_arn) = key_arn {
-            steps.push(step(
-                Key,
-                &[Trail, LogGroup, Topic, Archive],
-                async move {
-                    key::delete(ctx, &key_arn).await?;
-                    recorder.update(|o| o.kms_key_arn = None);
-                    Ok(())
-                }
-                .boxed(),
-            ));
-        }
-    }
-    let outcome = engine::run_until(steps, parallelism.0, Some(deadline)).await;
-    let errors = errors_of(outcome, &spec.name, "destroy");
-    let warnings = warnings.into_inner().unwrap_or_else(|p| p.into_inner());
+            };
+            step(part.id, &builders, work.boxed())
+        })
+        .collect();
+    let outcome = run(steps, parallelism, deadline, Operation::Destroy).await;
     Report {
         observed: recorder.snapshot(),
-        errors,
-        warnings,
+        errors: errors_of(outcome, Operation::Destroy),
+        warnings: kept.into_inner().unwrap_or_else(|p| p.into_inner()),
+    }
+}
+
+#[cfg(test)]
+mod delete_holds_back_only_dependents {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::aws::fake_http::{Answer, FakeAws};
+
+    const NOT_CLOUDWATCH: &str = "<html><body><h1>404 Not Found</h1></body></html>";
+
+    /// Every delete call answered as done, except those in `failing`.
+    fn aws(failing: &[&str]) -> FakeAws {
+        let fake = FakeAws::new();
+        let done = [
+            (
+                "RemoveTargets",
+                Answer::json(serde_json::json!({ "FailedEntryCount": 0 })),
+            ),
+            ("DeleteRule", Answer::json(serde_json::json!({}))),
+            ("DeleteTrail", Answer::json(serde_json::json!({}))),
+            ("DeleteMetricFilter", Answer::json(serde_json::json!({}))),
+            ("DeleteLogGroup", Answer::json(serde_json::json!({}))),
+            ("DeleteAlias", Answer::json(serde_json::json!({}))),
+            ("ScheduleKeyDeletion", Answer::json(serde_json::json!({}))),
+            ("DeleteRolePolicy", Answer::query_done("DeleteRolePolicy")),
+            ("DeleteRole", Answer::query_done("DeleteRole")),
+            ("DeleteTopic", Answer::query_done("DeleteTopic")),
+            (
+                "ListSubscriptionsByTopic",
+                Answer::query("ListSubscriptionsByTopic", "<Subscriptions/>"),
+            ),
+            (
+                "ListObjectVersions",
+                Answer::s3_error(404, "NoSuchBucket", "The specified bucket does not exist"),
+            ),
+        ];
+        // The fake gives queued answers in order: a failing call gets only its failure.
+        for (operation, answer) in done.into_iter().filter(|(op, _)| !failing.contains(op)) {
+            fake.on(operation, answer);
+        }
+        for operation in failing {
+            // The issue's endpoint: not CloudWatch (or whichever service), an HTML page.
+            fake.on(operation, Answer::raw(404, "text/html", NOT_CLOUDWATCH));
+        }
+        fake
+    }
+
+    /// The issue: destroy failed at DeleteAlarms and, because no new step
+    /// started after a failure, left the log group, topic, delivery role,
+    /// bucket and key behind although none of them waits for the alarm.
+    #[tokio::test]
+    async fn a_failed_delete_holds_back_only_the_parts_that_must_wait_for_it() {
+        use Component::*;
+        // (calls that fail, parts left recorded, parts never started)
+        type Case<'a> = (&'a [&'a str], &'a [Component], &'a [Component]);
+        // DeleteAlarms fails in each case: the fake speaks no CloudWatch CBOR.
+        let cases: [Case; 2] = [
+            (&["DeleteAlarms"], &[Alarm], &[]),
+            (
+                &["DeleteAlarms", "DeleteTrail"],
+                &[Alarm, Trail, Archive, DeliveryRole, LogGroup, Key],
+                &[Key, Archive, LogGroup, DeliveryRole],
+            ),
+        ];
+        for (failing, left, not_started) in cases {
+            let fake = aws(failing);
+            let clients = Clients::for_tests(fake.http_client(), "us-east-1");
+            let spec = PipelineSpec::example("audit");
+            let names = Names::derive(&spec, "111122223333", "us-east-1");
+            let recorded = Observed {
+                kms_key_arn: Some("arn:aws:kms:us-east-1:111122223333:key/k".into()),
+                archive_bucket_name: Some(names.bucket.clone()),
+                log_group_name: Some(names.log_group.clone()),
+                delivery_role_arn: Some("arn:aws:iam::111122223333:role/r".into()),
+                trail_arn: Some(names.trail_arn()),
+                metric_filter_name: Some(names.metric_filter.clone()),
+                alarm_arn: Some(names.alarm_arn()),
+                topic_arn: Some(names.topic_arn()),
+                read_rule_arn: Some(names.rule_arn(&names.read_rule)),
+                tamper_rule_arn: Some(names.rule_arn(&names.tamper_rule)),
+                ..Observed::default()
+            };
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
+            let report = delete(&clients, &spec, &names, &recorded, Parallelism(0), deadline).await;
+            let what = format!("{failing:?}");
+            // Each failure is reported, and so is what it held back.
+            let failed: Vec<&str> = report
+                .errors
+                .iter()
+                .filter_map(|e| e.aws().map(|aws| aws.operation))
+                .collect();
+            let mut expected_failed = failing.to_vec();
+            expected_failed.sort_unstable();
+            let mut failed_sorted = failed.clone();
+            failed_sorted.sort_unstable();
+            assert_eq!(failed_sorted, expected_failed, "{what}");
+            let blocked: Vec<Component> = report
+                .errors
+                .iter()
+                .filter_map(|e| match e {
+                    PipelineError::Blocked { not_started, .. } => Some(not_started.clone()),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            let mut expected_blocked = not_started.to_vec();
+            expected_blocked.sort();
+            assert_eq!(blocked, expected_blocked, "{what}");
+            // Everything not held back was deleted, and forgotten.
+            let still = |part: Component| match part {
+                Key => report.observed.kms_key_arn.is_some(),
+                Archive => report.observed.archive_bucket_name.is_some(),
+                LogGroup => report.observed.log_group_name.is_some(),
+                DeliveryRole => report.observed.delivery_role_arn.is_some(),
+                Trail => report.observed.trail_arn.is_some(),
+                MetricFilter => report.observed.metric_filter_name.is_some(),
+                Alarm => report.observed.alarm_arn.is_some(),
+                Topic => report.observed.topic_arn.is_some(),
+                EventRules => report.observed.read_rule_arn.is_some(),
+                _ => false,
+            };
+            for part in [
+                Key,
+                Archive,
+                LogGroup,
+                DeliveryRole,
+                Trail,
+                MetricFilter,
+                Alarm,
+                Topic,
+                EventRules,
+            ] {
+                assert_eq!(still(part), left.contains(&part), "{what}: {part}");
+            }
+            // Nothing held back was even tried.
+            let operations = fake.operations();
+            for (part, call) in [
+                (Key, "ScheduleKeyDeletion"),
+                (LogGroup, "DeleteLogGroup"),
+                (DeliveryRole, "DeleteRole"),
+                (Archive, "ListObjectVersions"),
+            ] {
+                let called = operations.iter().any(|op| op == call);
+                assert_eq!(called, !not_started.contains(&part), "{what}: {call}");
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod coverage {
     use super::*;
+    use crate::components::PARTS;
 
     /// The drift scenarios (scripts/acceptance.sh) and fault points
     /// (tests/faults/exercised-operations.txt, written by scripts/fault_tests.py)
@@ -589,6 +512,11 @@ mod coverage {
         let exercised = std::fs::read_to_string(root.join("tests/faults/exercised-operations.txt"))
             .expect("tests/faults/exercised-operations.txt");
         let exercised: Vec<&str> = exercised.lines().map(str::trim).collect();
+        // Every part of the list, and the account look-up, which is none.
+        let parts: Vec<Component> = PARTS.iter().map(|part| part.id).collect();
+        assert!(Component::ALL
+            .iter()
+            .all(|c| parts.contains(c) || *c == Component::Identity));
         for component in Component::ALL {
             let (scenarios, operations) = coverage(component);
             if component != Component::Identity {

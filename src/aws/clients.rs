@@ -5,6 +5,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+#[cfg(test)]
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use tokio::sync::OnceCell;
 
 use super::{AwsError, Component};
@@ -142,8 +144,9 @@ impl Clients {
         let endpoints = &settings.endpoints;
         macro_rules! client {
             ($sdk:ident, $endpoint:expr) => {{
-                let mut conf =
-                    $sdk::config::Builder::from(&shared).interceptor(super::log::LogCalls);
+                let mut conf = $sdk::config::Builder::from(&shared)
+                    .interceptor(super::log::LogCalls)
+                    .interceptor(super::endpoint::NoteEndpoint);
                 if let Some(url) = $endpoint {
                     conf = conf.endpoint_url(url);
                 }
@@ -174,6 +177,48 @@ impl Clients {
             ),
             account_id: OnceCell::new(),
         })
+    }
+
+    /// Clients that send every request to `http_client` (a
+    /// [`super::fake_http::FakeAws`]): no credentials chain, no retries (a
+    /// test scripts each answer), and S3 addressed by path.
+    #[cfg(test)]
+    pub fn for_tests(http_client: SharedHttpClient, region: &str) -> Self {
+        use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
+        let credentials = Credentials::new("AKIDFAKE", "fake-secret", None, None, "fake");
+        let shared = aws_config::SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.to_owned()))
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
+            )
+            .http_client(http_client)
+            .endpoint_url("http://aws.fake")
+            .retry_config(RetryConfig::disabled())
+            .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
+            .build();
+        macro_rules! client {
+            ($sdk:ident) => {
+                $sdk::config::Builder::from(&shared).interceptor(super::endpoint::NoteEndpoint)
+            };
+        }
+        let s3 = client!(aws_sdk_s3).force_path_style(true).build();
+        Self {
+            region: region.to_owned(),
+            default_tags: BTreeMap::new(),
+            kms: aws_sdk_kms::Client::from_conf(client!(aws_sdk_kms).build()),
+            s3: aws_sdk_s3::Client::from_conf(s3),
+            logs: aws_sdk_cloudwatchlogs::Client::from_conf(
+                client!(aws_sdk_cloudwatchlogs).build(),
+            ),
+            cloudwatch: aws_sdk_cloudwatch::Client::from_conf(client!(aws_sdk_cloudwatch).build()),
+            sns: aws_sdk_sns::Client::from_conf(client!(aws_sdk_sns).build()),
+            iam: aws_sdk_iam::Client::from_conf(client!(aws_sdk_iam).build()),
+            sts: aws_sdk_sts::Client::from_conf(client!(aws_sdk_sts).build()),
+            cloudtrail: aws_sdk_cloudtrail::Client::from_conf(client!(aws_sdk_cloudtrail).build()),
+            events: aws_sdk_eventbridge::Client::from_conf(client!(aws_sdk_eventbridge).build()),
+            account_id: OnceCell::new(),
+        }
     }
 
     /// The account the credentials belong to, asked of STS at most once per process.

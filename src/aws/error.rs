@@ -1,65 +1,7 @@
-use std::fmt;
-
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-/// The parts of a pipeline. Used to label errors, engine steps and log lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Component {
-    Identity,
-    Key,
-    Archive,
-    LogGroup,
-    DeliveryRole,
-    Trail,
-    MetricFilter,
-    Alarm,
-    Topic,
-    Subscriptions,
-    EventRules,
-    RuleTargets,
-}
-
-impl Component {
-    pub const ALL: [Component; 12] = [
-        Component::Identity,
-        Component::Key,
-        Component::Archive,
-        Component::LogGroup,
-        Component::DeliveryRole,
-        Component::Trail,
-        Component::MetricFilter,
-        Component::Alarm,
-        Component::Topic,
-        Component::Subscriptions,
-        Component::EventRules,
-        Component::RuleTargets,
-    ];
-
-    pub const fn label(self) -> &'static str {
-        match self {
-            Component::Identity => "account identity",
-            Component::Key => "KMS key",
-            Component::Archive => "S3 archive bucket",
-            Component::LogGroup => "CloudWatch Logs group",
-            Component::DeliveryRole => "CloudTrail delivery role",
-            Component::Trail => "CloudTrail trail",
-            Component::MetricFilter => "metric filter",
-            Component::Alarm => "CloudWatch alarm",
-            Component::Topic => "SNS topic",
-            Component::Subscriptions => "SNS subscriptions",
-            Component::EventRules => "EventBridge rules",
-            Component::RuleTargets => "EventBridge rule targets",
-        }
-    }
-}
-
-impl fmt::Display for Component {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
+use crate::components::Component;
 
 /// An AWS call that failed, with enough context for an operator to act on it.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -72,24 +14,6 @@ pub struct AwsError {
     pub code: Option<String>,
     pub message: String,
 }
-
-/// Error codes by which the services we use say "this does not exist".
-/// Finders turn them into `Ok(None)` so callers deal with one shape of absence.
-const NOT_FOUND_CODES: &[&str] = &[
-    "NotFoundException",
-    "ResourceNotFoundException",
-    "NoSuchEntity",
-    "NoSuchBucket",
-    "NoSuchBucketPolicy",
-    "NoSuchPublicAccessBlockConfiguration",
-    "NoSuchLifecycleConfiguration",
-    "ServerSideEncryptionConfigurationNotFoundError",
-    "NotFound",
-    "TrailNotFoundException",
-    "CloudTrailARNInvalidException",
-    "InvalidTrailNameException",
-    "ResourceNotFound",
-];
 
 impl AwsError {
     pub fn new(
@@ -107,21 +31,20 @@ impl AwsError {
         }
     }
 
-    pub fn from_sdk<E, R>(
+    pub fn from_sdk<E>(
         component: Component,
         operation: &'static str,
         resource: impl Into<String>,
-        err: SdkError<E, R>,
+        err: SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
     ) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: fmt::Debug + Send + Sync + 'static,
     {
         let code = err.code().map(str::to_owned);
         let message = match (err.code(), err.message()) {
             (Some(code), Some(message)) => format!("{code}: {message}"),
             (Some(code), None) => code.to_owned(),
-            _ => DisplayErrorContext(&err).to_string(),
+            _ => not_an_aws_answer(&err),
         };
         Self {
             component,
@@ -132,12 +55,6 @@ impl AwsError {
         }
     }
 
-    pub fn is_not_found(&self) -> bool {
-        self.code
-            .as_deref()
-            .is_some_and(|code| NOT_FOUND_CODES.contains(&code))
-    }
-
     pub fn has_code(&self, wanted: &[&str]) -> bool {
         self.code
             .as_deref()
@@ -145,26 +62,69 @@ impl AwsError {
     }
 }
 
+/// What went wrong when AWS gave no error code: an answer that is not an AWS
+/// API response (a wrong endpoint's web page, a proxy's error), or no answer
+/// at all. One line, without the SDK's debug dump of the response.
+fn not_an_aws_answer<E>(
+    err: &SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
+) -> String
+where
+    E: std::error::Error + 'static,
+{
+    let Some(raw) = err.raw_response() else {
+        return causes(err);
+    };
+    let content_type = raw
+        .headers()
+        .get("content-type")
+        .unwrap_or("no content type");
+    let endpoint = match raw.extension::<super::endpoint::AnsweredBy>() {
+        Some(super::endpoint::AnsweredBy(endpoint)) => format!("the endpoint {endpoint}"),
+        None => "the endpoint".to_owned(),
+    };
+    format!(
+        "{endpoint} answered HTTP {} {content_type}, not an AWS API response: check the provider's endpoints block and AWS_ENDPOINT_URL",
+        raw.status().as_u16()
+    )
+}
+
+/// `err` and each of its sources on one line ("dispatch failure: io error:
+/// ... connection refused"); a source whose text is already there is skipped.
+fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ").replace('\n', " ")
+}
+
 /// "Does not exist" as a value rather than an error: the one shape of absence
-/// callers deal with, as terraform-provider-aws's finders return it.
+/// callers deal with, as terraform-provider-aws's finders return it. Each call
+/// site names the codes by which its own call says so (from
+/// [`super::codes`]): one call's "not found" is another's "malformed request".
 pub trait Absence<T> {
-    /// `Ok(None)` when AWS said the resource does not exist.
-    fn found(self) -> Result<Option<T>, AwsError>;
-    /// For deletes: a resource that is already gone counts as deleted.
-    fn or_gone(self) -> Result<(), AwsError>;
+    /// `Ok(None)` when AWS answered with one of `absent`.
+    fn found_if(self, absent: &[&str]) -> Result<Option<T>, AwsError>;
+    /// For deletes: a resource AWS says is gone (one of `absent`) counts as deleted.
+    fn gone_if(self, absent: &[&str]) -> Result<(), AwsError>;
 }
 
 impl<T> Absence<T> for Result<T, AwsError> {
-    fn found(self) -> Result<Option<T>, AwsError> {
+    fn found_if(self, absent: &[&str]) -> Result<Option<T>, AwsError> {
         match self {
             Ok(value) => Ok(Some(value)),
-            Err(err) if err.is_not_found() => Ok(None),
+            Err(err) if err.has_code(absent) => Ok(None),
             Err(err) => Err(err),
         }
     }
 
-    fn or_gone(self) -> Result<(), AwsError> {
-        self.found().map(|_| ())
+    fn gone_if(self, absent: &[&str]) -> Result<(), AwsError> {
+        self.found_if(absent).map(|_| ())
     }
 }
 
@@ -179,17 +139,37 @@ mod tests {
     }
 
     #[test]
-    fn absence_is_a_value_and_every_other_failure_stays_an_error() {
-        // (result, found() when it succeeds, whether or_gone() succeeds)
+    fn absence_is_only_what_the_call_site_names() {
+        let absent = &[super::super::codes::cloudtrail::TRAIL_NOT_FOUND];
+        // (result, found_if() when it succeeds, whether gone_if() succeeds)
         let cases = [
             (Ok::<u8, AwsError>(7), Some(Some(7)), true),
             (failed("TrailNotFoundException"), Some(None), true),
-            (failed("NoSuchEntity"), Some(None), true),
+            // IAM's "not found", and CloudTrail's "malformed": not this call's absence.
+            (failed("NoSuchEntity"), None, false),
+            (failed("InvalidTrailNameException"), None, false),
             (failed("AccessDeniedException"), None, false),
         ];
         for (result, found, gone) in cases {
-            assert_eq!(result.clone().found().ok(), found, "{result:?}");
-            assert_eq!(result.clone().or_gone().is_ok(), gone, "{result:?}");
+            assert_eq!(result.clone().found_if(absent).ok(), found, "{result:?}");
+            assert_eq!(result.clone().gone_if(absent).is_ok(), gone, "{result:?}");
         }
+    }
+
+    #[test]
+    fn causes_are_one_line_without_repeats() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("dispatch failure")]
+        struct Dispatch(#[source] Io);
+        #[derive(Debug, thiserror::Error)]
+        #[error("io error")]
+        struct Io(#[source] Refused);
+        #[derive(Debug, thiserror::Error)]
+        #[error("connection refused\n(os error 111)")]
+        struct Refused;
+        assert_eq!(
+            causes(&Dispatch(Io(Refused))),
+            "dispatch failure: io error: connection refused (os error 111)"
+        );
     }
 }

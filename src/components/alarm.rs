@@ -2,8 +2,13 @@
 
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic, Tag};
 
-use super::{AlarmSpec, Ctx, Recorder};
-use crate::aws::{Absence, AwsError, Component};
+use futures::FutureExt;
+
+use super::{
+    always, seen, AlarmSpec, Ctx, Deleted, Observed, PartDef, PipelineError, Protection, Recorder,
+    Seen,
+};
+use crate::aws::{codes, Absence, AwsError, Component};
 
 const C: Component = Component::Alarm;
 
@@ -51,7 +56,7 @@ pub async fn find(
         }))
 }
 
-pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), PipelineError> {
     let name = ctx.names.alarm.as_str();
     let topic_arn = rec.require(C, "topic ARN", |o| o.topic_arn.clone())?;
     let spec = &ctx.spec.alarm;
@@ -98,5 +103,53 @@ pub async fn delete(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|err| AwsError::from_sdk(C, "DeleteAlarms", name, err))
-        .or_gone()
+        .gone_if(&[codes::cloudwatch::RESOURCE_NOT_FOUND])
+}
+
+/// The alarm notifies the topic and counts the filter's metric. It only
+/// points at them: delete need not wait for it, so a failed alarm delete
+/// leaves everything else free to go.
+pub const PART: PartDef = PartDef {
+    id: Component::Alarm,
+    present: always,
+    after: &[],
+    after_usable: &[],
+    refers_to: &[Component::Topic, Component::MetricFilter],
+    inside: None,
+    protections: &[Protection::AlarmNotifiesTopic],
+    ensure: |ctx, rec, _| ensure(ctx, rec).boxed(),
+    find: Some(|ctx, recorded| {
+        async move {
+            let topic = recorded
+                .topic_arn
+                .clone()
+                .unwrap_or_else(|| ctx.names.topic_arn());
+            Ok(seen(find(ctx, &ctx.names.alarm, Some(&topic)).await?))
+        }
+        .boxed()
+    }),
+    delete: |ctx, _| {
+        async move {
+            delete(ctx, &ctx.names.alarm).await?;
+            Ok(Deleted::Done)
+        }
+        .boxed()
+    },
+    forget: |o| {
+        o.alarm_arn = None;
+        o.alarm_name = None;
+        o.alarm = None;
+    },
+};
+
+impl Seen for AlarmObservation {
+    fn record(&self, observed: &mut Observed) {
+        observed.alarm_name = Some(self.name.clone());
+        observed.alarm_arn = Some(self.arn.clone());
+        observed.alarm = Some(self.settings.clone());
+    }
+
+    fn protections(&self) -> Vec<(Protection, bool)> {
+        vec![(Protection::AlarmNotifiesTopic, self.notifies_topic)]
+    }
 }

@@ -10,8 +10,13 @@ use aws_sdk_s3::types::{
     TransitionStorageClass, VersioningConfiguration,
 };
 
-use super::{Ctx, Deleted, Names, Recorder};
-use crate::aws::{Absence, AwsError, Component};
+use futures::FutureExt;
+
+use super::{
+    seen, with_trail, Ctx, Deleted, Names, Observed, PartDef, PipelineError, Protection, Recorder,
+    Seen,
+};
+use crate::aws::{codes, Absence, AwsError, Component};
 use crate::policy::{PolicyDocument, Principal, Statement, Wildcard};
 
 const C: Component = Component::Archive;
@@ -46,7 +51,7 @@ fn build_err<'a>(
     move |e| AwsError::new(C, op, bucket, e.to_string())
 }
 
-pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), PipelineError> {
     let bucket = ctx.names.bucket.as_str();
     let key_arn = rec.require(C, "KMS key ARN", |o| o.kms_key_arn.clone())?;
     let s3 = &ctx.clients.s3;
@@ -65,8 +70,8 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
             Ok(_) => {}
             Err(err) => {
                 let err = AwsError::from_sdk(C, "CreateBucket", bucket, err);
-                if !err.has_code(&["BucketAlreadyOwnedByYou"]) {
-                    return Err(err);
+                if !err.has_code(&[codes::s3::BUCKET_ALREADY_OWNED_BY_YOU]) {
+                    return Err(err.into());
                 }
             }
         }
@@ -231,13 +236,14 @@ pub async fn find(ctx: &Ctx<'_>, bucket: &str) -> Result<Option<ArchiveObservati
     );
     let block = block.map_err(|e| AwsError::from_sdk(C, "GetPublicAccessBlock", bucket, e));
     let policy = policy.map_err(|e| AwsError::from_sdk(C, "GetBucketPolicy", bucket, e));
-    let bucket_gone = |err: Option<&AwsError>| err.is_some_and(|e| e.has_code(&["NoSuchBucket"]));
+    let bucket_gone =
+        |err: Option<&AwsError>| err.is_some_and(|e| e.has_code(&[codes::s3::NO_SUCH_BUCKET]));
     if bucket_gone(block.as_ref().err()) || bucket_gone(policy.as_ref().err()) {
         return Ok(None);
     }
     // Absent settings (NoSuchPublicAccessBlockConfiguration, NoSuchBucketPolicy) are drift.
     let public_blocked = block
-        .found()?
+        .found_if(&[codes::s3::NO_SUCH_PUBLIC_ACCESS_BLOCK_CONFIGURATION])?
         .and_then(|out| out.public_access_block_configuration)
         .is_some_and(|c| {
             c.block_public_acls == Some(true)
@@ -246,7 +252,7 @@ pub async fn find(ctx: &Ctx<'_>, bucket: &str) -> Result<Option<ArchiveObservati
                 && c.restrict_public_buckets == Some(true)
         });
     let policy_in_place = policy
-        .found()?
+        .found_if(&[codes::s3::NO_SUCH_BUCKET_POLICY])?
         .and_then(|out| out.policy)
         .is_some_and(|p| crate::policy::equivalent(&p, &bucket_policy(ctx.names)));
     Ok(Some(ArchiveObservation {
@@ -267,7 +273,7 @@ pub async fn delete(ctx: &Ctx<'_>, bucket: &str) -> Result<Deleted, AwsError> {
             .send()
             .await
             .map_err(|e| AwsError::from_sdk(C, "ListObjectVersions", bucket, e))
-            .found()?;
+            .found_if(&[codes::s3::NO_SUCH_BUCKET])?;
         let Some(listed) = listed else {
             return Ok(Deleted::Done);
         };
@@ -316,6 +322,64 @@ pub async fn delete(ctx: &Ctx<'_>, bucket: &str) -> Result<Deleted, AwsError> {
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(C, "DeleteBucket", bucket, e))
-        .or_gone()?;
+        .gone_if(&[codes::s3::NO_SUCH_BUCKET])?;
     Ok(Deleted::Done)
+}
+
+/// The archive needs the key; the trail needs the archive with its policy.
+pub const PART: PartDef = PartDef {
+    id: Component::Archive,
+    present: with_trail,
+    after: &[],
+    after_usable: &[Component::Key],
+    refers_to: &[],
+    inside: None,
+    protections: &[
+        Protection::ArchiveBlocksPublicAccess,
+        Protection::ArchivePolicyInPlace,
+    ],
+    ensure: |ctx, rec, _| ensure(ctx, rec).boxed(),
+    find: Some(|ctx, _| {
+        async move {
+            let found = find(ctx, &ctx.names.bucket).await?;
+            Ok(seen(found.map(|settings| SeenArchive {
+                bucket: ctx.names.bucket.clone(),
+                arn: ctx.names.bucket_arn(),
+                settings,
+            })))
+        }
+        .boxed()
+    }),
+    delete: |ctx, _| delete(ctx, &ctx.names.bucket).boxed(),
+    forget: |o| {
+        o.archive_bucket_name = None;
+        o.archive_bucket_arn = None;
+    },
+};
+
+/// The bucket refresh found, with its settings.
+struct SeenArchive {
+    bucket: String,
+    arn: String,
+    settings: ArchiveObservation,
+}
+
+impl Seen for SeenArchive {
+    fn record(&self, observed: &mut Observed) {
+        observed.archive_bucket_name = Some(self.bucket.clone());
+        observed.archive_bucket_arn = Some(self.arn.clone());
+    }
+
+    fn protections(&self) -> Vec<(Protection, bool)> {
+        vec![
+            (
+                Protection::ArchiveBlocksPublicAccess,
+                self.settings.public_blocked,
+            ),
+            (
+                Protection::ArchivePolicyInPlace,
+                self.settings.policy_in_place,
+            ),
+        ]
+    }
 }

@@ -13,8 +13,14 @@
 
 use aws_sdk_eventbridge::types::{InputTransformer, Rule as ListedRule, RuleState, Tag, Target};
 
-use super::{Ctx, Names, PipelineSpec, Recorder};
-use crate::aws::{Absence, AwsError, Component};
+use super::alert_message::{input_paths, input_template};
+use futures::{FutureExt, TryFutureExt};
+
+use super::{
+    always, Component, Ctx, Deleted, Names, Observed, PartDef, PipelineError, PipelineSpec,
+    Protection, Recorder, Seen,
+};
+use crate::aws::{codes, Absence, AwsError};
 use crate::pattern::event::{
     read_alert_pattern, tamper_pattern, EventPattern, KeyTarget, TamperTargets, TrailTarget,
 };
@@ -103,140 +109,6 @@ pub fn pattern(
             }))
         }
     }
-}
-
-/// One field of a message template: fixed text, an event value, or text
-/// with event values inside (a link).
-enum Field {
-    Literal(String),
-    /// A path of the event, inserted by EventBridge as a JSON value (so quotes
-    /// in attacker-chosen values such as the user agent stay escaped).
-    Value(&'static str),
-    /// Text with `<name>` placeholders at the given positions.
-    Text(Vec<TextPart>),
-}
-
-enum TextPart {
-    Literal(&'static str),
-    Value(&'static str),
-}
-
-/// The input paths both messages use: placeholder name and event path.
-const PATHS: &[(&str, &str)] = &[
-    ("principal", "$.detail.userIdentity.arn"),
-    ("principalType", "$.detail.userIdentity.type"),
-    ("event", "$.detail.eventName"),
-    ("service", "$.detail.eventSource"),
-    ("errorCode", "$.detail.errorCode"),
-    ("sourceIp", "$.detail.sourceIPAddress"),
-    ("userAgent", "$.detail.userAgent"),
-    ("region", "$.detail.awsRegion"),
-    ("account", "$.detail.recipientAccountId"),
-    ("time", "$.detail.eventTime"),
-    ("eventId", "$.detail.eventID"),
-    ("secret", "$.detail.requestParameters.secretId"),
-    ("request", "$.detail.requestParameters"),
-];
-
-fn cloudtrail_link() -> Field {
-    Field::Text(vec![
-        TextPart::Literal("https://"),
-        TextPart::Value("region"),
-        TextPart::Literal(".console.aws.amazon.com/cloudtrailv2/home?region="),
-        TextPart::Value("region"),
-        TextPart::Literal("#/events/"),
-        TextPart::Value("eventId"),
-    ])
-}
-
-/// The message of `rule`: what a person needs to act without opening CloudTrail.
-fn message(rule: Rule, pipeline: &str) -> Vec<(&'static str, Field)> {
-    let headline = match rule {
-        Rule::Reads => "Secret read outside the allow-list",
-        Rule::Tamper => "Change to the secret-read detection pipeline itself",
-    };
-    let mut fields = vec![
-        ("alert", Field::Literal(headline.to_owned())),
-        ("pipeline", Field::Literal(pipeline.to_owned())),
-        ("principal", Field::Value("principal")),
-        ("principalType", Field::Value("principalType")),
-        ("event", Field::Value("event")),
-    ];
-    match rule {
-        Rule::Reads => fields.push(("secret", Field::Value("secret"))),
-        Rule::Tamper => {
-            fields.push(("service", Field::Value("service")));
-            fields.push(("requestParameters", Field::Value("request")));
-        }
-    }
-    fields.extend([
-        ("errorCode", Field::Value("errorCode")),
-        ("sourceIp", Field::Value("sourceIp")),
-        ("userAgent", Field::Value("userAgent")),
-        ("region", Field::Value("region")),
-        ("account", Field::Value("account")),
-        ("time", Field::Value("time")),
-        ("eventId", Field::Value("eventId")),
-        ("cloudtrailEvent", cloudtrail_link()),
-    ]);
-    if rule == Rule::Reads {
-        fields.push((
-            "secretConsole",
-            Field::Text(vec![
-                TextPart::Literal("https://"),
-                TextPart::Value("region"),
-                TextPart::Literal(".console.aws.amazon.com/secretsmanager/secret?name="),
-                TextPart::Value("secret"),
-                TextPart::Literal("&region="),
-                TextPart::Value("region"),
-            ]),
-        ));
-    }
-    fields
-}
-
-/// Serialises a JSON string's content (without its quotes).
-fn json_inner(text: &str) -> String {
-    let quoted = serde_json::Value::String(text.to_owned()).to_string();
-    quoted[1..quoted.len() - 1].to_owned()
-}
-
-/// The input template: a JSON object whose values are literals (escaped by
-/// serde) or `<placeholder>`s, which EventBridge fills from the event. The
-/// placeholders make it a template rather than JSON, so it is written field
-/// by field from typed parts.
-pub fn input_template(rule: Rule, pipeline: &str) -> String {
-    let fields: Vec<String> = message(rule, pipeline)
-        .into_iter()
-        .map(|(key, field)| {
-            let value = match field {
-                Field::Literal(text) => serde_json::Value::String(text).to_string(),
-                Field::Value(name) => format!("<{name}>"),
-                Field::Text(parts) => {
-                    let inner: String = parts
-                        .iter()
-                        .map(|part| match part {
-                            TextPart::Literal(text) => json_inner(text),
-                            TextPart::Value(name) => format!("<{name}>"),
-                        })
-                        .collect();
-                    format!("\"{inner}\"")
-                }
-            };
-            format!("{}:{value}", serde_json::Value::String(key.to_owned()))
-        })
-        .collect();
-    format!("{{{}}}", fields.join(","))
-}
-
-/// The placeholders `rule`'s template uses, with their event paths.
-pub fn input_paths(rule: Rule) -> Vec<(&'static str, &'static str)> {
-    let template = input_template(rule, "");
-    PATHS
-        .iter()
-        .filter(|(name, _)| template.contains(&format!("<{name}>")))
-        .copied()
-        .collect()
 }
 
 /// What refresh learns about one rule.
@@ -360,7 +232,7 @@ async fn list_targets(ctx: &Ctx<'_>, rule: Rule) -> Result<Option<Vec<Target>>, 
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(C, "ListTargetsByRule", name, e))
-        .found()?;
+        .found_if(&[codes::events::RESOURCE_NOT_FOUND])?;
     Ok(listed.map(|out| out.targets.unwrap_or_default()))
 }
 
@@ -396,7 +268,7 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
 
 /// Points each enabled rule at the topic: from then on it alerts. Comes last,
 /// after everything whose set-up the tamper rule would report.
-pub async fn ensure_targets(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+pub async fn ensure_targets(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), PipelineError> {
     let topic = rec.require(TARGETS, "topic ARN", |o| o.topic_arn.clone())?;
     let results = futures::future::join_all(
         Rule::BOTH
@@ -405,7 +277,7 @@ pub async fn ensure_targets(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsErro
             .map(|rule| put_target(ctx, rule, &topic)),
     )
     .await;
-    results.into_iter().collect()
+    Ok(results.into_iter().collect::<Result<(), AwsError>>()?)
 }
 
 fn record(rec: &Recorder, rule: Rule, arn: Option<String>, pattern: Option<String>) {
@@ -497,12 +369,6 @@ async fn put_target(ctx: &Ctx<'_>, rule: Rule, topic: &str) -> Result<(), AwsErr
     Ok(())
 }
 
-/// Removes both rules (destroy), each forgotten as it goes.
-pub async fn remove_both(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
-    let results = futures::future::join_all(Rule::BOTH.map(|rule| remove(ctx, rec, rule))).await;
-    results.into_iter().collect()
-}
-
 /// [`delete`]s the rule and forgets it once it is gone.
 async fn remove(ctx: &Ctx<'_>, rec: &Recorder, rule: Rule) -> Result<(), AwsError> {
     delete(ctx, rule).await?;
@@ -513,9 +379,14 @@ async fn remove(ctx: &Ctx<'_>, rec: &Recorder, rule: Rule) -> Result<(), AwsErro
 /// Removes the rule's target, then the rule (EventBridge refuses to delete a
 /// rule that still has targets). "Not found" is done.
 async fn delete(ctx: &Ctx<'_>, rule: Rule) -> Result<(), AwsError> {
+    remove_target(ctx, rule).await?;
+    delete_rule(ctx, rule).await
+}
+
+async fn remove_target(ctx: &Ctx<'_>, rule: Rule) -> Result<(), AwsError> {
     let name = rule.name(ctx.names);
-    let events = &ctx.clients.events;
-    events
+    ctx.clients
+        .events
         .remove_targets()
         .rule(name)
         .ids(TARGET_ID)
@@ -523,14 +394,104 @@ async fn delete(ctx: &Ctx<'_>, rule: Rule) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(TARGETS, "RemoveTargets", name, e))
-        .or_gone()?;
-    events
+        .gone_if(&[codes::events::RESOURCE_NOT_FOUND])
+}
+
+async fn delete_rule(ctx: &Ctx<'_>, rule: Rule) -> Result<(), AwsError> {
+    let name = rule.name(ctx.names);
+    ctx.clients
+        .events
         .delete_rule()
         .name(name)
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(C, "DeleteRule", name, e))
-        .or_gone()
+        .gone_if(&[codes::events::RESOURCE_NOT_FOUND])
+}
+
+/// Both rules at once: `action` on each, every failure reported (the first).
+async fn on_both<F>(action: impl Fn(Rule) -> F) -> Result<Deleted, AwsError>
+where
+    F: std::future::Future<Output = Result<(), AwsError>>,
+{
+    let results = futures::future::join_all(Rule::BOTH.map(action)).await;
+    results.into_iter().collect::<Result<(), AwsError>>()?;
+    Ok(Deleted::Done)
+}
+
+/// The rules are put in place early, without targets, once the key (whose
+/// ARN the tamper pattern names) is usable.
+pub const PART: PartDef = PartDef {
+    id: Component::EventRules,
+    present: always,
+    after: &[],
+    after_usable: &[Component::Key],
+    refers_to: &[],
+    inside: None,
+    protections: &[],
+    ensure: |ctx, rec, _| ensure(ctx, rec).err_into().boxed(),
+    find: Some(|ctx, recorded| {
+        async move {
+            let topic = super::topic::recorded_arn(ctx, recorded);
+            let [reads, tamper] = find_both(ctx, &topic).await?;
+            Ok(Some(Box::new(BothRules { reads, tamper }) as Box<dyn Seen>))
+        }
+        .boxed()
+    }),
+    delete: |ctx, _| on_both(|rule| delete_rule(ctx, rule)).boxed(),
+    forget: |o| {
+        o.read_rule_arn = None;
+        o.event_pattern = None;
+        o.tamper_rule_arn = None;
+    },
+};
+
+/// The rules get their targets last, after everything the tamper pattern
+/// watches, so the pipeline's own set-up raises no alert; delete, reversed,
+/// removes them first, so its own teardown raises none either.
+pub const TARGETS_PART: PartDef = PartDef {
+    id: Component::RuleTargets,
+    present: always,
+    after: &[
+        Component::EventRules,
+        Component::Topic,
+        Component::Alarm,
+        Component::Trail,
+        Component::MetricFilter,
+        Component::LogGroup,
+        Component::Key,
+    ],
+    after_usable: &[],
+    refers_to: &[],
+    inside: None,
+    protections: &[Protection::ReadRuleAlerts, Protection::TamperRuleAlerts],
+    ensure: |ctx, rec, _| ensure_targets(ctx, rec).boxed(),
+    // Read with the rules: a rule alerts only with its target.
+    find: None,
+    delete: |ctx, _| on_both(|rule| remove_target(ctx, rule)).boxed(),
+    forget: |_| {},
+};
+
+/// What refresh learns of both rules.
+struct BothRules {
+    reads: Option<RuleObservation>,
+    tamper: Option<RuleObservation>,
+}
+
+impl Seen for BothRules {
+    fn record(&self, observed: &mut Observed) {
+        observed.read_rule_arn = self.reads.as_ref().map(|r| r.arn.clone());
+        observed.event_pattern = self.reads.as_ref().map(|r| r.pattern.clone());
+        observed.tamper_rule_arn = self.tamper.as_ref().map(|r| r.arn.clone());
+    }
+
+    fn protections(&self) -> Vec<(Protection, bool)> {
+        let alerting = |rule: &Option<RuleObservation>| rule.as_ref().is_some_and(|r| r.alerting);
+        vec![
+            (Protection::ReadRuleAlerts, alerting(&self.reads)),
+            (Protection::TamperRuleAlerts, alerting(&self.tamper)),
+        ]
+    }
 }
 
 /// Whether two event patterns mean the same (AWS may reformat the JSON).
@@ -686,94 +647,6 @@ mod tests {
         assert!(wanted
             .observe(Rule::Reads, &[listed(ours, in_state)], failed())
             .is_err());
-    }
-
-    /// The template with every placeholder replaced by a JSON value, as
-    /// EventBridge does for placeholders outside quotes.
-    fn filled(rule: Rule, pipeline: &str) -> serde_json::Value {
-        let mut text = input_template(rule, pipeline);
-        for (name, _) in input_paths(rule) {
-            let inside_quotes = format!("<{name}>");
-            // Inside a link the value is raw text; elsewhere a JSON string.
-            text = text.replace(&format!(":{inside_quotes}"), &format!(":\"{name}-value\""));
-            text = text.replace(&inside_quotes, &format!("{name}-value"));
-        }
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{rule:?}: {e}\n{text}"))
-    }
-
-    #[test]
-    fn templates_become_json_with_every_field_a_person_needs() {
-        let cases: [(Rule, &[&str]); 2] = [
-            (
-                Rule::Reads,
-                &[
-                    "principal",
-                    "principalType",
-                    "secret",
-                    "event",
-                    "errorCode",
-                    "sourceIp",
-                    "userAgent",
-                    "region",
-                    "account",
-                    "time",
-                    "eventId",
-                    "cloudtrailEvent",
-                    "secretConsole",
-                ],
-            ),
-            (
-                Rule::Tamper,
-                &[
-                    "principal",
-                    "principalType",
-                    "event",
-                    "service",
-                    "requestParameters",
-                    "errorCode",
-                    "sourceIp",
-                    "region",
-                    "account",
-                    "time",
-                    "eventId",
-                    "cloudtrailEvent",
-                ],
-            ),
-        ];
-        for (rule, fields) in cases {
-            let message = filled(rule, "prod \"quoted\" name");
-            assert_eq!(message["pipeline"], "prod \"quoted\" name", "{rule:?}");
-            for field in fields {
-                assert!(message.get(*field).is_some(), "{rule:?} lacks {field}");
-            }
-        }
-        let reads = filled(Rule::Reads, "p");
-        assert_eq!(
-            reads["secretConsole"],
-            "https://region-value.console.aws.amazon.com/secretsmanager/secret?name=secret-value&region=region-value"
-        );
-    }
-
-    #[test]
-    fn every_placeholder_has_a_path_and_every_path_is_used() {
-        for rule in Rule::BOTH {
-            let template = input_template(rule, "p");
-            let paths = input_paths(rule);
-            let mut rest = template.as_str();
-            while let Some(start) = rest.find('<') {
-                let end = rest[start..]
-                    .find('>')
-                    .map(|e| start + e)
-                    .unwrap_or(rest.len());
-                let name = &rest[start + 1..end];
-                assert!(
-                    paths.iter().any(|(n, _)| *n == name),
-                    "{rule:?}: <{name}> has no path"
-                );
-                rest = &rest[end..];
-            }
-            assert!(paths.len() <= 100, "EventBridge allows 100 input paths");
-        }
     }
 
     #[test]

@@ -2,8 +2,13 @@
 
 use aws_sdk_kms::types::{KeyState, Tag};
 
-use super::{Ctx, Names, Observed, PipelineSpec, Recorder};
-use crate::aws::{Absence, AwsError, Clients, Component};
+use futures::{FutureExt, TryFutureExt};
+
+use super::{
+    always, seen, Component, Ctx, Deleted, Names, Observed, PartDef, PipelineSpec, Protection,
+    Recorder, Seen,
+};
+use crate::aws::{codes, Absence, AwsError, Clients};
 use crate::engine::Usable;
 use crate::policy::{PolicyDocument, Statement};
 
@@ -83,7 +88,7 @@ pub struct KeyObservation {
 
 /// The key look-up apply starts with, sent with the account look-up, since
 /// everything else waits for the key.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Lookup {
     /// The ARN the state recorded, else the alias.
     key_id: String,
@@ -100,7 +105,11 @@ pub fn lookup_id(recorded: &Observed, pipeline: &str) -> String {
 
 impl Lookup {
     /// `None` for a customer-managed key: it is only used, never looked up.
-    pub async fn make(clients: &Clients, spec: &PipelineSpec, recorded: &Observed) -> Option<Self> {
+    pub async fn start(
+        clients: &Clients,
+        spec: &PipelineSpec,
+        recorded: &Observed,
+    ) -> Option<Self> {
         if spec.kms.key_arn.is_some() {
             return None;
         }
@@ -119,7 +128,7 @@ pub async fn find(clients: &Clients, key_id: &str) -> Result<Option<KeyObservati
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(C, "DescribeKey", key_id, e))
-        .found()?;
+        .found_if(&[codes::kms::NOT_FOUND])?;
     let Some(metadata) = described.and_then(|out| out.key_metadata) else {
         return Ok(None);
     };
@@ -136,12 +145,11 @@ pub async fn find(clients: &Clients, key_id: &str) -> Result<Option<KeyObservati
 
 /// Finds or creates the key and puts its policy in place; from then on it is
 /// `usable` by the parts it encrypts, while its alias and rotation are set.
-pub async fn ensure(
-    ctx: &Ctx<'_>,
-    rec: &Recorder,
-    lookup: Option<Lookup>,
-    usable: Usable,
-) -> Result<(), AwsError> {
+pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder, usable: Usable) -> Result<(), AwsError> {
+    let lookup = match ctx.key_lookup {
+        Some(prefetched) => Some(prefetched.clone()),
+        None => Lookup::start(ctx.clients, ctx.spec, &rec.snapshot()).await,
+    };
     let Some(Lookup {
         key_id: lookup,
         found,
@@ -258,7 +266,7 @@ async fn ensure_alias(ctx: &Ctx<'_>, arn: &str, points_here: Option<bool>) -> Re
         Ok(_) => Ok(()),
         Err(err) => {
             let err = AwsError::from_sdk(C, "CreateAlias", alias, err);
-            if !err.has_code(&["AlreadyExistsException"]) {
+            if !err.has_code(&[codes::kms::ALREADY_EXISTS]) {
                 return Err(err);
             }
             ctx.clients
@@ -288,13 +296,56 @@ pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
     );
     alias
         .map_err(|e| AwsError::from_sdk(C, "DeleteAlias", &ctx.names.key_alias, e))
-        .or_gone()?;
+        .gone_if(&[codes::kms::NOT_FOUND])?;
     match schedule
         .map_err(|e| AwsError::from_sdk(C, "ScheduleKeyDeletion", arn, e))
-        .or_gone()
+        .gone_if(&[codes::kms::NOT_FOUND])
     {
         // Already pending deletion is the state we want.
-        Err(err) if err.has_code(&["KMSInvalidStateException"]) => Ok(()),
+        Err(err) if err.has_code(&[codes::kms::INVALID_STATE]) => Ok(()),
         done => done,
+    }
+}
+
+/// The key comes first: everything it encrypts waits until it is usable.
+pub const PART: PartDef = PartDef {
+    id: Component::Key,
+    present: always,
+    after: &[],
+    after_usable: &[],
+    refers_to: &[],
+    inside: None,
+    protections: &[Protection::KeyEnabled],
+    ensure: |ctx, rec, usable| ensure(ctx, rec, usable).err_into().boxed(),
+    find: Some(|ctx, recorded| {
+        async move {
+            let found = find(ctx.clients, &lookup_id(recorded, &ctx.spec.name)).await?;
+            Ok(seen(found))
+        }
+        .boxed()
+    }),
+    delete: |ctx, rec| {
+        async move {
+            // Only a key the pipeline created (no kms.key_arn) is ours to retire.
+            if ctx.spec.kms.key_arn.is_some() {
+                return Ok(Deleted::LeftAlone);
+            }
+            if let Some(arn) = rec.get(|o| o.kms_key_arn.clone()) {
+                delete(ctx, &arn).await?;
+            }
+            Ok(Deleted::Done)
+        }
+        .boxed()
+    },
+    forget: |o| o.kms_key_arn = None,
+};
+
+impl Seen for KeyObservation {
+    fn record(&self, observed: &mut Observed) {
+        observed.kms_key_arn = Some(self.arn.clone());
+    }
+
+    fn protections(&self) -> Vec<(Protection, bool)> {
+        vec![(Protection::KeyEnabled, self.enabled)]
     }
 }

@@ -1,31 +1,14 @@
-//! The CloudWatch Logs group the trail delivers to, and the IAM role CloudTrail
-//! assumes to deliver there.
+//! The CloudWatch Logs group the trail delivers to.
 
-use aws_sdk_iam::types::Tag as IamTag;
+use futures::FutureExt;
 
-use super::{Ctx, Names, Recorder};
-use crate::aws::{retry_while, Absence, AwsError, Component, RetryPolicy};
+use super::{
+    always, seen, Component, Ctx, Deleted, Observed, PartDef, PipelineError, Recorder, Seen,
+};
+use crate::aws::{codes, retry_while, Absence, AwsError, RetryPolicy, MAX_PAGES};
 use crate::engine::Usable;
-use crate::policy::{PolicyDocument, Statement};
 
 const GROUP: Component = Component::LogGroup;
-const ROLE: Component = Component::DeliveryRole;
-const ROLE_POLICY_NAME: &str = "cloudtrail-delivery";
-
-/// CloudTrail may assume the role only on behalf of this trail.
-pub fn delivery_trust_policy(names: &Names) -> PolicyDocument {
-    PolicyDocument::new(vec![Statement::allow("CloudTrailAssumesForThisTrail")
-        .service("cloudtrail.amazonaws.com")
-        .actions(&["sts:AssumeRole"])
-        .condition("StringEquals", "aws:SourceArn", names.trail_arn())])
-}
-
-/// The role may only create streams and put events in this one log group.
-pub fn delivery_permissions(names: &Names) -> PolicyDocument {
-    PolicyDocument::new(vec![Statement::allow("DeliverToThisLogGroupOnly")
-        .actions(&["logs:CreateLogStream", "logs:PutLogEvents"])
-        .resources([format!("{}:log-stream:*", names.log_group_arn())])])
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogGroupObservation {
@@ -35,33 +18,56 @@ pub struct LogGroupObservation {
 }
 
 pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<LogGroupObservation>, AwsError> {
-    let listed = ctx
-        .clients
-        .logs
-        .describe_log_groups()
-        .log_group_name_prefix(name)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(GROUP, "DescribeLogGroups", name, e))?;
-    Ok(listed
-        .log_groups()
-        .iter()
-        .find(|g| g.log_group_name() == Some(name))
-        .map(|g| LogGroupObservation {
-            name: name.to_owned(),
-            // `arn` ends in ":*"; the bare ARN is what policies and CloudTrail compare.
-            arn: g
-                .log_group_arn()
-                .map(str::to_owned)
-                .or_else(|| g.arn().map(|a| a.trim_end_matches(":*").to_owned()))
-                .unwrap_or_else(|| ctx.names.log_group_arn()),
-            retention_days: g.retention_in_days().map(i64::from),
-        }))
+    // A prefix listing: other groups whose names extend this one may come
+    // first, so pages are read until the name itself turns up.
+    let mut next = None;
+    for _ in 0..MAX_PAGES {
+        let listed = ctx
+            .clients
+            .logs
+            .describe_log_groups()
+            .log_group_name_prefix(name)
+            .set_next_token(next)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(GROUP, "DescribeLogGroups", name, e))?;
+        let found = listed
+            .log_groups()
+            .iter()
+            .find(|g| g.log_group_name() == Some(name));
+        if found.is_some() || listed.next_token.is_none() {
+            return Ok(found.map(|g| observation(ctx, name, g)));
+        }
+        next = listed.next_token;
+    }
+    Err(AwsError::new(
+        GROUP,
+        "DescribeLogGroups",
+        name,
+        format!("{MAX_PAGES} pages listed without reaching the end of the listing"),
+    ))
+}
+
+fn observation(
+    ctx: &Ctx<'_>,
+    name: &str,
+    g: &aws_sdk_cloudwatchlogs::types::LogGroup,
+) -> LogGroupObservation {
+    LogGroupObservation {
+        name: name.to_owned(),
+        // `arn` ends in ":*"; the bare ARN is what policies and CloudTrail compare.
+        arn: g
+            .log_group_arn()
+            .map(str::to_owned)
+            .or_else(|| g.arn().map(|a| a.trim_end_matches(":*").to_owned()))
+            .unwrap_or_else(|| ctx.names.log_group_arn()),
+        retention_days: g.retention_in_days().map(i64::from),
+    }
 }
 
 /// Finds or creates the group; from then on it is `usable` by the trail and
 /// the metric filter, while its retention is set.
-pub async fn ensure_group(ctx: &Ctx<'_>, rec: &Recorder, usable: Usable) -> Result<(), AwsError> {
+pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder, usable: Usable) -> Result<(), PipelineError> {
     let name = ctx.names.log_group.as_str();
     let logs = &ctx.clients.logs;
     if !ctx.spec.trail.create {
@@ -85,20 +91,25 @@ pub async fn ensure_group(ctx: &Ctx<'_>, rec: &Recorder, usable: Usable) -> Resu
     // The group starts as soon as the key exists: CloudWatch Logs may not
     // see the key policy that lets it use the key for a few seconds.
     let key_policy_not_seen =
-        |err: &AwsError| err.has_code(&["AccessDeniedException"]) && err.message.contains("KMS");
+        |err: &AwsError| err.has_code(&[codes::logs::ACCESS_DENIED]) && err.message.contains("KMS");
     let create = || {
-        retry_while(RetryPolicy::PROPAGATION, key_policy_not_seen, || async {
-            logs.create_log_group()
-                .log_group_name(name)
-                .kms_key_id(&key_arn)
-                .set_tags(Some(ctx.spec.tags.clone().into_iter().collect()))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|err| AwsError::from_sdk(GROUP, "CreateLogGroup", name, err))
-        })
+        retry_while(
+            RetryPolicy::PROPAGATION,
+            ctx.deadline,
+            key_policy_not_seen,
+            || async {
+                logs.create_log_group()
+                    .log_group_name(name)
+                    .kms_key_id(&key_arn)
+                    .set_tags(Some(ctx.spec.tags.clone().into_iter().collect()))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|err| AwsError::from_sdk(GROUP, "CreateLogGroup", name, err))
+            },
+        )
     };
-    const EXISTS: &[&str] = &["ResourceAlreadyExistsException"];
+    const EXISTS: &[&str] = &[codes::logs::RESOURCE_ALREADY_EXISTS];
     // A group the state knows is looked up first; one it does not know is
     // most likely new, so creating it first saves a round trip on create.
     let known = rec.get(|o| o.log_group_arn.is_some());
@@ -113,7 +124,7 @@ pub async fn ensure_group(ctx: &Ctx<'_>, rec: &Recorder, usable: Usable) -> Resu
                     found = find(ctx, name).await?;
                 }
             }
-            Err(err) => return Err(err),
+            Err(err) => return Err(err.into()),
         }
     }
     rec.update(|o| {
@@ -134,7 +145,7 @@ pub async fn ensure_group(ctx: &Ctx<'_>, rec: &Recorder, usable: Usable) -> Resu
     Ok(())
 }
 
-pub async fn delete_group(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
+pub async fn delete(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
     ctx.clients
         .logs
         .delete_log_group()
@@ -142,87 +153,42 @@ pub async fn delete_group(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|err| AwsError::from_sdk(GROUP, "DeleteLogGroup", name, err))
-        .or_gone()
+        .gone_if(&[codes::logs::RESOURCE_NOT_FOUND])
 }
 
-pub async fn find_role(ctx: &Ctx<'_>, name: &str) -> Result<Option<String>, AwsError> {
-    let found = ctx
-        .clients
-        .iam
-        .get_role()
-        .role_name(name)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(ROLE, "GetRole", name, e))
-        .found()?;
-    Ok(found.and_then(|out| out.role).map(|role| role.arn))
-}
-
-pub async fn ensure_role(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
-    let name = ctx.names.delivery_role.as_str();
-    let iam = &ctx.clients.iam;
-    let trust = delivery_trust_policy(ctx.names).to_json();
-    let arn = match find_role(ctx, name).await? {
-        Some(arn) => {
-            iam.update_assume_role_policy()
-                .role_name(name)
-                .policy_document(&trust)
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk(ROLE, "UpdateAssumeRolePolicy", name, e))?;
-            arn
-        }
-        None => {
-            let mut create = iam
-                .create_role()
-                .role_name(name)
-                .assume_role_policy_document(&trust)
-                .description(format!(
-                    "Lets CloudTrail deliver secretmonitor pipeline {} events to its log group",
-                    ctx.spec.name
-                ));
-            for (key, value) in ctx.tags() {
-                create = create.tags(
-                    IamTag::builder()
-                        .key(key)
-                        .value(value)
-                        .build()
-                        .map_err(|e| AwsError::new(ROLE, "CreateRole", name, e.to_string()))?,
-                );
+/// The group needs the key; the trail and the metric filter need only that
+/// the group exists, not its retention.
+pub const PART: PartDef = PartDef {
+    id: Component::LogGroup,
+    present: always,
+    after: &[],
+    after_usable: &[Component::Key],
+    refers_to: &[],
+    inside: None,
+    protections: &[],
+    ensure: |ctx, rec, usable| ensure(ctx, rec, usable).boxed(),
+    find: Some(|ctx, _| async move { Ok(seen(find(ctx, &ctx.names.log_group).await?)) }.boxed()),
+    delete: |ctx, _| {
+        async move {
+            // Another trail's group (trail.create = false) is not ours to delete.
+            if !ctx.spec.trail.create {
+                return Ok(Deleted::LeftAlone);
             }
-            create
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk(ROLE, "CreateRole", name, e))?
-                .role
-                .map(|r| r.arn)
-                .ok_or_else(|| AwsError::new(ROLE, "CreateRole", name, "no role returned"))?
+            delete(ctx, &ctx.names.log_group).await?;
+            Ok(Deleted::Done)
         }
-    };
-    rec.update(|o| o.delivery_role_arn = Some(arn));
-    iam.put_role_policy()
-        .role_name(name)
-        .policy_name(ROLE_POLICY_NAME)
-        .policy_document(delivery_permissions(ctx.names).to_json())
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(ROLE, "PutRolePolicy", name, e))?;
-    Ok(())
-}
+        .boxed()
+    },
+    forget: |o| {
+        o.log_group_name = None;
+        o.log_group_arn = None;
+    },
+};
 
-pub async fn delete_role(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
-    let iam = &ctx.clients.iam;
-    iam.delete_role_policy()
-        .role_name(name)
-        .policy_name(ROLE_POLICY_NAME)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(ROLE, "DeleteRolePolicy", name, e))
-        .or_gone()?;
-    iam.delete_role()
-        .role_name(name)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(ROLE, "DeleteRole", name, e))
-        .or_gone()
+impl Seen for LogGroupObservation {
+    fn record(&self, observed: &mut Observed) {
+        observed.log_group_name = Some(self.name.clone());
+        observed.log_group_arn = Some(self.arn.clone());
+        observed.log_retention_days = self.retention_days;
+    }
 }

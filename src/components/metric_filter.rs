@@ -3,8 +3,10 @@
 
 use aws_sdk_cloudwatchlogs::types::MetricTransformation;
 
-use super::{Ctx, Recorder};
-use crate::aws::{Absence, AwsError, Component};
+use futures::FutureExt;
+
+use super::{always, seen, Ctx, Deleted, Observed, PartDef, PipelineError, Recorder, Seen};
+use crate::aws::{codes, Absence, AwsError, Component, MAX_PAGES};
 
 const C: Component = Component::MetricFilter;
 
@@ -19,31 +21,48 @@ pub async fn find(
     log_group: &str,
     name: &str,
 ) -> Result<Option<MetricFilterObservation>, AwsError> {
-    let listed = ctx
-        .clients
-        .logs
-        .describe_metric_filters()
-        .log_group_name(log_group)
-        .filter_name_prefix(name)
-        .send()
-        .await;
-    let Some(listed) = listed
-        .map_err(|e| AwsError::from_sdk(C, "DescribeMetricFilters", name, e))
-        .found()?
-    else {
-        return Ok(None);
-    };
-    Ok(listed
-        .metric_filters()
-        .iter()
-        .find(|f| f.filter_name() == Some(name))
-        .map(|f| MetricFilterObservation {
-            name: name.to_owned(),
-            pattern: f.filter_pattern().unwrap_or_default().to_owned(),
-        }))
+    // A prefix listing: filters whose names extend this one may come first,
+    // so pages are read until the name itself turns up.
+    let mut next = None;
+    for _ in 0..MAX_PAGES {
+        let listed = ctx
+            .clients
+            .logs
+            .describe_metric_filters()
+            .log_group_name(log_group)
+            .filter_name_prefix(name)
+            .set_next_token(next)
+            .send()
+            .await;
+        // The log group itself is gone.
+        let Some(listed) = listed
+            .map_err(|e| AwsError::from_sdk(C, "DescribeMetricFilters", name, e))
+            .found_if(&[codes::logs::RESOURCE_NOT_FOUND])?
+        else {
+            return Ok(None);
+        };
+        let found = listed
+            .metric_filters()
+            .iter()
+            .find(|f| f.filter_name() == Some(name))
+            .map(|f| MetricFilterObservation {
+                name: name.to_owned(),
+                pattern: f.filter_pattern().unwrap_or_default().to_owned(),
+            });
+        if found.is_some() || listed.next_token.is_none() {
+            return Ok(found);
+        }
+        next = listed.next_token;
+    }
+    Err(AwsError::new(
+        C,
+        "DescribeMetricFilters",
+        name,
+        format!("{MAX_PAGES} pages listed without reaching the end of the listing"),
+    ))
 }
 
-pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), PipelineError> {
     let name = ctx.names.metric_filter.as_str();
     let log_group = rec.require(C, "log group name", |o| o.log_group_name.clone())?;
     let alarm = &ctx.spec.alarm;
@@ -79,5 +98,44 @@ pub async fn delete(ctx: &Ctx<'_>, log_group: &str, name: &str) -> Result<(), Aw
         .send()
         .await
         .map_err(|err| AwsError::from_sdk(C, "DeleteMetricFilter", name, err))
-        .or_gone()
+        .gone_if(&[codes::logs::RESOURCE_NOT_FOUND])
+}
+
+/// The filter lives in the log group and needs only that it exists.
+pub const PART: PartDef = PartDef {
+    id: Component::MetricFilter,
+    present: always,
+    after: &[],
+    after_usable: &[Component::LogGroup],
+    refers_to: &[],
+    inside: None,
+    protections: &[],
+    ensure: |ctx, rec, _| ensure(ctx, rec).boxed(),
+    find: Some(|ctx, _| {
+        async move {
+            let names = ctx.names;
+            Ok(seen(
+                find(ctx, &names.log_group, &names.metric_filter).await?,
+            ))
+        }
+        .boxed()
+    }),
+    delete: |ctx, _| {
+        async move {
+            delete(ctx, &ctx.names.log_group, &ctx.names.metric_filter).await?;
+            Ok(Deleted::Done)
+        }
+        .boxed()
+    },
+    forget: |o| {
+        o.metric_filter_name = None;
+        o.filter_pattern = None;
+    },
+};
+
+impl Seen for MetricFilterObservation {
+    fn record(&self, observed: &mut Observed) {
+        observed.metric_filter_name = Some(self.name.clone());
+        observed.filter_pattern = Some(self.pattern.clone());
+    }
 }

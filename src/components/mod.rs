@@ -1,8 +1,10 @@
-//! One module per AWS component of the pipeline. Each offers
-//! - `ensure`: make the component match the spec (create it, or repair drift),
+//! One module per part of the pipeline, each exporting the same contract,
+//! `pub const PART: PartDef` (see [`PartDef`]), listed once in [`PARTS`]:
+//! - `ensure`: make the part match the spec (create it, or repair drift),
 //!   recording identifiers in [`Recorder`] the moment they exist;
-//! - `observe`: read what exists, for refresh and drift detection;
-//! - `delete`: remove it, treating "not found" as done.
+//! - `find`: read what exists, for refresh and drift detection;
+//! - `delete`: remove it, treating "not found" as done; `forget`: clear what
+//!   the observation holds of it.
 //!
 //! Each module also builds its own policy documents.
 //!
@@ -10,20 +12,32 @@
 //! are one code path: desired state in, actions out.
 
 pub mod alarm;
+pub mod alert_message;
 pub mod archive;
+mod contract;
+pub mod delivery_role;
 pub mod event_rule;
 pub mod key;
 pub mod log_group;
 pub mod metric_filter;
+mod names;
+pub mod subscriptions;
 pub mod topic;
 pub mod trail;
 
-use std::collections::BTreeMap;
+#[cfg(test)]
+mod canned_aws_tests;
 
-use crate::aws::Component as Part;
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use crate::aws::{AwsError, Clients, Component};
+pub use contract::{
+    always, labels, seen, with_trail, Component, Delete, Deleted, Ensure, Find, Operation, PartDef,
+    PipelineError, Protection, Seen,
+};
+pub use names::{default_bucket_name, Names, PlanNames};
+
+use crate::aws::Clients;
 
 /// What the user asked for, with every default applied.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,167 +167,38 @@ pub struct KmsSpec {
     pub deletion_window_days: i64,
 }
 
-/// Names of every component, derived from the pipeline's name, account and
-/// region so that any of them can be found again without state (import,
-/// repair after a lost apply).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Names {
-    pub account_id: String,
-    pub region: String,
-    pub key_alias: String,
-    pub bucket: String,
-    pub trail: String,
-    pub log_group: String,
-    pub delivery_role: String,
-    pub metric_filter: String,
-    pub alarm: String,
-    pub topic: String,
-    /// EventBridge rule of the per-event read alerts.
-    pub read_rule: String,
-    /// EventBridge rule of the tamper alerts.
-    pub tamper_rule: String,
-}
+/// Every part of the pipeline: the one list apply, observe and delete loop
+/// over. Errors and observations are reported in this order.
+pub const PARTS: &[PartDef] = &[
+    key::PART,
+    archive::PART,
+    log_group::PART,
+    delivery_role::PART,
+    trail::PART,
+    metric_filter::PART,
+    alarm::PART,
+    topic::PART,
+    subscriptions::PART,
+    event_rule::PART,
+    event_rule::TARGETS_PART,
+];
 
-impl Names {
-    pub fn derive(spec: &PipelineSpec, account_id: &str, region: &str) -> Self {
-        let name = &spec.name;
-        let log_group = match (&spec.trail.create, &spec.trail.existing_log_group_name) {
-            (false, Some(existing)) => existing.clone(),
-            _ => format!("/secretmonitor/{name}/cloudtrail"),
-        };
-        Self {
-            account_id: account_id.to_owned(),
-            region: region.to_owned(),
-            key_alias: Self::key_alias_for(name),
-            bucket: spec
-                .archive
-                .bucket_name
-                .clone()
-                .unwrap_or_else(|| default_bucket_name(name, account_id, region)),
-            trail: name.clone(),
-            log_group,
-            delivery_role: truncate(&format!("{name}-cloudtrail-to-logs"), 64),
-            metric_filter: format!("{name}-secret-access"),
-            alarm: format!("{name}-secret-access"),
-            topic: format!("{name}-alerts"),
-            read_rule: truncate(&format!("{name}-secret-reads"), 64),
-            tamper_rule: truncate(&format!("{name}-tamper"), 64),
-        }
-    }
-
-    /// The one name that needs no account: the key is looked up by it while
-    /// the account is.
-    pub fn key_alias_for(pipeline: &str) -> String {
-        format!("alias/secretmonitor/{pipeline}")
-    }
-
-    pub fn trail_arn(&self) -> String {
-        format!(
-            "arn:aws:cloudtrail:{}:{}:trail/{}",
-            self.region, self.account_id, self.trail
-        )
-    }
-
-    pub fn log_group_arn(&self) -> String {
-        format!(
-            "arn:aws:logs:{}:{}:log-group:{}",
-            self.region, self.account_id, self.log_group
-        )
-    }
-
-    pub fn bucket_arn(&self) -> String {
-        format!("arn:aws:s3:::{}", self.bucket)
-    }
-
-    pub fn alarm_arn(&self) -> String {
-        format!(
-            "arn:aws:cloudwatch:{}:{}:alarm:{}",
-            self.region, self.account_id, self.alarm
-        )
-    }
-
-    pub fn rule_arn(&self, rule: &str) -> String {
-        format!(
-            "arn:aws:events:{}:{}:rule/{rule}",
-            self.region, self.account_id
-        )
-    }
-
-    pub fn topic_arn(&self) -> String {
-        format!(
-            "arn:aws:sns:{}:{}:{}",
-            self.region, self.account_id, self.topic
-        )
-    }
-
-    pub fn account_root(&self) -> String {
-        format!("arn:aws:iam::{}:root", self.account_id)
-    }
-}
-
-/// S3 names are global, so the default carries account and region; it is
-/// shortened (keeping the unique suffix) to S3's 63 characters.
-pub fn default_bucket_name(name: &str, account_id: &str, region: &str) -> String {
-    let suffix = format!("-archive-{account_id}-{region}");
-    let room = 63usize.saturating_sub(suffix.len());
-    let stem: String = name
-        .to_ascii_lowercase()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .take(room)
-        .collect();
-    format!("{}{suffix}", stem.trim_end_matches('-'))
-}
-
-fn truncate(value: &str, max: usize) -> String {
-    value.chars().take(max).collect()
-}
-
-/// Protections an attacker (or a well-meaning colleague) can remove without
-/// deleting anything. Refresh checks each; the plan wants each `true`, so a
-/// removed protection shows as drift naming it, and apply restores it.
-pub mod protections {
-    pub const TRAIL_RECORDS_READ_EVENTS: &str = "trail_records_read_events";
-    pub const ARCHIVE_BLOCKS_PUBLIC_ACCESS: &str = "archive_blocks_public_access";
-    pub const ARCHIVE_POLICY_IN_PLACE: &str = "archive_policy_in_place";
-    pub const TOPIC_POLICY_IN_PLACE: &str = "topic_policy_in_place";
-    pub const ALARM_NOTIFIES_TOPIC: &str = "alarm_notifies_topic";
-    pub const KEY_ENABLED: &str = "key_enabled";
-    pub const READ_RULE_ALERTS: &str = "read_rule_alerts";
-    pub const TAMPER_RULE_ALERTS: &str = "tamper_rule_alerts";
+/// The parts a pipeline with this spec has.
+pub fn present(spec: &PipelineSpec) -> impl Iterator<Item = &'static PartDef> + '_ {
+    PARTS.iter().filter(move |part| (part.present)(spec))
 }
 
 /// The protections a pipeline with this spec must have, each with the
 /// component whose `ensure` puts it in place.
-pub fn expected_protections(spec: &PipelineSpec) -> Vec<(&'static str, Part)> {
-    use protections::*;
-    let mut expected = vec![
-        (TOPIC_POLICY_IN_PLACE, Part::Topic),
-        (ALARM_NOTIFIES_TOPIC, Part::Alarm),
-    ];
-    if spec.kms.key_arn.is_none() {
-        expected.push((KEY_ENABLED, Part::Key));
-    }
-    if spec.fast_alerts {
-        expected.push((READ_RULE_ALERTS, Part::RuleTargets));
-    }
-    if spec.tamper_alerts {
-        expected.push((TAMPER_RULE_ALERTS, Part::RuleTargets));
-    }
-    if spec.trail.create {
-        expected.extend([
-            (TRAIL_RECORDS_READ_EVENTS, Part::Trail),
-            (ARCHIVE_BLOCKS_PUBLIC_ACCESS, Part::Archive),
-            (ARCHIVE_POLICY_IN_PLACE, Part::Archive),
-        ]);
-    }
-    expected
+pub fn expected_protections(spec: &PipelineSpec) -> Vec<(Protection, Component)> {
+    present(spec)
+        .flat_map(|part| {
+            part.protections
+                .iter()
+                .filter(|protection| protection.required(spec))
+                .map(|protection| (*protection, part.id))
+        })
+        .collect()
 }
 
 /// One SNS subscription as AWS reports it.
@@ -326,7 +211,9 @@ pub struct Subscription {
 }
 
 /// What exists in AWS: identifiers recorded as components are created, and the
-/// observed settings that drift detection compares with the spec.
+/// observed settings that drift detection compares with the spec. How each
+/// maps onto the Terraform state (and `nothing_exists`) is the table
+/// `terraform::state::COMPUTED`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Observed {
     pub account_id: Option<String>,
@@ -356,21 +243,6 @@ pub struct Observed {
     pub tamper_rule_arn: Option<String>,
     /// Each of [`expected_protections`] and whether it holds.
     pub protections: BTreeMap<String, bool>,
-}
-
-impl Observed {
-    /// True when not one component of the pipeline exists any more.
-    pub fn nothing_exists(&self) -> bool {
-        self.kms_key_arn.is_none()
-            && self.archive_bucket_name.is_none()
-            && self.trail_arn.is_none()
-            && self.metric_filter_name.is_none()
-            && self.alarm_arn.is_none()
-            && self.topic_arn.is_none()
-            && self.delivery_role_arn.is_none()
-            && self.read_rule_arn.is_none()
-            && self.tamper_rule_arn.is_none()
-    }
 }
 
 /// Shared, lock-protected record of what exists, written by each step the
@@ -413,15 +285,9 @@ impl Recorder {
         component: Component,
         what: &'static str,
         read: impl FnOnce(&Observed) -> Option<String>,
-    ) -> Result<String, AwsError> {
-        self.get(read).ok_or_else(|| {
-            AwsError::new(
-                component,
-                "dependency",
-                what,
-                format!("{what} is not known yet"),
-            )
-        })
+    ) -> Result<String, PipelineError> {
+        self.get(read)
+            .ok_or(PipelineError::DependencyMissing { component, what })
     }
 }
 
@@ -430,46 +296,31 @@ pub struct Ctx<'a> {
     pub clients: &'a Clients,
     pub spec: &'a PipelineSpec,
     pub names: &'a Names,
+    /// When the operation's `timeouts` run out: a retry waiting for AWS to
+    /// catch up gives up rather than sleep past it.
+    pub deadline: tokio::time::Instant,
+    /// The key as apply looked it up while it asked for the account; `None`
+    /// elsewhere, and then the key's `ensure` looks it up itself.
+    pub key_lookup: Option<&'a key::Lookup>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    pub fn new(
+        clients: &'a Clients,
+        spec: &'a PipelineSpec,
+        names: &'a Names,
+        deadline: tokio::time::Instant,
+    ) -> Self {
+        Self {
+            clients,
+            spec,
+            names,
+            deadline,
+            key_lookup: None,
+        }
+    }
+
     pub fn tags(&self) -> impl Iterator<Item = (&String, &String)> {
         self.spec.tags.iter()
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_bucket_names_fit_s3_rules() {
-        let cases = [
-            ("prod-secrets", "111122223333", "eu-west-1"),
-            ("Prod_Secrets", "111122223333", "us-east-1"),
-            (&"x".repeat(80), "111122223333", "ap-southeast-2"),
-        ];
-        for (name, account, region) in cases {
-            let bucket = default_bucket_name(name, account, region);
-            assert!(bucket.len() <= 63 && bucket.len() >= 3, "{bucket}");
-            assert!(
-                bucket.ends_with(&format!("-archive-{account}-{region}")),
-                "{bucket}"
-            );
-            assert!(
-                bucket
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
-                "{bucket}"
-            );
-        }
-    }
-}
-
-/// What a delete did. Some components are kept on purpose (audit data) and the
-/// user is told so.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Deleted {
-    Done,
-    Kept { reason: String },
 }

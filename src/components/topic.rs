@@ -1,25 +1,19 @@
-//! The SNS topic (KMS-encrypted, publishable only by this pipeline's alarm
-//! and EventBridge rules)
-//! and its subscriptions.
-
-use std::collections::{BTreeSet, HashSet};
+//! The SNS topic: KMS-encrypted, publishable only by this pipeline's alarm
+//! and EventBridge rules.
 
 use aws_sdk_sns::types::Tag;
 
 use super::event_rule::Rule;
-use super::{Ctx, Names, PipelineSpec, Recorder, Subscription};
-use crate::aws::{Absence, AwsError, Component};
+use futures::FutureExt;
+
+use super::{
+    always, seen, Component, Ctx, Deleted, Names, Observed, PartDef, PipelineError, PipelineSpec,
+    Protection, Recorder, Seen,
+};
+use crate::aws::{codes, Absence, AwsError};
 use crate::policy::{PolicyDocument, Principal, Statement};
 
 const TOPIC: Component = Component::Topic;
-const SUBS: Component = Component::Subscriptions;
-
-/// SNS answers this in place of an ARN for a subscription not yet confirmed.
-const PENDING: &str = "PendingConfirmation";
-
-pub fn topic_arn(names: &Names) -> String {
-    names.topic_arn()
-}
 
 /// The rules of this pipeline that publish to its topic.
 pub fn publishing_rules(spec: &PipelineSpec, names: &Names) -> Vec<String> {
@@ -31,7 +25,7 @@ pub fn publishing_rules(spec: &PipelineSpec, names: &Names) -> Vec<String> {
 }
 
 pub fn topic_policy(spec: &PipelineSpec, names: &Names) -> PolicyDocument {
-    let topic = topic_arn(names);
+    let topic = names.topic_arn();
     let rules = publishing_rules(spec, names);
     let mut statements = vec![
         Statement::allow("AccountManagesTopic")
@@ -80,7 +74,7 @@ pub async fn find(ctx: &Ctx<'_>, arn: &str) -> Result<Option<bool>, AwsError> {
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(TOPIC, "GetTopicAttributes", arn, e))
-        .found()?;
+        .found_if(&[codes::sns::NOT_FOUND])?;
     Ok(found.map(|out| {
         let attributes = out.attributes.unwrap_or_default();
         let encrypted = attributes
@@ -93,7 +87,7 @@ pub async fn find(ctx: &Ctx<'_>, arn: &str) -> Result<Option<bool>, AwsError> {
     }))
 }
 
-pub async fn ensure_topic(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), PipelineError> {
     let name = ctx.names.topic.as_str();
     let key_arn = rec.require(TOPIC, "KMS key ARN", |o| o.kms_key_arn.clone())?;
     // A topic recorded before is read first, so that an apply that changes
@@ -123,14 +117,17 @@ pub async fn ensure_topic(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError>
             .await;
         match with_attributes {
             Ok(out) => {
-                let arn = out.topic_arn.unwrap_or_else(|| topic_arn(ctx.names));
+                let arn = out.topic_arn.unwrap_or_else(|| ctx.names.topic_arn());
                 rec.update(|o| o.topic_arn = Some(arn));
                 return Ok(());
             }
             Err(err) => {
                 let err = AwsError::from_sdk(TOPIC, "CreateTopic", name, err);
-                if !err.has_code(&["InvalidParameter", "InvalidParameterException"]) {
-                    return Err(err);
+                if !err.has_code(&[
+                    codes::sns::INVALID_PARAMETER,
+                    codes::sns::INVALID_PARAMETER_EXCEPTION,
+                ]) {
+                    return Err(err.into());
                 }
             }
         }
@@ -142,7 +139,7 @@ pub async fn ensure_topic(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError>
         .await
         .map_err(|e| AwsError::from_sdk(TOPIC, "CreateTopic", name, e))?
         .topic_arn
-        .unwrap_or_else(|| topic_arn(ctx.names));
+        .unwrap_or_else(|| ctx.names.topic_arn());
     rec.update(|o| o.topic_arn = Some(arn.clone()));
     let (key_in_place, policy_in_place) = match recorded {
         Some(_) => match sns.get_topic_attributes().topic_arn(&arn).send().await {
@@ -191,208 +188,7 @@ pub async fn ensure_topic(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError>
     Ok(())
 }
 
-/// Protocols whose endpoint owner must confirm the subscription.
-fn needs_confirmation(protocol: &str) -> bool {
-    matches!(protocol, "email" | "email-json" | "http" | "https")
-}
-
-/// Lists the topic's subscriptions and tells the unconfirmed ones apart.
-///
-/// AWS lists an unconfirmed subscription as "PendingConfirmation" unless it
-/// was created asking for its ARN; then only its attributes tell. The
-/// attributes of the subscriptions in `known` (the state's) are read while the
-/// topic is listed, so refresh costs one round trip unless a subscription
-/// appeared since. One the state already knows as confirmed is not asked
-/// again: confirmation cannot be undone, and a subscription that is removed
-/// leaves the listing.
-pub async fn list_subscriptions(
-    ctx: &Ctx<'_>,
-    topic: &str,
-    known: &[Subscription],
-) -> Result<Vec<Subscription>, AwsError> {
-    let confirmed = known_confirmed(known);
-    let ask = |s: &Subscription| must_ask(s, &confirmed);
-    let looked_ahead: Vec<String> = known
-        .iter()
-        .filter(|s| ask(s))
-        .map(|s| s.arn.clone())
-        .collect();
-    let (listed, early) = tokio::join!(list_topic(ctx, topic), confirmations(ctx, looked_ahead));
-    let mut subscriptions = listed?;
-    let mut answers = early;
-    let late: Vec<String> = subscriptions
-        .iter()
-        .filter(|s| ask(s) && !answers.contains_key(&s.arn))
-        .map(|s| s.arn.clone())
-        .collect();
-    answers.extend(confirmations(ctx, late).await);
-    for s in &mut subscriptions {
-        // An error counts only for a subscription that is still listed. One
-        // listed but not found by its ARN (SNS being eventually consistent) is
-        // taken as still pending: that is what it was when it was listed with
-        // an ARN of its own.
-        if let Some(answer) = answers.remove(&s.arn) {
-            s.pending_confirmation = answer?.unwrap_or(true);
-        }
-    }
-    sort_by_endpoint(&mut subscriptions);
-    Ok(subscriptions)
-}
-
-/// The order subscriptions are recorded in, so that a plan compares them
-/// whatever order SNS lists them in.
-fn sort_by_endpoint(subscriptions: &mut [Subscription]) {
-    subscriptions.sort_by(|a, b| (&a.protocol, &a.endpoint).cmp(&(&b.protocol, &b.endpoint)));
-}
-
-/// The ARNs of the subscriptions `known` records as confirmed.
-fn known_confirmed(known: &[Subscription]) -> HashSet<&str> {
-    known
-        .iter()
-        .filter(|s| s.arn != PENDING && !s.pending_confirmation)
-        .map(|s| s.arn.as_str())
-        .collect()
-}
-
-/// Whether only `GetSubscriptionAttributes` can tell if `s` is pending: a
-/// confirmable subscription listed with an ARN of its own, not already known
-/// to be confirmed.
-fn must_ask(s: &Subscription, confirmed: &HashSet<&str>) -> bool {
-    s.arn != PENDING && needs_confirmation(&s.protocol) && !confirmed.contains(s.arn.as_str())
-}
-
-async fn list_topic(ctx: &Ctx<'_>, topic: &str) -> Result<Vec<Subscription>, AwsError> {
-    let mut subscriptions = Vec::new();
-    let mut next = None;
-    loop {
-        let page = ctx
-            .clients
-            .sns
-            .list_subscriptions_by_topic()
-            .topic_arn(topic)
-            .set_next_token(next)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(SUBS, "ListSubscriptionsByTopic", topic, e))?;
-        for s in page.subscriptions() {
-            let arn = s.subscription_arn().unwrap_or_default().to_owned();
-            subscriptions.push(Subscription {
-                protocol: s.protocol().unwrap_or_default().to_owned(),
-                endpoint: s.endpoint().unwrap_or_default().to_owned(),
-                pending_confirmation: arn == PENDING,
-                arn,
-            });
-        }
-        next = page.next_token;
-        if next.is_none() {
-            return Ok(subscriptions);
-        }
-    }
-}
-
-/// [`awaiting_confirmation`] of each subscription, asked at once.
-async fn confirmations(
-    ctx: &Ctx<'_>,
-    arns: Vec<String>,
-) -> std::collections::HashMap<String, Result<Option<bool>, AwsError>> {
-    let answers =
-        futures::future::join_all(arns.iter().map(|arn| awaiting_confirmation(ctx, arn))).await;
-    arns.into_iter().zip(answers).collect()
-}
-
-/// Whether the subscription still awaits confirmation; `None` when it is gone.
-async fn awaiting_confirmation(ctx: &Ctx<'_>, arn: &str) -> Result<Option<bool>, AwsError> {
-    let found = ctx
-        .clients
-        .sns
-        .get_subscription_attributes()
-        .subscription_arn(arn)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(SUBS, "GetSubscriptionAttributes", arn, e))
-        .found()?;
-    Ok(found.map(|out| {
-        out.attributes
-            .and_then(|a| a.get("PendingConfirmation").cloned())
-            .is_some_and(|v| v == "true")
-    }))
-}
-
-pub async fn ensure_subscriptions(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
-    let topic = rec.require(SUBS, "topic ARN", |o| o.topic_arn.clone())?;
-    let topic = topic.as_str();
-    let sns = &ctx.clients.sns;
-    let known = rec.get(|o| o.subscriptions.clone());
-    let existing = list_subscriptions(ctx, topic, &known).await?;
-    let wanted: BTreeSet<(&str, String)> = ctx.spec.notification.endpoints().into_iter().collect();
-    let have: BTreeSet<(&str, String)> = existing
-        .iter()
-        .map(|s| (s.protocol.as_str(), s.endpoint.clone()))
-        .collect();
-    let subscribe =
-        wanted
-            .iter()
-            .filter(|w| !have.contains(w))
-            .map(|(protocol, endpoint)| async move {
-                let subscribed = sns
-                    .subscribe()
-                    .topic_arn(topic)
-                    .protocol(*protocol)
-                    .endpoint(endpoint)
-                    .return_subscription_arn(true)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk(SUBS, "Subscribe", endpoint, e))?;
-                // Just made: it awaits confirmation exactly when its protocol needs one.
-                Ok::<_, AwsError>(Subscription {
-                    protocol: (*protocol).to_owned(),
-                    endpoint: endpoint.clone(),
-                    arn: subscribed
-                        .subscription_arn
-                        .unwrap_or_else(|| PENDING.to_owned()),
-                    pending_confirmation: needs_confirmation(protocol),
-                })
-            });
-    // A pending subscription has no ARN yet and cannot be removed; it expires on its own.
-    let unsubscribe = existing
-        .iter()
-        .filter(|s| {
-            !s.pending_confirmation && !wanted.contains(&(s.protocol.as_str(), s.endpoint.clone()))
-        })
-        .map(|s| async move {
-            sns.unsubscribe()
-                .subscription_arn(&s.arn)
-                .send()
-                .await
-                .map(|_| s.arn.clone())
-                .map_err(|e| AwsError::from_sdk(SUBS, "Unsubscribe", &s.arn, e))
-        });
-    let (subscribed, unsubscribed) = tokio::join!(
-        futures::future::join_all(subscribe),
-        futures::future::join_all(unsubscribe)
-    );
-    // What the calls answered is recorded, even when one of them failed; the
-    // next refresh reads the rest.
-    let mut now = existing;
-    let mut first_error = None;
-    for result in unsubscribed {
-        match result {
-            Ok(arn) => now.retain(|s| s.arn != arn),
-            Err(err) => first_error = first_error.or(Some(err)),
-        }
-    }
-    for result in subscribed {
-        match result {
-            Ok(subscription) => now.push(subscription),
-            Err(err) => first_error = first_error.or(Some(err)),
-        }
-    }
-    sort_by_endpoint(&mut now);
-    rec.update(|o| o.subscriptions = now);
-    first_error.map_or(Ok(()), Err)
-}
-
-pub async fn delete_topic(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
+pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
     ctx.clients
         .sns
         .delete_topic()
@@ -400,46 +196,64 @@ pub async fn delete_topic(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|err| AwsError::from_sdk(TOPIC, "DeleteTopic", arn, err))
-        .or_gone()
+        .gone_if(&[codes::sns::NOT_FOUND])
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn subscription(protocol: &str, arn: &str, pending: bool) -> Subscription {
-        Subscription {
-            protocol: protocol.to_owned(),
-            endpoint: "secops@example.com".to_owned(),
-            arn: arn.to_owned(),
-            pending_confirmation: pending,
+/// The topic needs the key; it is where the alarm and the rules send alerts.
+pub const PART: PartDef = PartDef {
+    id: Component::Topic,
+    present: always,
+    after: &[],
+    after_usable: &[Component::Key],
+    refers_to: &[],
+    inside: None,
+    protections: &[Protection::TopicPolicyInPlace],
+    ensure: |ctx, rec, _| ensure(ctx, rec).boxed(),
+    find: Some(|ctx, recorded| {
+        async move {
+            let arn = recorded_arn(ctx, recorded);
+            let found = find(ctx, &arn).await?;
+            Ok(seen(found.map(|policy_in_place| TopicObservation {
+                arn,
+                policy_in_place,
+            })))
         }
+        .boxed()
+    }),
+    delete: |ctx, rec| {
+        async move {
+            delete(ctx, &rec.get(|o| recorded_arn(ctx, o))).await?;
+            Ok(Deleted::Done)
+        }
+        .boxed()
+    },
+    forget: |o| {
+        o.topic_arn = None;
+        o.subscriptions.clear();
+    },
+};
+
+/// The topic's ARN as recorded, else as derived from its name.
+pub fn recorded_arn(ctx: &Ctx<'_>, recorded: &Observed) -> String {
+    recorded
+        .topic_arn
+        .clone()
+        .unwrap_or_else(|| ctx.names.topic_arn())
+}
+
+/// What refresh learns of the topic.
+struct TopicObservation {
+    arn: String,
+    /// Still encrypted, and still carrying our policy.
+    policy_in_place: bool,
+}
+
+impl Seen for TopicObservation {
+    fn record(&self, observed: &mut Observed) {
+        observed.topic_arn = Some(self.arn.clone());
     }
 
-    #[test]
-    fn only_a_subscription_the_listing_cannot_judge_is_asked_about() {
-        let confirmed_arn = "arn:aws:sns:us-east-1:111122223333:t:confirmed";
-        let pending_arn = "arn:aws:sns:us-east-1:111122223333:t:pending";
-        let new_arn = "arn:aws:sns:us-east-1:111122223333:t:new";
-        let known = [
-            subscription("email", confirmed_arn, false),
-            subscription("email", pending_arn, true),
-            subscription("email", PENDING, true),
-        ];
-        let confirmed = known_confirmed(&known);
-        let cases = [
-            // Listed as "PendingConfirmation": the listing already says so.
-            (subscription("email", PENDING, true), false),
-            // Confirmed before: confirmation cannot be undone.
-            (subscription("email", confirmed_arn, false), false),
-            // Pending when last read, or never read: only its attributes tell.
-            (subscription("email", pending_arn, false), true),
-            (subscription("https", new_arn, false), true),
-            // Nobody confirms a queue's subscription.
-            (subscription("sqs", new_arn, false), false),
-        ];
-        for (listed, asked) in cases {
-            assert_eq!(must_ask(&listed, &confirmed), asked, "{listed:?}");
-        }
+    fn protections(&self) -> Vec<(Protection, bool)> {
+        vec![(Protection::TopicPolicyInPlace, self.policy_in_place)]
     }
 }

@@ -4,19 +4,23 @@
 
 use aws_sdk_cloudtrail::types::{EventSelector, ReadWriteType, Tag};
 
-use super::{Ctx, Recorder};
-use crate::aws::{retry_while, Absence, AwsError, Component, RetryPolicy};
+use futures::FutureExt;
+
+use super::{
+    seen, with_trail, Ctx, Deleted, Observed, PartDef, PipelineError, Protection, Recorder, Seen,
+};
+use crate::aws::{codes, retry_while, Absence, AwsError, Component, RetryPolicy};
 
 const C: Component = Component::Trail;
 
 /// CloudTrail's answers while a new role, key policy or bucket policy is still
 /// propagating; AWS says they pass within minutes.
 const PROPAGATION_ERRORS: &[&str] = &[
-    "InvalidCloudWatchLogsRoleArnException",
-    "InvalidCloudWatchLogsLogGroupArnException",
-    "InsufficientEncryptionPolicyException",
-    "InsufficientS3BucketPolicyException",
-    "InsufficientSnsTopicPolicyException",
+    codes::cloudtrail::INVALID_CLOUD_WATCH_LOGS_ROLE_ARN,
+    codes::cloudtrail::INVALID_CLOUD_WATCH_LOGS_LOG_GROUP_ARN,
+    codes::cloudtrail::INSUFFICIENT_ENCRYPTION_POLICY,
+    codes::cloudtrail::INSUFFICIENT_S3_BUCKET_POLICY,
+    codes::cloudtrail::INSUFFICIENT_SNS_TOPIC_POLICY,
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,7 +88,7 @@ pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<TrailObservation>,
     );
     let trail = trail
         .map_err(|e| AwsError::from_sdk(C, "GetTrail", name, e))
-        .found()?;
+        .found_if(&[codes::cloudtrail::TRAIL_NOT_FOUND])?;
     let Some(trail) = trail.and_then(|out| out.trail) else {
         return Ok(None);
     };
@@ -114,7 +118,7 @@ pub async fn records_read_events(ctx: &Ctx<'_>, name: &str) -> Result<bool, AwsE
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(C, "GetEventSelectors", name, e))
-        .found()?;
+        .found_if(&[codes::cloudtrail::TRAIL_NOT_FOUND])?;
     let Some(selectors) = selectors else {
         return Ok(false);
     };
@@ -138,7 +142,7 @@ pub async fn records_read_events(ctx: &Ctx<'_>, name: &str) -> Result<bool, AwsE
     Ok(basic || advanced)
 }
 
-pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
+pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), PipelineError> {
     let name = ctx.names.trail.as_str();
     let key_arn = rec.require(C, "KMS key ARN", |o| o.kms_key_arn.clone())?;
     let role_arn = rec.require(C, "delivery role ARN", |o| o.delivery_role_arn.clone())?;
@@ -172,7 +176,7 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
         (None, false)
     };
     let arn = match put(ctx, &wanted, existing.as_ref()).await {
-        Err(err) if !known && err.has_code(&["TrailAlreadyExistsException"]) => {
+        Err(err) if !known && err.has_code(&[codes::cloudtrail::TRAIL_ALREADY_EXISTS]) => {
             (existing, records_reads) = look_up().await?;
             put(ctx, &wanted, existing.as_ref()).await?
         }
@@ -238,6 +242,7 @@ async fn put(
     }
     let arn = retry_while(
         RetryPolicy::PROPAGATION,
+        ctx.deadline,
         |err| err.has_code(PROPAGATION_ERRORS),
         || async {
             if existing.is_some() {
@@ -276,5 +281,64 @@ pub async fn delete(ctx: &Ctx<'_>, name: &str) -> Result<(), AwsError> {
         .send()
         .await
         .map_err(|err| AwsError::from_sdk(C, "DeleteTrail", name, err))
-        .or_gone()
+        .gone_if(&[codes::cloudtrail::TRAIL_NOT_FOUND])
+}
+
+/// The trail delivers into the archive (whose policy CloudTrail checks on
+/// creation) through the role, encrypted with the key, to the log group.
+pub const PART: PartDef = PartDef {
+    id: Component::Trail,
+    present: with_trail,
+    after: &[Component::Archive, Component::DeliveryRole],
+    after_usable: &[Component::Key, Component::LogGroup],
+    refers_to: &[],
+    inside: None,
+    protections: &[Protection::TrailRecordsReadEvents],
+    ensure: |ctx, rec, _| ensure(ctx, rec).boxed(),
+    find: Some(|ctx, _| {
+        async move {
+            let name = &ctx.names.trail;
+            let (trail, records_reads) =
+                tokio::join!(find(ctx, name), records_read_events(ctx, name));
+            let trail = trail?;
+            let records_reads = records_reads?;
+            Ok(seen(trail.map(|trail| SeenTrail {
+                trail,
+                records_reads,
+            })))
+        }
+        .boxed()
+    }),
+    delete: |ctx, _| {
+        async move {
+            delete(ctx, &ctx.names.trail).await?;
+            Ok(Deleted::Done)
+        }
+        .boxed()
+    },
+    forget: |o| {
+        o.trail_arn = None;
+        o.trail_logging = None;
+    },
+};
+
+/// The trail refresh found, and whether it still records read events.
+struct SeenTrail {
+    trail: TrailObservation,
+    records_reads: bool,
+}
+
+impl Seen for SeenTrail {
+    fn record(&self, observed: &mut Observed) {
+        let trail = &self.trail;
+        observed.trail_arn = Some(trail.arn.clone());
+        observed.trail_logging = Some(trail.logging);
+        observed.trail_multi_region = Some(trail.multi_region);
+        observed.trail_organization = Some(trail.organization);
+        observed.trail_log_file_validation = Some(trail.log_file_validation);
+    }
+
+    fn protections(&self) -> Vec<(Protection, bool)> {
+        vec![(Protection::TrailRecordsReadEvents, self.records_reads)]
+    }
 }

@@ -3,6 +3,7 @@
 use tf_provider::{AttributePath, Diagnostic, Diagnostics};
 
 use crate::aws::AwsError;
+use crate::components::{labels, PipelineError};
 
 /// One problem with the configuration, at an attribute.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,4 +127,99 @@ pub fn aws_error(diags: &mut Diagnostics, err: &AwsError) {
         format!("{}: {} failed", err.component, err.operation),
         format!("{} (resource: {})", err.message, err.resource),
     );
+}
+
+/// Each kind of pipeline failure with a summary of its own.
+pub fn pipeline_error(diags: &mut Diagnostics, err: &PipelineError) {
+    match err {
+        PipelineError::Aws(err) => aws_error(diags, err),
+        PipelineError::TimedOut {
+            operation,
+            not_started,
+        } => diags.root_error(
+            format!("The {operation} timed out"),
+            format!(
+                "timed out: the {operation} did not finish in time; not started: {}. Everything that exists is recorded in the state; run it again, or raise the timeouts block's value",
+                labels(not_started)
+            ),
+        ),
+        PipelineError::DependencyMissing { component, what } => diags.root_error(
+            format!("{component}: started before what it needs"),
+            format!("{what} is not known yet: the provider ran this part before the part that records it (a bug; please report it)"),
+        ),
+        PipelineError::Blocked {
+            operation,
+            not_started,
+        } => diags.root_error(
+            format!("The {operation} left parts in place"),
+            format!(
+                "not started, because a part they must wait for failed (see the other errors): {}. Everything else is done; they still exist and stay in the state; run the {operation} again once the failure is fixed",
+                labels(not_started)
+            ),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::components::{Component, Operation};
+
+    #[test]
+    fn each_pipeline_failure_has_a_summary_of_its_own() {
+        let aws = AwsError::new(
+            Component::Alarm,
+            "DeleteAlarms",
+            "p-secret-access",
+            "denied",
+        );
+        // (error, summary, words the detail must carry)
+        let cases: [(PipelineError, &str, &[&str]); 4] = [
+            (
+                aws.into(),
+                "CloudWatch alarm: DeleteAlarms failed",
+                &["denied", "(resource: p-secret-access)"],
+            ),
+            (
+                PipelineError::TimedOut {
+                    operation: Operation::Apply,
+                    not_started: vec![Component::Trail, Component::RuleTargets],
+                },
+                "The apply timed out",
+                &[
+                    "timed out",
+                    "not started: CloudTrail trail, EventBridge rule targets",
+                ],
+            ),
+            (
+                PipelineError::DependencyMissing {
+                    component: Component::Alarm,
+                    what: "topic ARN",
+                },
+                "CloudWatch alarm: started before what it needs",
+                &["topic ARN is not known yet"],
+            ),
+            (
+                PipelineError::Blocked {
+                    operation: Operation::Destroy,
+                    not_started: vec![Component::MetricFilter],
+                },
+                "The destroy left parts in place",
+                &["metric filter"],
+            ),
+        ];
+        for (err, summary, words) in cases {
+            let mut diags = Diagnostics::default();
+            pipeline_error(&mut diags, &err);
+            assert_eq!(diags.errors.len(), 1, "{err:?}");
+            assert_eq!(diags.errors[0].summary, summary);
+            for word in words {
+                assert!(
+                    diags.errors[0].detail.contains(word),
+                    "{summary}: {word:?} missing in {:?}",
+                    diags.errors[0].detail
+                );
+            }
+        }
+    }
 }

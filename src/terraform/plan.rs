@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use tf_provider::value::Value;
 
-use super::state::{opt, PipelineState, SubscriptionValue, TimeoutsBlock};
-use crate::components::{Observed, PipelineSpec, Subscription};
+use super::state::{opt, PipelineState, Planned, Role, SubscriptionValue, TimeoutsBlock, COMPUTED};
+use crate::components::{Observed, PipelineSpec, PlanNames, Subscription};
 use crate::pattern;
 
 pub use super::desired::{spec_of, tags_all, with_defaults, Unknown, DEFAULTS};
@@ -65,11 +65,6 @@ pub fn timeout(
         .unwrap_or(DEFAULT_TIMEOUT)
 }
 
-pub fn log_group_name(spec: &PipelineSpec) -> String {
-    // Names that need no account are known at plan time.
-    crate::components::Names::derive(spec, "", "").log_group
-}
-
 pub fn console_url(region: &str, alarm_name: &str) -> String {
     let encoded: String = alarm_name
         .bytes()
@@ -92,11 +87,6 @@ pub fn state_from(
     observed: &Observed,
 ) -> PipelineState {
     let mut state = desired.clone();
-    let names = crate::components::Names::derive(
-        spec,
-        observed.account_id.as_deref().unwrap_or_default(),
-        observed.region.as_deref().unwrap_or_default(),
-    );
     state.id = Value::Value(spec.name.clone());
     if let (Value::Value(group), Some(days)) = (&mut state.log_group, observed.log_retention_days) {
         group.retention_days = Value::Value(days);
@@ -119,9 +109,9 @@ pub fn state_from(
         alarm.period_seconds = Value::Value(seen.period_seconds);
         alarm.evaluation_periods = Value::Value(seen.evaluation_periods);
     }
-    state.account_id = opt(observed.account_id.clone());
-    state.region = opt(observed.region.clone());
-    state.trail_arn = opt(observed.trail_arn.clone());
+    for row in COMPUTED {
+        *(row.state_mut)(&mut state) = opt((row.observed)(observed).clone());
+    }
     state.trail_logging = if spec.trail.create {
         observed
             .trail_logging
@@ -129,20 +119,7 @@ pub fn state_from(
     } else {
         Value::Null
     };
-    state.log_group_name = opt(observed.log_group_name.clone());
-    state.log_group_arn = opt(observed.log_group_arn.clone());
-    state.metric_filter_name = opt(observed.metric_filter_name.clone());
-    state.filter_pattern = opt(observed.filter_pattern.clone());
-    state.alarm_name = opt(observed.alarm_name.clone());
-    state.alarm_arn = opt(observed.alarm_arn.clone());
-    state.topic_arn = opt(observed.topic_arn.clone());
     state.subscriptions = Value::Value(subscriptions_value(&observed.subscriptions));
-    state.archive_bucket_name = opt(observed.archive_bucket_name.clone());
-    state.archive_bucket_arn = opt(observed.archive_bucket_arn.clone());
-    state.kms_key_arn = opt(observed.kms_key_arn.clone());
-    state.delivery_role_arn = opt(observed.delivery_role_arn.clone());
-    state.read_rule_arn = opt(observed.read_rule_arn.clone());
-    state.tamper_rule_arn = opt(observed.tamper_rule_arn.clone());
     // AWS may re-format the pattern: keep the generated text while the
     // meaning is the same, show AWS's when it differs (drift).
     state.event_pattern = match (&observed.event_pattern, event_pattern(spec)) {
@@ -162,7 +139,7 @@ pub fn state_from(
     );
     state.console_url = match &observed.region {
         Some(region) if observed.alarm_name.is_some() => {
-            Value::Value(console_url(region, &names.alarm))
+            Value::Value(console_url(region, &PlanNames::of(spec).alarm))
         }
         _ => Value::Null,
     };
@@ -183,23 +160,7 @@ pub fn subscriptions_value(subscriptions: &[Subscription]) -> Vec<SubscriptionVa
 
 /// The identifiers a state records, as the pipeline's observation.
 pub fn observed_of(state: &PipelineState) -> Observed {
-    let s = |v: &Value<String>| v.as_ref_option().cloned();
-    Observed {
-        account_id: s(&state.account_id),
-        region: s(&state.region),
-        kms_key_arn: s(&state.kms_key_arn),
-        archive_bucket_name: s(&state.archive_bucket_name),
-        archive_bucket_arn: s(&state.archive_bucket_arn),
-        log_group_name: s(&state.log_group_name),
-        log_group_arn: s(&state.log_group_arn),
-        delivery_role_arn: s(&state.delivery_role_arn),
-        trail_arn: s(&state.trail_arn),
-        metric_filter_name: s(&state.metric_filter_name),
-        alarm_name: s(&state.alarm_name),
-        alarm_arn: s(&state.alarm_arn),
-        topic_arn: s(&state.topic_arn),
-        read_rule_arn: s(&state.read_rule_arn),
-        tamper_rule_arn: s(&state.tamper_rule_arn),
+    let mut observed = Observed {
         // Refresh reads these subscriptions' attributes while it lists the topic.
         subscriptions: state
             .subscriptions
@@ -207,7 +168,11 @@ pub fn observed_of(state: &PipelineState) -> Observed {
             .map(|list| list.iter().filter_map(subscription_of).collect())
             .unwrap_or_default(),
         ..Observed::default()
+    };
+    for row in COMPUTED.iter().filter(|row| row.role != Role::Setting) {
+        *(row.observed_mut)(&mut observed) = (row.state)(state).as_ref_option().cloned();
     }
+    observed
 }
 
 fn subscription_of(value: &SubscriptionValue) -> Option<Subscription> {
@@ -226,30 +191,20 @@ fn subscription_of(value: &SubscriptionValue) -> Option<Subscription> {
 /// Replaces every unknown computed value by null: after apply Terraform
 /// accepts no unknowns, and a component that failed to appear has no value.
 pub fn resolve_unknowns(state: &mut PipelineState) {
-    for field in [
-        &mut state.account_id,
-        &mut state.region,
-        &mut state.trail_arn,
-        &mut state.log_group_name,
-        &mut state.log_group_arn,
-        &mut state.metric_filter_name,
-        &mut state.filter_pattern,
-        &mut state.alarm_name,
-        &mut state.alarm_arn,
-        &mut state.topic_arn,
-        &mut state.archive_bucket_name,
-        &mut state.archive_bucket_arn,
-        &mut state.kms_key_arn,
-        &mut state.delivery_role_arn,
-        &mut state.console_url,
-        &mut state.read_rule_arn,
-        &mut state.tamper_rule_arn,
-        &mut state.event_pattern,
-        &mut state.id,
-    ] {
+    let null_if_unknown = |field: &mut Value<String>| {
         if field.is_unknown() {
             *field = Value::Null;
         }
+    };
+    for row in COMPUTED {
+        null_if_unknown((row.state_mut)(state));
+    }
+    for field in [
+        &mut state.console_url,
+        &mut state.event_pattern,
+        &mut state.id,
+    ] {
+        null_if_unknown(field);
     }
     if state.trail_logging.is_unknown() {
         state.trail_logging = Value::Null;
@@ -286,8 +241,8 @@ pub fn planned(
     // Known from the configuration alone.
     match &spec {
         Some(spec) => {
-            let names = crate::components::Names::derive(spec, "", "");
-            plan.log_group_name = Value::Value(log_group_name(spec));
+            let names = PlanNames::of(spec);
+            plan.log_group_name = Value::Value(names.log_group.clone());
             plan.metric_filter_name = Value::Value(names.metric_filter.clone());
             plan.alarm_name = Value::Value(names.alarm.clone());
             plan.filter_pattern = filter_pattern(spec).map_or(Value::Unknown, Value::Value);
@@ -309,7 +264,7 @@ pub fn planned(
             plan.protections = Value::Value(
                 crate::components::expected_protections(spec)
                     .into_iter()
-                    .map(|(name, _)| (name.to_owned(), Value::Value(true)))
+                    .map(|(protection, _)| (protection.name().to_owned(), Value::Value(true)))
                     .collect(),
             );
         }
@@ -326,9 +281,6 @@ pub fn planned(
     }
 
     let verifies = matches!(plan.verify_on_apply, Value::Value(true) | Value::Unknown);
-    let creates_trail = spec.as_ref().is_none_or(|s| s.trail.create);
-    let reads_rule = spec.as_ref().is_none_or(|s| s.fast_alerts);
-    let tamper_rule = spec.as_ref().is_none_or(|s| s.tamper_alerts);
     // What AWS assigned stays; a part that is needed but missing (all of
     // them on create) becomes unknown; a part not needed is null.
     let keep = |field: fn(&PipelineState) -> &Value<String>, needed: bool| match prior.map(field) {
@@ -336,15 +288,12 @@ pub fn planned(
         Some(assigned) if assigned.is_value() => assigned.clone(),
         _ => Value::Unknown,
     };
-    plan.trail_arn = keep(|p| &p.trail_arn, creates_trail);
-    plan.log_group_arn = keep(|p| &p.log_group_arn, true);
-    plan.alarm_arn = keep(|p| &p.alarm_arn, true);
-    plan.topic_arn = keep(|p| &p.topic_arn, true);
-    plan.archive_bucket_name = keep(|p| &p.archive_bucket_name, creates_trail);
-    plan.archive_bucket_arn = keep(|p| &p.archive_bucket_arn, creates_trail);
-    plan.delivery_role_arn = keep(|p| &p.delivery_role_arn, creates_trail);
-    plan.read_rule_arn = keep(|p| &p.read_rule_arn, reads_rule);
-    plan.tamper_rule_arn = keep(|p| &p.tamper_rule_arn, tamper_rule);
+    for row in COMPUTED {
+        if let Planned::Assigned(needs) = row.planned {
+            let needed = spec.as_ref().is_none_or(needs);
+            *(row.state_mut)(&mut plan) = keep(row.state, needed);
+        }
+    }
     let Some(prior) = prior else {
         // Create: everything else AWS assigns is unknown.
         plan.last_verification = if verifies {
@@ -481,7 +430,7 @@ mod tests {
             kms_key_arn: Some("arn:aws:kms:us-east-1:000000000000:key/k".into()),
             archive_bucket_name: Some("b".into()),
             archive_bucket_arn: Some("arn:aws:s3:::b".into()),
-            log_group_name: Some(log_group_name(&spec)),
+            log_group_name: Some(PlanNames::of(&spec).log_group),
             log_group_arn: Some("arn:aws:logs:us-east-1:000000000000:log-group:g".into()),
             log_retention_days: Some(365),
             delivery_role_arn: Some("arn:aws:iam::000000000000:role/r".into()),
@@ -506,7 +455,7 @@ mod tests {
             }],
             protections: crate::components::expected_protections(&spec)
                 .into_iter()
-                .map(|(name, _)| (name.to_owned(), true))
+                .map(|(protection, _)| (protection.name().to_owned(), true))
                 .collect(),
             read_rule_arn: Some("arn:aws:events:us-east-1:000000000000:rule/p-secret-reads".into()),
             // AWS answers with its own formatting of the same pattern.

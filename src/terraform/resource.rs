@@ -10,7 +10,7 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 
-use super::diagnostics::{aws_error, report, Severity};
+use super::diagnostics::{aws_error, pipeline_error, report, Severity};
 use super::plan::{
     self, observed_of, planned, resolve_unknowns, spec_of, state_from, with_defaults,
 };
@@ -18,8 +18,8 @@ use super::provider::Shared;
 use super::schema::pipeline_schema;
 use super::state::PipelineState;
 use super::validate::{validate, validate_merged_tags};
-use crate::aws::{AwsError, Clients};
-use crate::components::{Names, Observed, PipelineSpec, Recorder};
+use crate::aws::Clients;
+use crate::components::{Observed, PipelineSpec, Recorder};
 use crate::pipeline::{self, Parallelism};
 
 pub struct PipelineResource {
@@ -91,26 +91,6 @@ impl PipelineResource {
         report(diags, findings);
     }
 
-    /// Names from the account and region the state recorded, so refresh and
-    /// destroy need no identity call; otherwise asked once of STS.
-    async fn names(
-        &self,
-        clients: &Clients,
-        spec: &PipelineSpec,
-        state: Option<&PipelineState>,
-    ) -> Result<Names, AwsError> {
-        let recorded = state.and_then(|s| {
-            Some((
-                s.account_id.as_ref_option()?.clone(),
-                s.region.as_ref_option()?.clone(),
-            ))
-        });
-        match recorded {
-            Some((account, region)) => Ok(Names::derive(spec, &account, &region)),
-            None => pipeline::names_for(clients, spec).await,
-        }
-    }
-
     /// Create and update: bring AWS to `desired`, reporting whatever exists at
     /// the end, even when a step failed or time ran out.
     async fn converge(
@@ -123,12 +103,8 @@ impl PipelineResource {
         let clients = self.clients(diags)?;
         let spec = self.known_spec(diags, &desired)?;
         let recorded = prior.map(observed_of).unwrap_or_default();
-        let (names, key) = tokio::join!(
-            self.names(&clients, &spec, prior),
-            pipeline::look_up_key(&clients, &spec, &recorded)
-        );
-        let names = match names {
-            Ok(names) => names,
+        let start = match pipeline::start(&clients, &spec, &recorded).await {
+            Ok(start) => start,
             Err(err) => {
                 aws_error(diags, &err);
                 return prior.cloned();
@@ -139,15 +115,14 @@ impl PipelineResource {
         let errors = pipeline::apply(
             &clients,
             &spec,
-            &names,
-            key,
+            &start,
             &recorder,
             self.parallelism(),
             deadline,
         )
         .await;
         for err in &errors {
-            aws_error(diags, err);
+            pipeline_error(diags, err);
         }
         let observed = recorder.snapshot();
         if prior.is_none() && !errors.is_empty() && observed.nothing_exists() {
@@ -155,7 +130,7 @@ impl PipelineResource {
         }
         let mut state = state_from(&desired, &spec, &observed);
         if errors.is_empty() && desired.verify_on_apply == Value::Value(true) {
-            let verification = crate::verify::run(&clients, &spec, &names).await;
+            let verification = crate::verify::run(&clients, &spec, &start.names).await;
             if !verification.ok {
                 diags.root_warning(
                     "Pipeline verification failed",
@@ -214,14 +189,14 @@ impl Resource for PipelineResource {
             Ok(spec) => spec,
             Err(_) => return Some((state, private_state)),
         };
-        let names = match self.names(&clients, &spec, Some(&state)).await {
+        let recorded = observed_of(&state);
+        let names = match pipeline::names(&clients, &spec, &recorded).await {
             Ok(names) => names,
             Err(err) => {
                 aws_error(diags, &err);
                 return Some((state, private_state));
             }
         };
-        let recorded = observed_of(&state);
         match pipeline::observe(&clients, &spec, &names, &recorded).await {
             Ok(observed) if observed.nothing_exists() => None,
             Ok(mut observed) => {
@@ -336,7 +311,8 @@ impl Resource for PipelineResource {
                 return None;
             }
         };
-        let names = match self.names(&clients, &spec, Some(&prior)).await {
+        let recorded = observed_of(&prior);
+        let names = match pipeline::names(&clients, &spec, &recorded).await {
             Ok(names) => names,
             Err(err) => {
                 aws_error(diags, &err);
@@ -344,7 +320,6 @@ impl Resource for PipelineResource {
             }
         };
         let timeout = plan::timeout(&prior.timeouts, |t| &t.delete);
-        let recorded = observed_of(&prior);
         let deadline = tokio::time::Instant::now() + timeout;
         let report = pipeline::delete(
             &clients,
@@ -359,7 +334,7 @@ impl Resource for PipelineResource {
             diags.root_warning("Kept or left on purpose", warning);
         }
         for err in &report.errors {
-            aws_error(diags, err);
+            pipeline_error(diags, err);
         }
         Some(())
     }

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use tf_provider::value::Value;
 
+use crate::components::{Observed, PipelineSpec};
+
 pub type Str = Value<String>;
 pub type StrList = Value<Vec<Value<String>>>;
 pub type StrMap = Value<BTreeMap<String, Value<String>>>;
@@ -201,4 +203,120 @@ pub fn string_list(items: &[String]) -> StrList {
 
 pub fn opt(value: Option<String>) -> Str {
     value.map_or(Value::Null, Value::Value)
+}
+
+/// What a computed attribute records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A setting AWS reports (drift shows through it); apply and refresh
+    /// write it, nothing reads it back.
+    Setting,
+    /// An identifier the state hands back to the next operation, so that it
+    /// finds what exists without looking for it.
+    Identifier,
+    /// An identifier of a part the pipeline owns: while one of these is
+    /// recorded, something of the pipeline exists.
+    Existence,
+}
+
+/// How the plan sets a computed attribute.
+#[derive(Debug, Clone, Copy)]
+pub enum Planned {
+    /// Assigned by AWS: the prior value stays while a pipeline with this spec
+    /// needs the part (or the spec is unknown), it is unknown while the part
+    /// does not exist yet, and null when the part is not needed.
+    Assigned(fn(&PipelineSpec) -> bool),
+    /// Known from the configuration alone; the planner derives it.
+    Derived,
+    /// Planned by hand: the account, the region, the key (a customer's ARN
+    /// is known at plan).
+    ByHand,
+}
+
+/// One computed string attribute: its place in the state and in the
+/// observation, what it records and how the plan sets it. `state_from`,
+/// `observed_of`, `resolve_unknowns`, the planner and
+/// [`Observed::nothing_exists`] all read [`COMPUTED`], so a new ARN is one row.
+pub struct Computed {
+    pub attr: &'static str,
+    pub state: fn(&PipelineState) -> &Str,
+    pub state_mut: fn(&mut PipelineState) -> &mut Str,
+    pub observed: fn(&Observed) -> &Option<String>,
+    pub observed_mut: fn(&mut Observed) -> &mut Option<String>,
+    pub role: Role,
+    pub planned: Planned,
+}
+
+/// A row of [`COMPUTED`] for the attribute named the same in the state and
+/// in the observation.
+macro_rules! computed {
+    ($attr:ident, $role:expr, $planned:expr) => {
+        Computed {
+            attr: stringify!($attr),
+            state: |s| &s.$attr,
+            state_mut: |s| &mut s.$attr,
+            observed: |o| &o.$attr,
+            observed_mut: |o| &mut o.$attr,
+            role: $role,
+            planned: $planned,
+        }
+    };
+}
+
+fn always(_: &PipelineSpec) -> bool {
+    true
+}
+
+fn with_trail(spec: &PipelineSpec) -> bool {
+    spec.trail.create
+}
+
+/// Every computed string attribute taken from the observation.
+pub const COMPUTED: &[Computed] = &[
+    computed!(account_id, Role::Identifier, Planned::ByHand),
+    computed!(region, Role::Identifier, Planned::ByHand),
+    computed!(kms_key_arn, Role::Existence, Planned::ByHand),
+    computed!(
+        archive_bucket_name,
+        Role::Existence,
+        Planned::Assigned(with_trail)
+    ),
+    computed!(
+        archive_bucket_arn,
+        Role::Identifier,
+        Planned::Assigned(with_trail)
+    ),
+    computed!(log_group_name, Role::Identifier, Planned::Derived),
+    computed!(log_group_arn, Role::Identifier, Planned::Assigned(always)),
+    computed!(
+        delivery_role_arn,
+        Role::Existence,
+        Planned::Assigned(with_trail)
+    ),
+    computed!(trail_arn, Role::Existence, Planned::Assigned(with_trail)),
+    computed!(metric_filter_name, Role::Existence, Planned::Derived),
+    computed!(filter_pattern, Role::Setting, Planned::Derived),
+    computed!(alarm_name, Role::Identifier, Planned::Derived),
+    computed!(alarm_arn, Role::Existence, Planned::Assigned(always)),
+    computed!(topic_arn, Role::Existence, Planned::Assigned(always)),
+    computed!(
+        read_rule_arn,
+        Role::Existence,
+        Planned::Assigned(|spec| spec.fast_alerts)
+    ),
+    computed!(
+        tamper_rule_arn,
+        Role::Existence,
+        Planned::Assigned(|spec| spec.tamper_alerts)
+    ),
+];
+
+impl Observed {
+    /// True when not one component of the pipeline exists any more.
+    pub fn nothing_exists(&self) -> bool {
+        COMPUTED
+            .iter()
+            .filter(|row| row.role == Role::Existence)
+            .all(|row| (row.observed)(self).is_none())
+    }
 }

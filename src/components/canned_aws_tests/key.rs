@@ -1,0 +1,103 @@
+use serde_json::json;
+
+use super::World;
+use crate::aws::fake_http::Answer;
+use crate::components::{key, Ctx, Observed, Recorder};
+use crate::engine::Usable;
+
+fn described(arn: &str, state: &str) -> Answer {
+    let id = arn.rsplit('/').next().unwrap_or(arn);
+    Answer::json(json!({ "KeyMetadata": {
+        "KeyId": id,
+        "Arn": arn,
+        "KeyState": state,
+        "Enabled": state == "Enabled",
+        "AWSAccountId": super::ACCOUNT,
+    }}))
+}
+
+#[tokio::test]
+async fn a_recorded_key_pending_deletion_is_rescued_and_a_retired_one_replaced() {
+    // (looked up by the recorded ARN, whether the pending key is rescued)
+    let cases = [(true, true), (false, false)];
+    for (by_recorded_arn, rescued) in cases {
+        let world = World::new();
+        let pending = world.key_arn();
+        let new_key = format!(
+            "arn:aws:kms:{}:{}:key/0000aaaa-00aa-00aa-00aa-000000000000",
+            super::REGION,
+            super::ACCOUNT
+        );
+        world
+            .fake
+            .on("DescribeKey", described(&pending, "PendingDeletion"))
+            // The alias went with the retired key.
+            .on(
+                "DescribeKey",
+                Answer::json_error("NotFoundException", "Alias is not found."),
+            )
+            .on(
+                "CancelKeyDeletion",
+                Answer::json(json!({ "KeyId": pending })),
+            )
+            .on("EnableKey", Answer::json(json!({})))
+            .on("PutKeyPolicy", Answer::json(json!({})))
+            .on("CreateKey", described(&new_key, "Enabled"))
+            .on("CreateAlias", Answer::json(json!({})))
+            .on("EnableKeyRotation", Answer::json(json!({})));
+        let recorded = Observed {
+            kms_key_arn: by_recorded_arn.then(|| pending.clone()),
+            ..Observed::default()
+        };
+        let lookup = key::Lookup::start(&world.clients, &world.spec, &recorded).await;
+        let recorder = Recorder::new(recorded);
+        let (usable, _signal) = Usable::new();
+        let ctx = Ctx {
+            key_lookup: lookup.as_ref(),
+            ..world.ctx()
+        };
+        let ensured = key::ensure(&ctx, &recorder, usable).await;
+        assert!(ensured.is_ok(), "{by_recorded_arn}: {ensured:?}");
+        let (cancels, creates, kept) = if rescued {
+            (1, 0, pending.clone())
+        } else {
+            (0, 1, new_key.clone())
+        };
+        let operations = world.fake.operations();
+        assert_eq!(
+            world.fake.count("CancelKeyDeletion"),
+            cancels,
+            "{operations:?}"
+        );
+        assert_eq!(world.fake.count("EnableKey"), cancels, "{operations:?}");
+        assert_eq!(world.fake.count("CreateKey"), creates, "{operations:?}");
+        assert_eq!(world.fake.count("CreateAlias"), 1, "{operations:?}");
+        assert_eq!(recorder.snapshot().kms_key_arn, Some(kept));
+    }
+}
+
+#[tokio::test]
+async fn delete_is_done_for_a_key_already_gone_or_pending_deletion() {
+    // (ScheduleKeyDeletion's error code, whether delete counts as done)
+    let cases = [
+        ("NotFoundException", true),
+        ("KMSInvalidStateException", true),
+        ("ResourceNotFoundException", false),
+        ("AccessDeniedException", false),
+    ];
+    for (code, done) in cases {
+        let world = World::new();
+        world
+            .fake
+            .on(
+                "DeleteAlias",
+                Answer::json_error("NotFoundException", "Alias is not found."),
+            )
+            .on(
+                "ScheduleKeyDeletion",
+                Answer::json_error(code, "from the test"),
+            );
+        let deleted = key::delete(&world.ctx(), &world.key_arn()).await;
+        assert_eq!(deleted.is_ok(), done, "{code}: {deleted:?}");
+    }
+}
