@@ -10,7 +10,8 @@
 //! - [`pattern`]: the CloudWatch filter and EventBridge event pattern
 //!   generators and evaluators (pure, no I/O);
 //! - [`verify`]: `verify_on_apply`'s test notifications;
-//! - [`policy`]: typed IAM policy documents; [`aws`]: clients, errors, retries.
+//! - [`policy`]: typed IAM policy documents; [`aws`]: clients, errors, retries;
+//! - [`arn`]: the one ARN, partition, region and account-ID parser.
 
 pub mod arn;
 pub mod aws;

@@ -346,7 +346,7 @@ mod delete_holds_back_only_dependents {
         for (failing, left, not_started) in cases {
             let fake = aws(failing);
             let clients = Clients::for_tests(fake.http_client(), "us-east-1");
-            let spec = PipelineSpec::example("audit");
+            let spec = crate::terraform::desired::example_spec("audit");
             let names = Names::derive(&spec, "111122223333", "us-east-1");
             let recorded = Observed {
                 kms_key_arn: Some("arn:aws:kms:us-east-1:111122223333:key/k".into()),

@@ -290,7 +290,7 @@ mod tests {
         PipelineSpec {
             secrets: secrets.iter().map(|s| s.to_string()).collect(),
             allowed_principals: allowed.iter().map(|s| s.to_string()).collect(),
-            ..PipelineSpec::example("p")
+            ..crate::terraform::desired::example_spec("p")
         }
     }
 

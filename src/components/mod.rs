@@ -64,48 +64,6 @@ pub struct PipelineSpec {
 }
 
 impl PipelineSpec {
-    /// A spec with every default, for tests.
-    #[cfg(test)]
-    pub fn example(name: &str) -> Self {
-        Self {
-            name: name.to_owned(),
-            secrets: vec![],
-            allowed_principals: vec![],
-            watched_events: vec![],
-            alert_on_denied: true,
-            tags: BTreeMap::new(),
-            trail: TrailSpec {
-                create: true,
-                existing_log_group_name: None,
-                multi_region: true,
-                organization: false,
-                log_file_validation: true,
-            },
-            log_retention_days: 365,
-            archive: ArchiveSpec {
-                bucket_name: None,
-                transition_to_glacier_after_days: 90,
-                expire_after_days: 2555,
-                force_destroy: false,
-            },
-            alarm: AlarmSpec {
-                namespace: "SecurityMetrics".into(),
-                metric_name: "Secret is accessed".into(),
-                threshold: 1,
-                period_seconds: 60,
-                evaluation_periods: 1,
-            },
-            notification: NotificationSpec::default(),
-            kms: KmsSpec {
-                key_arn: None,
-                deletion_window_days: 30,
-            },
-            filter_pattern: String::new(),
-            fast_alerts: true,
-            tamper_alerts: true,
-        }
-    }
-
     /// What the metric filter and the read rule's event pattern are generated from.
     pub fn pattern_input(&self) -> crate::pattern::PatternInput<'_> {
         crate::pattern::PatternInput {

@@ -208,13 +208,13 @@ mod tests {
     /// holds no account at all, and each name is the one apply uses.
     #[test]
     fn plan_time_names_carry_no_empty_account_and_match_apply() {
-        let example = PipelineSpec::example("prod-secrets");
+        let example = crate::terraform::desired::example_spec("prod-secrets");
         let mut own_bucket = example.clone();
         own_bucket.archive.bucket_name = Some("my-audit-bucket".to_owned());
         let mut existing_group = example.clone();
         existing_group.trail.create = false;
         existing_group.trail.existing_log_group_name = Some("/org/trail".to_owned());
-        let long = PipelineSpec::example(&"x".repeat(80));
+        let long = crate::terraform::desired::example_spec(&"x".repeat(80));
         for spec in [example, own_bucket, existing_group, long] {
             let plan = PlanNames::of(&spec);
             for name in plan.all() {

@@ -506,22 +506,6 @@ mod tests {
     use super::*;
     use crate::terraform::state::AlarmBlock;
 
-    /// `PipelineSpec::example` (components) writes the defaults by hand;
-    /// this is the same spec built from [`DEFAULTS`], except that it watches
-    /// the default events and carries its generated pattern.
-    #[test]
-    fn the_example_spec_is_built_from_the_defaults() {
-        let mut expected = PipelineSpec::example("prod");
-        expected.watched_events = DEFAULTS
-            .watched_events
-            .iter()
-            .map(|e| (*e).to_owned())
-            .collect();
-        expected.filter_pattern = filter_pattern(&expected).unwrap_or_default();
-        assert!(!expected.filter_pattern.is_empty());
-        assert_eq!(example_spec("prod"), expected);
-    }
-
     #[test]
     fn unknown_values_name_themselves() {
         type Edit = fn(&mut PipelineState);

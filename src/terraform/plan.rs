@@ -123,9 +123,7 @@ pub fn state_from(
     // AWS may re-format the pattern: keep the generated text while the
     // meaning is the same, show AWS's when it differs (drift).
     state.event_pattern = match (&observed.event_pattern, event_pattern(spec)) {
-        (Some(seen), Ok(Some(wanted)))
-            if crate::components::event_rule::same_pattern(seen, &wanted) =>
-        {
+        (Some(seen), Ok(Some(wanted))) if pattern::event::same_json(seen, &wanted) => {
             Value::Value(wanted)
         }
         (seen, _) => opt(seen.clone()),

@@ -201,11 +201,9 @@ impl Resource for PipelineResource {
             Ok(observed) if observed.nothing_exists() => None,
             Ok(mut observed) => {
                 // The stored pattern may come back reformatted; only a real edit is drift.
-                if observed
-                    .filter_pattern
-                    .as_deref()
-                    .is_some_and(|seen| same_pattern(seen, &spec.filter_pattern))
-                {
+                if observed.filter_pattern.as_deref().is_some_and(|seen| {
+                    crate::pattern::filter::same_layout(seen, &spec.filter_pattern)
+                }) {
                     observed.filter_pattern = Some(spec.filter_pattern.clone());
                 }
                 let mut refreshed = state_from(&state, &spec, &observed);
@@ -381,45 +379,5 @@ impl Resource for PipelineResource {
                 None
             }
         }
-    }
-}
-
-/// Patterns equal up to white space outside quoted strings.
-fn same_pattern(a: &str, b: &str) -> bool {
-    fn squeeze(p: &str) -> String {
-        let mut out = String::new();
-        let mut quoted = false;
-        let mut escaped = false;
-        for c in p.chars() {
-            if quoted {
-                out.push(c);
-                if escaped {
-                    escaped = false;
-                } else if c == '\\' {
-                    escaped = true;
-                } else if c == '"' {
-                    quoted = false;
-                }
-            } else if c == '"' {
-                quoted = true;
-                out.push(c);
-            } else if !c.is_whitespace() {
-                out.push(c);
-            }
-        }
-        out
-    }
-    squeeze(a) == squeeze(b)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same_pattern;
-
-    #[test]
-    fn pattern_comparison_ignores_layout_not_content() {
-        assert!(same_pattern("{ $.a = \"x\" }", "{$.a=\"x\"}"));
-        assert!(!same_pattern("{ $.a = \"x y\" }", "{ $.a = \"xy\" }"));
-        assert!(!same_pattern("{ $.a = \"x\" }", "{ $.a = \"z\" }"));
     }
 }

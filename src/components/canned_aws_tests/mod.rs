@@ -32,7 +32,7 @@ pub struct World {
 
 impl World {
     pub fn new() -> Self {
-        Self::with_spec(PipelineSpec::example("audit"))
+        Self::with_spec(crate::terraform::desired::example_spec("audit"))
     }
 
     pub fn with_spec(spec: PipelineSpec) -> Self {
