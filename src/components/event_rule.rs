@@ -134,10 +134,17 @@ pub async fn find_both(
         list_targets(ctx, tamper)
     );
     let listed = listed?;
+    let read_pattern = ctx
+        .spec
+        .fast_alerts
+        .then(|| read_alert_pattern(&ctx.spec.pattern_input()).ok())
+        .flatten()
+        .map(|p| p.to_json());
     let wanted = Wanted {
         names: ctx.names,
         pipeline: &ctx.spec.name,
         topic_arn,
+        read_pattern: read_pattern.as_deref(),
     };
     Ok([
         wanted.observe(reads, &listed, reads_targets)?,
@@ -145,12 +152,14 @@ pub async fn find_both(
     ])
 }
 
-/// What a rule must look like to alert: the pipeline's names, and the topic
-/// its target must publish to.
+/// What a rule must look like to alert: the pipeline's names, the topic its
+/// target must publish to, and the read rule's generated pattern (`None` with
+/// `fast_alerts` off), against which the listed pattern is normalised.
 struct Wanted<'a> {
     names: &'a Names,
     pipeline: &'a str,
     topic_arn: &'a str,
+    read_pattern: Option<&'a str>,
 }
 
 impl Wanted<'_> {
@@ -180,7 +189,14 @@ impl Wanted<'_> {
             arn: described
                 .arn()
                 .map_or_else(|| self.names.rule_arn(name), str::to_owned),
-            pattern: described.event_pattern().unwrap_or_default().to_owned(),
+            pattern: match rule {
+                Rule::Reads => crate::pattern::as_observed(
+                    described.event_pattern().unwrap_or_default(),
+                    self.read_pattern,
+                    crate::pattern::event::same_json,
+                ),
+                Rule::Tamper => described.event_pattern().unwrap_or_default().to_owned(),
+            },
             alerting: described.state() == Some(&rule.state()) && targets_topic,
         }))
     }
@@ -530,6 +546,7 @@ mod tests {
             names: &names,
             pipeline: "prod",
             topic_arn: &topic,
+            read_pattern: None,
         };
         let listed = |name: &str, state: RuleState| {
             ListedRule::builder()
@@ -644,5 +661,48 @@ mod tests {
         assert!(wanted
             .observe(Rule::Reads, &[listed(ours, in_state)], failed())
             .is_err());
+    }
+
+    #[test]
+    fn a_listed_read_pattern_that_means_the_generated_one_is_recorded_as_generated() {
+        let names = Names::derive(
+            &crate::terraform::desired::example_spec("prod"),
+            "111122223333",
+            "us-east-1",
+        );
+        let topic = names.topic_arn();
+        let generated =
+            r#"{"source":["aws.secretsmanager"],"detail":{"eventName":["GetSecretValue"]}}"#;
+        let reformatted =
+            r#"{"detail": {"eventName": ["GetSecretValue"]}, "source": ["aws.secretsmanager"]}"#;
+        let edited =
+            r#"{"source":["aws.secretsmanager"],"detail":{"eventName":["DescribeSecret"]}}"#;
+        // (rule, what ListRules returns, the generated read pattern, what refresh records)
+        let cases = [
+            (Rule::Reads, reformatted, Some(generated), generated),
+            (Rule::Reads, edited, Some(generated), edited),
+            (Rule::Reads, reformatted, None, reformatted),
+            (Rule::Tamper, reformatted, Some(generated), reformatted),
+        ];
+        for (rule, listed_pattern, read_pattern, recorded) in cases {
+            let wanted = Wanted {
+                names: &names,
+                pipeline: "prod",
+                topic_arn: &topic,
+                read_pattern,
+            };
+            let name = rule.name(&names);
+            let listed = ListedRule::builder()
+                .name(name)
+                .arn(format!("arn:aws:events:us-east-1:111122223333:rule/{name}"))
+                .state(rule.state())
+                .event_pattern(listed_pattern)
+                .build();
+            let observed = wanted
+                .observe(rule, &[listed], Ok(Some(vec![])))
+                .expect("no error given")
+                .expect("listed");
+            assert_eq!(observed.pattern, recorded, "{rule:?} {listed_pattern}");
+        }
     }
 }

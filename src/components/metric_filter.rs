@@ -47,7 +47,11 @@ pub async fn find(
             .find(|f| f.filter_name() == Some(name))
             .map(|f| MetricFilterObservation {
                 name: name.to_owned(),
-                pattern: f.filter_pattern().unwrap_or_default().to_owned(),
+                pattern: crate::pattern::as_observed(
+                    f.filter_pattern().unwrap_or_default(),
+                    Some(&ctx.spec.filter_pattern),
+                    crate::pattern::filter::same_layout,
+                ),
             });
         if found.is_some() || listed.next_token.is_none() {
             return Ok(found);

@@ -23,6 +23,16 @@
 //!
 //! Semantics and design decisions: `docs/filter-patterns.md`.
 
+/// What AWS returned for a pattern, or `wanted` when `same` says the two mean
+/// the same: AWS may lay a pattern out anew, and only a real edit is drift.
+/// Finders apply it once, where they read the pattern.
+pub fn as_observed(observed: &str, wanted: Option<&str>, same: fn(&str, &str) -> bool) -> String {
+    match wanted {
+        Some(wanted) if same(observed, wanted) => wanted.to_owned(),
+        _ => observed.to_owned(),
+    }
+}
+
 pub mod event;
 pub mod filter;
 mod scope;

@@ -120,14 +120,8 @@ pub fn state_from(
         Value::Null
     };
     state.subscriptions = Value::Value(subscriptions_value(&observed.subscriptions));
-    // AWS may re-format the pattern: keep the generated text while the
-    // meaning is the same, show AWS's when it differs (drift).
-    state.event_pattern = match (&observed.event_pattern, event_pattern(spec)) {
-        (Some(seen), Ok(Some(wanted))) if pattern::event::same_json(seen, &wanted) => {
-            Value::Value(wanted)
-        }
-        (seen, _) => opt(seen.clone()),
-    };
+    // Already normalised by the finder (event_rule::find_both).
+    state.event_pattern = opt(observed.event_pattern.clone());
     state.protections = Value::Value(
         observed
             .protections
@@ -456,13 +450,9 @@ mod tests {
                 .map(|(protection, _)| (protection.name().to_owned(), true))
                 .collect(),
             read_rule_arn: Some("arn:aws:events:us-east-1:000000000000:rule/p-secret-reads".into()),
-            // AWS answers with its own formatting of the same pattern.
-            event_pattern: event_pattern(&spec).unwrap().map(|p| {
-                serde_json::to_string_pretty(
-                    &serde_json::from_str::<serde_json::Value>(&p).unwrap(),
-                )
-                .unwrap()
-            }),
+            // AWS's own formatting of the same pattern is normalised by the
+            // finder (event_rule's tests), so an observation carries ours.
+            event_pattern: event_pattern(&spec).unwrap(),
             tamper_rule_arn: Some("arn:aws:events:us-east-1:000000000000:rule/p-tamper".into()),
         };
         let desired = planned(config, None, &BTreeMap::new(), Some("us-east-1"));

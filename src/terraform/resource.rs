@@ -199,13 +199,7 @@ impl Resource for PipelineResource {
         };
         match pipeline::observe(&clients, &spec, &names, &recorded).await {
             Ok(observed) if observed.nothing_exists() => None,
-            Ok(mut observed) => {
-                // The stored pattern may come back reformatted; only a real edit is drift.
-                if observed.filter_pattern.as_deref().is_some_and(|seen| {
-                    crate::pattern::filter::same_layout(seen, &spec.filter_pattern)
-                }) {
-                    observed.filter_pattern = Some(spec.filter_pattern.clone());
-                }
+            Ok(observed) => {
                 let mut refreshed = state_from(&state, &spec, &observed);
                 resolve_unknowns(&mut refreshed);
                 Some((refreshed, private_state))

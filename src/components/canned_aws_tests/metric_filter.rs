@@ -6,12 +6,16 @@ use crate::components::metric_filter;
 
 /// A DescribeMetricFilters page listing these filters, with a token when more follow.
 fn page(world: &World, names: &[&str], next: Option<&str>) -> Answer {
+    page_with_pattern(world, names, next, "{ $.eventName = \"GetSecretValue\" }")
+}
+
+fn page_with_pattern(world: &World, names: &[&str], next: Option<&str>, pattern: &str) -> Answer {
     let filters: Vec<_> = names
         .iter()
         .map(|name| {
             json!({
                 "filterName": name,
-                "filterPattern": "{ $.eventName = \"GetSecretValue\" }",
+                "filterPattern": pattern,
                 "logGroupName": world.names.log_group,
                 "metricTransformations": [{
                     "metricName": "Secret is accessed",
@@ -83,4 +87,34 @@ async fn find_reads_every_page_of_the_prefix_listing() {
     let calls = world.fake.calls();
     assert_eq!(calls.len(), 2);
     assert!(calls[1].body.contains("page-2"), "{:?}", calls[1].body);
+}
+
+#[tokio::test]
+async fn find_records_a_pattern_laid_out_anew_as_the_generated_one_and_an_edit_as_it_is() {
+    let world = World::new();
+    let generated = world.spec.filter_pattern.clone();
+    assert!(
+        generated.contains(' '),
+        "the case needs white space to move"
+    );
+    let spread = generated.replace(' ', "  ");
+    let edited = generated.replace("GetSecretValue", "DescribeSecret");
+    assert_ne!(edited, generated);
+    // (what CloudWatch Logs returns, what find records)
+    let cases = [
+        (generated.clone(), generated.clone()),
+        (spread, generated.clone()),
+        (edited.clone(), edited),
+    ];
+    for (listed, recorded) in cases {
+        let world = World::new();
+        let name = world.names.metric_filter.clone();
+        world.fake.on(
+            "DescribeMetricFilters",
+            page_with_pattern(&world, &[&name], None, &listed),
+        );
+        let found = metric_filter::find(&world.ctx(), &world.names.log_group, &name).await;
+        let found = found.expect("answered").expect("listed");
+        assert_eq!(found.pattern, recorded, "{listed}");
+    }
 }
