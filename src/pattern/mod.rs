@@ -35,6 +35,7 @@ pub fn as_observed(observed: &str, wanted: Option<&str>, same: fn(&str, &str) ->
 
 pub mod event;
 pub mod filter;
+pub mod layout;
 mod scope;
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ mod eval;
 mod json;
 mod model;
 mod parse;
-mod read_rule;
+pub(crate) mod read_rule;
 mod tamper_rule;
 
 pub use json::same_json;

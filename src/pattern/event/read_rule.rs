@@ -53,7 +53,7 @@ fn internal(e: EventPatternError) -> PatternError {
     PatternError::Internal(e.to_string())
 }
 
-fn build_read_alert(scope: &Scope) -> Result<EventPattern, PatternError> {
+pub(in crate::pattern) fn build_read_alert(scope: &Scope) -> Result<EventPattern, PatternError> {
     // Outcome: successes have no errorCode; denied attempts have AccessDenied*.
     let outcome = if scope.alert_on_denied {
         vec![

@@ -50,7 +50,7 @@ fn any_of(selector: &Selector, values: Vec<StrPattern>) -> Expr {
     Expr::or(values.into_iter().map(|v| Expr::eq(selector, v)).collect())
 }
 
-fn build(scope: &Scope) -> Result<FilterPattern, PatternError> {
+pub(in crate::pattern) fn build(scope: &Scope) -> Result<FilterPattern, PatternError> {
     let event_source = sel(&["eventSource"]);
     let event_name = sel(&["eventName"]);
     let error_code = sel(&["errorCode"]);

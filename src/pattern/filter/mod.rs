@@ -5,7 +5,7 @@
 
 pub mod ast;
 mod eval;
-mod generate;
+pub(crate) mod generate;
 mod lex;
 mod parse;
 
