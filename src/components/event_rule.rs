@@ -93,7 +93,7 @@ pub fn pattern(
             let key_id = key
                 .and_then(|arn| arn.rsplit('/').next())
                 .unwrap_or_default();
-            Ok(tamper_pattern(&TamperTargets {
+            let pattern = tamper_pattern(&TamperTargets {
                 trail: spec.trail.create.then_some(TrailTarget {
                     name: &names.trail,
                     arn: &trail_arn,
@@ -106,7 +106,19 @@ pub fn pattern(
                     arn,
                     alias: &names.key_alias,
                 }),
-            }))
+            });
+            // The plan measured it with a stand-in region; this is the
+            // real one, refused here rather than by PutRule.
+            let (len, max) = (pattern.len(), spec.event_pattern_max_len);
+            if len > max {
+                return Err(AwsError::new(
+                    C,
+                    "PutRule",
+                    &names.tamper_rule,
+                    format!("the tamper rule's event pattern is {len} characters long, over event_pattern_max_length = {max} (the account's EventBridge \"Event pattern size\" quota). Raise event_pattern_max_length if the quota allows, or set tamper_alerts = false."),
+                ));
+            }
+            Ok(pattern)
         }
     }
 }

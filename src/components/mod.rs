@@ -61,6 +61,9 @@ pub struct PipelineSpec {
     pub fast_alerts: bool,
     /// Alerts on calls that attack the pipeline's own parts.
     pub tamper_alerts: bool,
+    /// The account's EventBridge "Event pattern size" quota: both rules'
+    /// patterns must fit it.
+    pub event_pattern_max_len: usize,
 }
 
 impl PipelineSpec {
@@ -71,6 +74,7 @@ impl PipelineSpec {
             allowed_principals: &self.allowed_principals,
             watched_events: &self.watched_events,
             alert_on_denied: self.alert_on_denied,
+            event_pattern_max_len: self.event_pattern_max_len,
         }
     }
 }

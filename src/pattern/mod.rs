@@ -43,8 +43,8 @@ mod tests;
 
 pub use event::{
     read_alert_pattern, tamper_pattern, AnythingBut, EventPattern, EventPatternError, KeyTarget,
-    Matcher, Node, TamperTargets, TrailTarget, CLOUDTRAIL_DETAIL_TYPE, MAX_EVENT_PATTERN_LEN,
-    SECRETS_MANAGER_SOURCE,
+    Matcher, Node, TamperTargets, TrailTarget, CLOUDTRAIL_DETAIL_TYPE,
+    DEFAULT_EVENT_PATTERN_MAX_LEN, EVENT_PATTERN_API_MAX_LEN, SECRETS_MANAGER_SOURCE,
 };
 pub use filter::ast::{
     AstError, CmpOp, Expr, Field, FieldCond, FilterPattern, Literal, Number, Pattern, Segment,
@@ -73,6 +73,11 @@ pub struct PatternInput<'a> {
     pub watched_events: &'a [String],
     /// Also count failed attempts whose `errorCode` starts with `AccessDenied`.
     pub alert_on_denied: bool,
+    /// The account's EventBridge "Event pattern size" quota, which
+    /// [`read_alert_pattern`] must fit: [`DEFAULT_EVENT_PATTERN_MAX_LEN`]
+    /// unless raised, at most [`EVENT_PATTERN_API_MAX_LEN`]. The metric filter
+    /// ignores it.
+    pub event_pattern_max_len: usize,
 }
 
 /// Why no pattern could be generated.
@@ -80,7 +85,8 @@ pub struct PatternInput<'a> {
 pub enum PatternError {
     /// The pattern would exceed its service's limit: [`MAX_PATTERN_LEN`] for
     /// the metric filter (use [`fitting_entries`] to tell the user how many
-    /// entries fit), [`MAX_EVENT_PATTERN_LEN`] for the EventBridge pattern.
+    /// entries fit), [`PatternInput::event_pattern_max_len`] for the
+    /// EventBridge pattern.
     #[error("the generated pattern is {len} characters long, over the AWS limit of {max}")]
     TooLong { len: usize, max: usize },
     #[error("invalid secret {value:?}: {reason}")]

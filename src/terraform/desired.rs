@@ -16,7 +16,7 @@ use super::state::{
 use crate::components::{
     AlarmSpec, ArchiveSpec, KmsSpec, NotificationSpec, PipelineSpec, TrailSpec,
 };
-use crate::pattern::{PatternInput, DEFAULT_WATCHED_EVENTS};
+use crate::pattern::{PatternInput, DEFAULT_EVENT_PATTERN_MAX_LEN, DEFAULT_WATCHED_EVENTS};
 
 /// The defaults of the `trail` block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +53,8 @@ pub struct Defaults {
     pub fast_alerts: bool,
     pub tamper_alerts: bool,
     pub verify_on_apply: bool,
+    /// EventBridge's default "Event pattern size" quota.
+    pub event_pattern_max_length: i64,
     pub trail: TrailDefaults,
     pub log_group_retention_days: i64,
     pub archive: ArchiveDefaults,
@@ -71,6 +73,7 @@ pub const DEFAULTS: Defaults = Defaults {
     fast_alerts: true,
     tamper_alerts: true,
     verify_on_apply: false,
+    event_pattern_max_length: DEFAULT_EVENT_PATTERN_MAX_LEN as i64,
     trail: TrailDefaults {
         create: true,
         multi_region: true,
@@ -136,6 +139,7 @@ pub fn with_defaults(config: &PipelineState) -> PipelineState {
         fast_alerts: or(&config.fast_alerts, d.fast_alerts),
         tamper_alerts: or(&config.tamper_alerts, d.tamper_alerts),
         verify_on_apply: or(&config.verify_on_apply, d.verify_on_apply),
+        event_pattern_max_length: or(&config.event_pattern_max_length, d.event_pattern_max_length),
         trail: Value::Value(TrailBlock {
             create: or(&trail.create, d.trail.create),
             existing_log_group_name: trail.existing_log_group_name.clone(),
@@ -299,6 +303,7 @@ pub struct Desired {
     pub kms: DesiredKms,
     pub fast_alerts: Known<bool>,
     pub tamper_alerts: Known<bool>,
+    pub event_pattern_max_length: Known<i64>,
 }
 
 impl Desired {
@@ -362,6 +367,7 @@ impl Desired {
             },
             fast_alerts: set(&state.fast_alerts),
             tamper_alerts: set(&state.tamper_alerts),
+            event_pattern_max_length: set(&state.event_pattern_max_length),
         }
     }
 
@@ -372,6 +378,7 @@ impl Desired {
             allowed_principals: self.allowed_principals.known()?.clone(),
             watched_events: self.watched_events.known()?.clone(),
             alert_on_denied: *self.alert_on_denied.known()?,
+            event_pattern_max_len: pattern_max_len(*self.event_pattern_max_length.known()?),
         })
     }
 
@@ -445,11 +452,22 @@ impl Desired {
             filter_pattern: String::new(),
             fast_alerts: self.fast_alerts.get("fast_alerts")?,
             tamper_alerts: self.tamper_alerts.get("tamper_alerts")?,
+            event_pattern_max_len: pattern_max_len(
+                self.event_pattern_max_length
+                    .get("event_pattern_max_length")?,
+            ),
         };
         // The pattern is only as valid as its inputs; the validator reports why not.
         spec.filter_pattern = filter_pattern(&spec).unwrap_or_default();
         Ok(spec)
     }
+}
+
+/// `event_pattern_max_length` as the pattern's limit. The validator refuses
+/// values out of 1..=4096; should one get this far, a negative one fits no
+/// pattern, so nothing longer than the quota is ever sent.
+fn pattern_max_len(length: i64) -> usize {
+    usize::try_from(length).unwrap_or(0)
 }
 
 /// The spec of a state (defaults applied), or which input is still unknown.
@@ -482,6 +500,7 @@ pub struct PatternLists {
     pub allowed_principals: Vec<String>,
     pub watched_events: Vec<String>,
     pub alert_on_denied: bool,
+    pub event_pattern_max_len: usize,
 }
 
 impl PatternLists {
@@ -497,6 +516,7 @@ impl PatternLists {
             allowed_principals: &self.allowed_principals,
             watched_events: &self.watched_events,
             alert_on_denied: self.alert_on_denied,
+            event_pattern_max_len: self.event_pattern_max_len,
         }
     }
 }

@@ -94,6 +94,10 @@ impl FilterPatternArgs {
             allowed_principals: &self.allowed_principals,
             watched_events: &self.watched_events,
             alert_on_denied: self.alert_on_denied,
+            // Terraform functions take no optional arguments (only a
+            // variadic last one): the default quota, which a function
+            // cannot know was raised, is the one that holds everywhere.
+            event_pattern_max_len: pattern::DEFAULT_EVENT_PATTERN_MAX_LEN,
         }
     }
 }
@@ -187,7 +191,7 @@ impl Function for EventPatternFunction {
             pattern_parameters(),
             Type::String,
             "The EventBridge event pattern of a pipeline's per-event read alerts",
-            "Returns exactly the `event_pattern` that `secretmonitor_pipeline` would generate with `fast_alerts` on: the metric filter's meaning, applied to CloudTrail events as EventBridge delivers them.",
+            "Returns exactly the `event_pattern` that `secretmonitor_pipeline` would generate with `fast_alerts` on: the metric filter's meaning, applied to CloudTrail events as EventBridge delivers them. The pattern must fit the default `event_pattern_max_length` (2048, EventBridge's default \"Event pattern size\" quota): a longer one is an error, even where the account's quota was raised.",
         )
     }
 

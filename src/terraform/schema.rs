@@ -13,6 +13,7 @@ use tf_provider::AttributePath;
 
 use super::desired::{Defaults, DEFAULTS};
 use super::state::PipelineState;
+use crate::pattern::EVENT_PATTERN_API_MAX_LEN;
 
 const D: Defaults = DEFAULTS;
 
@@ -223,6 +224,7 @@ pub fn pipeline_schema() -> Schema {
             ("fast_alerts", boolean(OptionalComputed, &format!("Per-event alerts: an EventBridge rule with the metric filter's semantics (state `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`) publishes one message per read to the topic, naming the principal, the secret, the source IP and links to the event, typically well before the alarm fires. {}", default_is(D.fast_alerts)))),
             ("tamper_alerts", boolean(OptionalComputed, &format!("Alert when the pipeline's own parts are attacked: StopLogging, DeleteTrail, UpdateTrail or PutEventSelectors on its trail; DeleteMetricFilter or DeleteLogGroup on its group; DeleteAlarms or DisableAlarmActions on its alarm; DeleteTopic, Unsubscribe or SetTopicAttributes on its topic; DisableKey or ScheduleKeyDeletion on its key. The rules are created last and removed first, and apply re-sends a setting only when it differs, so creating, destroying or changing other parts raises no tamper alert; an apply that repairs a tampered part does, naming the deploying principal. {}", default_is(D.tamper_alerts)))),
             ("verify_on_apply", boolean(OptionalComputed, &format!("Push a clearly labelled test through both alert paths at the end of each apply that creates or changes the pipeline: the alarm is set to ALARM (reason: test notification) and back to OK, and, with `fast_alerts`, EventBridge's TestEventPattern checks the stored rule against a synthetic unauthorised read and a labelled test message is published to the topic. What AWS accepted is recorded in `last_verification`; a failure is a warning, not an apply error. Turn it on (from `false`) to verify at the next apply. {}", default_is(D.verify_on_apply)))),
+            ("event_pattern_max_length", number(OptionalComputed, &format!("The account's Amazon EventBridge \"Event pattern size\" quota, in characters: the read rule's and the tamper rule's event patterns must fit it, and the plan refuses a configuration whose patterns do not (with how long they are). The quota is {} unless raised through Service Quotas; set this up to {EVENT_PATTERN_API_MAX_LEN} only if it was. Changing it updates the pipeline in place. {}", D.event_pattern_max_length, default_is(D.event_pattern_max_length)))),
             ("tags", string_map(Optional, "Tags for every component.")),
             ("tags_all", string_map(Computed, "The pipeline's tags merged over the provider's `default_tags`.")),
             ("account_id", string(Computed, "Account the pipeline lives in.")),

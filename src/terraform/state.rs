@@ -33,6 +33,8 @@ pub struct PipelineState {
     #[serde(default)]
     pub verify_on_apply: Value<bool>,
     #[serde(default)]
+    pub event_pattern_max_length: Value<i64>,
+    #[serde(default)]
     pub tags: StrMap,
     #[serde(default)]
     pub tags_all: StrMap,

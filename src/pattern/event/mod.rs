@@ -22,7 +22,7 @@ mod tamper_rule;
 pub use json::same_json;
 pub use model::{
     AnythingBut, EventPattern, EventPatternError, Matcher, Node, CLOUDTRAIL_DETAIL_TYPE,
-    MAX_EVENT_PATTERN_LEN, SECRETS_MANAGER_SOURCE,
+    DEFAULT_EVENT_PATTERN_MAX_LEN, EVENT_PATTERN_API_MAX_LEN, SECRETS_MANAGER_SOURCE,
 };
 pub use read_rule::read_alert_pattern;
 pub use tamper_rule::{tamper_pattern, KeyTarget, TamperTargets, TrailTarget};

@@ -5,8 +5,12 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-/// EventBridge limit on the length of a rule's `EventPattern`, in characters.
-pub const MAX_EVENT_PATTERN_LEN: usize = 4096;
+/// The default of the account quota "Event pattern size", in characters: a
+/// longer `EventPattern` fails PutRule unless the quota was raised.
+pub const DEFAULT_EVENT_PATTERN_MAX_LEN: usize = 2048;
+/// The most the "Event pattern size" quota can be raised to: the API's limit
+/// on a rule's `EventPattern`, in characters.
+pub const EVENT_PATTERN_API_MAX_LEN: usize = 4096;
 /// `detail-type` of every CloudTrail record EventBridge delivers.
 pub const CLOUDTRAIL_DETAIL_TYPE: &str = "AWS API Call via CloudTrail";
 /// EventBridge `source` of Secrets Manager's CloudTrail records.

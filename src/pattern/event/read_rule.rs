@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::eval::wildcard_literal;
 use super::model::{
     exacts, AnythingBut, EventPattern, EventPatternError, Matcher, CLOUDTRAIL_DETAIL_TYPE,
-    MAX_EVENT_PATTERN_LEN, SECRETS_MANAGER_SOURCE,
+    SECRETS_MANAGER_SOURCE,
 };
 use crate::pattern::scope::{
     assumed_role_prefix, dedup_sorted, first_distinct, scoped_events, Principal, Scope,
@@ -155,9 +155,10 @@ pub(in crate::pattern) fn build_read_alert(scope: &Scope) -> Result<EventPattern
 /// envelope of each CloudTrail record.
 ///
 /// Errors as [`generate`](crate::pattern::generate()), except that
-/// [`PatternError::TooLong`] is about [`MAX_EVENT_PATTERN_LEN`].
+/// [`PatternError::TooLong`] is about `input.event_pattern_max_len`, the
+/// account's "Event pattern size" quota.
 pub fn read_alert_pattern(input: &PatternInput) -> Result<EventPattern, PatternError> {
     let pattern = build_read_alert(&Scope::of(input)?)?;
-    check_len(pattern.len(), MAX_EVENT_PATTERN_LEN)?;
+    check_len(pattern.len(), input.event_pattern_max_len)?;
     Ok(pattern)
 }

@@ -1,7 +1,7 @@
 //! The CloudTrail corpus: realistic records, each labelled with whether the
 //! pattern generated for each configuration below must count it.
 
-use crate::pattern::{generate, FilterPattern, PatternInput};
+use crate::pattern::{generate, FilterPattern, PatternInput, DEFAULT_EVENT_PATTERN_MAX_LEN};
 
 pub(super) fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
@@ -195,6 +195,7 @@ fn pattern_for(c: &Config) -> FilterPattern {
         allowed_principals: &allowed,
         watched_events: &events,
         alert_on_denied: c.alert_on_denied,
+        event_pattern_max_len: DEFAULT_EVENT_PATTERN_MAX_LEN,
     })
     .unwrap_or_else(|e| panic!("config {}: {e}", c.name))
 }

@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 use super::corpus::{assert_verdicts, config, strings, Case, Config, CASES, CONFIGS};
 use crate::pattern::{
     generate, read_alert_pattern, tamper_pattern, AnythingBut, EventPattern, KeyTarget, Matcher,
-    Node, PatternError, PatternInput, TamperTargets, TrailTarget, MAX_EVENT_PATTERN_LEN,
+    Node, PatternError, PatternInput, TamperTargets, TrailTarget, DEFAULT_EVENT_PATTERN_MAX_LEN,
+    EVENT_PATTERN_API_MAX_LEN,
 };
 
 fn input_for<'a>(
@@ -21,6 +22,7 @@ fn input_for<'a>(
         allowed_principals: allowed,
         watched_events: events,
         alert_on_denied: denied,
+        event_pattern_max_len: DEFAULT_EVENT_PATTERN_MAX_LEN,
     }
 }
 
@@ -227,25 +229,48 @@ fn reordering_the_configuration_does_not_change_the_json() {
     assert_eq!(t.matches(r#""billing/api-key""#).count(), 1, "{t}");
 }
 
+/// The limit is the input's (the account's "Event pattern size" quota), and
+/// every corpus configuration fits the default quota.
 #[test]
-fn too_long_and_typical_fits() {
+fn the_length_limit_is_the_inputs() {
     let secrets: Vec<String> = (0..60)
         .map(|i| format!("team-{i:02}/service/credentials"))
         .collect();
     let allowed = strings(&["arn:aws:iam::111122223333:role/app"]);
-    let err = read_alert_pattern(&input_for(&secrets, &allowed, &[], true)).unwrap_err();
-    let PatternError::TooLong { len, max } = err else {
-        panic!("{err:?}")
+    let with = |n: usize, max: usize| {
+        read_alert_pattern(&PatternInput {
+            event_pattern_max_len: max,
+            ..input_for(&secrets[..n], &allowed, &[], true)
+        })
     };
-    assert_eq!(max, MAX_EVENT_PATTERN_LEN);
-    assert!(len > MAX_EVENT_PATTERN_LEN);
-    assert!(err.to_string().contains("4096"), "{err}");
-    // The metric filter limit is four times tighter: what fits there fits here.
-    for c in &CONFIGS {
-        assert!(pattern_for(c).len() <= MAX_EVENT_PATTERN_LEN);
+    let len_of = |n: usize| with(n, usize::MAX).map(|p| p.len()).unwrap();
+    let twenty = len_of(20);
+    assert!(
+        (DEFAULT_EVENT_PATTERN_MAX_LEN + 1..=EVENT_PATTERN_API_MAX_LEN).contains(&twenty),
+        "{twenty}"
+    );
+    // (secrets, limit, Err(TooLong) of that length, or Ok)
+    let cases = [
+        (20, DEFAULT_EVENT_PATTERN_MAX_LEN, Some(twenty)),
+        (20, EVENT_PATTERN_API_MAX_LEN, None),
+        (20, twenty, None),
+        (20, twenty - 1, Some(twenty)),
+        (60, EVENT_PATTERN_API_MAX_LEN, Some(len_of(60))),
+        (1, DEFAULT_EVENT_PATTERN_MAX_LEN, None),
+    ];
+    for (n, max, too_long) in cases {
+        match (with(n, max), too_long) {
+            (Ok(p), None) => assert!(p.len() <= max),
+            (Err(err @ PatternError::TooLong { .. }), Some(len)) => {
+                assert_eq!(err, PatternError::TooLong { len, max });
+                assert!(err.to_string().contains(&max.to_string()), "{err}");
+            }
+            (other, _) => panic!("{n} secrets, limit {max}: {other:?}"),
+        }
     }
-    let fewer = read_alert_pattern(&input_for(&secrets[..20], &allowed, &[], true)).unwrap();
-    assert!(fewer.len() <= MAX_EVENT_PATTERN_LEN);
+    for c in &CONFIGS {
+        assert!(pattern_for(c).len() <= DEFAULT_EVENT_PATTERN_MAX_LEN);
+    }
 }
 
 #[test]
@@ -626,5 +651,5 @@ fn tamper_pattern_json() {
         ]
     });
     assert_eq!(p.to_value(), expected);
-    assert!(p.len() <= MAX_EVENT_PATTERN_LEN);
+    assert!(p.len() <= DEFAULT_EVENT_PATTERN_MAX_LEN);
 }

@@ -1,7 +1,8 @@
 //! Generation: exact text of the typical configuration, structure, limits.
 
 use crate::pattern::{
-    fitting_entries, generate, parse, PatternError, PatternInput, MAX_PATTERN_LEN,
+    fitting_entries, generate, parse, PatternError, PatternInput, DEFAULT_EVENT_PATTERN_MAX_LEN,
+    MAX_PATTERN_LEN,
 };
 
 fn s(v: &[&str]) -> Vec<String> {
@@ -20,6 +21,7 @@ fn gen(
         allowed_principals: &b,
         watched_events: &c,
         alert_on_denied: denied,
+        event_pattern_max_len: DEFAULT_EVENT_PATTERN_MAX_LEN,
     })
     .map(|p| p.text())
 }
@@ -196,6 +198,7 @@ fn too_long_and_fitting_entries() {
         allowed_principals: &allowed,
         watched_events: &[],
         alert_on_denied: true,
+        event_pattern_max_len: DEFAULT_EVENT_PATTERN_MAX_LEN,
     };
     let err = generate(&input).unwrap_err();
     let PatternError::TooLong { len, max } = err else {
@@ -235,6 +238,7 @@ fn fitting_entries_of_a_pattern_that_fits() {
         allowed_principals: &allowed,
         watched_events: &[],
         alert_on_denied: true,
+        event_pattern_max_len: DEFAULT_EVENT_PATTERN_MAX_LEN,
     };
     let fit = fitting_entries(&input).unwrap();
     assert_eq!(
@@ -259,6 +263,7 @@ fn many_principals_report_how_many_fit() {
         allowed_principals: &allowed,
         watched_events: &[],
         alert_on_denied: true,
+        event_pattern_max_len: DEFAULT_EVENT_PATTERN_MAX_LEN,
     };
     assert!(matches!(
         generate(&input),

@@ -4,6 +4,7 @@
 
 use crate::pattern::{
     generate, parse, Expr, FilterPattern, PatternError, PatternInput, Selector, StrPattern,
+    DEFAULT_EVENT_PATTERN_MAX_LEN,
 };
 
 const HOSTILE: &[&str] = &[
@@ -36,6 +37,7 @@ fn generator_rejects_hostile_values_in_every_list() {
             allowed_principals: &[],
             watched_events: &[],
             alert_on_denied: true,
+            event_pattern_max_len: DEFAULT_EVENT_PATTERN_MAX_LEN,
         });
         assert!(
             matches!(as_secret, Err(PatternError::InvalidSecret { .. })),
@@ -47,6 +49,7 @@ fn generator_rejects_hostile_values_in_every_list() {
             allowed_principals: &role,
             watched_events: &[],
             alert_on_denied: true,
+            event_pattern_max_len: DEFAULT_EVENT_PATTERN_MAX_LEN,
         });
         assert!(
             matches!(as_principal, Err(PatternError::InvalidPrincipal { .. })),
@@ -58,6 +61,7 @@ fn generator_rejects_hostile_values_in_every_list() {
             allowed_principals: &[],
             watched_events: &ev,
             alert_on_denied: true,
+            event_pattern_max_len: DEFAULT_EVENT_PATTERN_MAX_LEN,
         });
         assert!(
             matches!(as_event, Err(PatternError::InvalidEvent { .. })),

@@ -19,6 +19,7 @@ use super::state::{PipelineState, StrList, StrMap};
 
 mod alarm;
 mod archive;
+mod event_pattern;
 mod kms;
 mod lists;
 mod log_group;

@@ -3,8 +3,8 @@
 //! enforces it.
 
 use super::{
-    alarm, archive, kms, lists, log_group, name, notification, tags, timeouts, trail, Findings,
-    Input,
+    alarm, archive, event_pattern, kms, lists, log_group, name, notification, tags, timeouts,
+    trail, Findings, Input,
 };
 
 /// One rule the validator enforces, as the docs show it next to its argument.
@@ -51,9 +51,11 @@ pub const RULES: &[Rule] = &[
     rule("name", "3 to 40 characters: lower-case letters, digits and single hyphens, starting and ending with a letter or digit, so that every derived name is valid (S3 bucket 3-63 lower-case, CloudTrail trail 3-128, IAM role 64, log group 512, alarm 255, SNS topic 256, KMS alias 256).", name::format),
     rule("name", "When the archive bucket takes its default name, `name` must not start with `sthree-` or `amzn-s3-demo-` (prefixes S3 reserves).", name::reserved_bucket_prefix),
     rule("secrets", "Each entry is a secret name (letters, digits and `/_+=.@-`, at most 512 characters), a prefix ending in a single trailing `*`, or a full Secrets Manager ARN (`arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX`) of a valid partition, region and 12-digit account. No duplicates, no null entries.", lists::secrets),
-    rule("secrets", "The generated filter pattern must fit CloudWatch Logs' 1024 characters; when it does not, the error says how many secrets (or allowed principals) fit.", lists::pattern_length),
+    rule("secrets", "The generated filter pattern must fit CloudWatch Logs' 1024 characters, and with `fast_alerts` the read rule's event pattern must fit `event_pattern_max_length`; when one does not, the error says how long it is and how many secrets (or allowed principals) fit.", lists::pattern_length),
     rule("allowed_principals", "Each entry is an IAM role ARN, IAM user ARN, account root ARN (`arn:aws:iam::ACCOUNT:root`) or a 12-digit account ID. STS assumed-role session ARNs (write the role's ARN), bare names (write the full ARN), wildcards (list the roles, or the account ID) and group ARNs are refused. No duplicates.", lists::allowed_principals),
     rule("watched_events", "Secrets Manager operations only (such as `GetSecretValue`, `BatchGetSecretValue`, `DescribeSecret`), spelled as in CloudTrail, without the `secretsmanager:` prefix. No duplicates. With `secrets` set, `ListSecrets`, `GetRandomPassword` and `CreateSecret` are refused: their records name no secret, so they could never match.", lists::watched_events),
+    rule("event_pattern_max_length", "1 to 4096: EventBridge's \"Event pattern size\" quota is 2048 characters unless raised (Service Quotas), and 4096 at most. Above 2048 only for an account whose quota was raised: the plan measures the patterns against this value, and PutRule refuses a longer one than the account's quota.", event_pattern::max_length),
+    rule("event_pattern_max_length", "With `tamper_alerts`, the tamper rule's pattern must fit too: it names the pipeline's parts, and stays under 1800 characters with the longest `name`, so the default always fits it.", event_pattern::tamper_pattern_length),
     rule("tags", "At most 50 tags; keys 1-128 characters, values at most 256, of letters, digits, spaces and `_ . : / = + - @`; keys starting with `aws:` are reserved by AWS. The provider's `default_tags` are merged in, and the merged set must stay within 50 (checked at plan).", tags::tags),
     Rule {
         reported_at: &["trail.existing_log_group_name"],

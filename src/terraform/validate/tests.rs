@@ -8,6 +8,7 @@ use tf_provider::value::Value;
 use super::*;
 use crate::arn::{bucket_problem, log_group_problem};
 use crate::components::Names;
+use crate::terraform::desired::DEFAULTS;
 use crate::terraform::diagnostics::{path_text, Severity};
 use crate::terraform::plan;
 use crate::terraform::state::{
@@ -481,6 +482,38 @@ fn invalid_cases() -> Vec<(&'static str, Edit, &'static str, &'static str, &'sta
             "Filter pattern too long",
             "secrets fit",
         ),
+        (
+            "event pattern limit over the API's",
+            |c| c.event_pattern_max_length = Value::Value(5000),
+            "event_pattern_max_length",
+            "Invalid event pattern length limit",
+            "= 5000",
+        ),
+        (
+            "event pattern limit 0",
+            |c| c.event_pattern_max_length = Value::Value(0),
+            "event_pattern_max_length",
+            "Invalid event pattern length limit",
+            "Use 1 to 4096",
+        ),
+        (
+            "event pattern over a lowered limit",
+            |c| {
+                c.event_pattern_max_length = Value::Value(300);
+                c.tamper_alerts = Value::Value(false);
+                c.secrets = list(&["prod/db", "prod/api"]);
+            },
+            "secrets",
+            "Event pattern too long",
+            "event_pattern_max_length = 300",
+        ),
+        (
+            "tamper pattern over a lowered limit",
+            |c| c.event_pattern_max_length = Value::Value(1000),
+            "event_pattern_max_length",
+            "Tamper pattern too long",
+            "tamper_alerts = false",
+        ),
     ]
 }
 
@@ -726,6 +759,162 @@ fn extreme_numbers_do_not_panic() {
         });
         let _ = validate(&config);
     }
+}
+
+fn with_limit(config: &PipelineState, limit: i64) -> PipelineState {
+    PipelineState {
+        event_pattern_max_length: Value::Value(limit),
+        ..config.clone()
+    }
+}
+
+fn findings_named<'a>(findings: &'a [Finding], summary: &str) -> Vec<&'a Finding> {
+    findings.iter().filter(|f| f.summary == summary).collect()
+}
+
+/// Over its limit, the read rule's pattern is reported with its capacity:
+/// which quota, how long the pattern is, how many entries fit, what to raise.
+#[test]
+fn event_pattern_over_the_limit_reports_its_capacity() {
+    let mut config = base();
+    config.tamper_alerts = Value::Value(false);
+    let secrets: Vec<String> = (0..4).map(|i| format!("team-{i}/db")).collect();
+    config.secrets = string_list(&secrets);
+    // The pattern's length, measured without a limit.
+    let lists = crate::terraform::desired::PatternLists {
+        secrets,
+        allowed_principals: Vec::new(),
+        watched_events: DEFAULTS
+            .watched_events
+            .iter()
+            .map(|e| (*e).to_owned())
+            .collect(),
+        alert_on_denied: DEFAULTS.alert_on_denied,
+        event_pattern_max_len: usize::MAX,
+    };
+    let four = crate::pattern::read_alert_pattern(&lists.input())
+        .map(|p| p.len())
+        .unwrap();
+    let limit = i64::try_from(four - 1).unwrap();
+    let findings = validate(&with_limit(&config, limit));
+    let [f] = findings_named(&findings, "Event pattern too long")[..] else {
+        panic!("{findings:#?}")
+    };
+    assert_eq!(path_text(&f.path), "secrets");
+    for fragment in [
+        format!("of {four} characters"),
+        format!("event_pattern_max_length = {limit}"),
+        "\"Event pattern size\" quota: 2048 by default".to_owned(),
+        "3 of 4 secrets fit".to_owned(),
+        "set event_pattern_max_length to it (up to 4096)".to_owned(),
+        "fast_alerts = false".to_owned(),
+    ] {
+        assert!(
+            f.detail.contains(&fragment),
+            "{fragment:?} not in {}",
+            f.detail
+        );
+    }
+    // At the pattern's length it fits; so it does by default, and with
+    // fast_alerts off it is not built at all.
+    let fits =
+        |c: &PipelineState| findings_named(&validate(c), "Event pattern too long").is_empty();
+    assert!(fits(&with_limit(&config, limit + 1)));
+    assert!(fits(&config));
+    config.fast_alerts = Value::Value(false);
+    assert!(fits(&with_limit(&config, 1)));
+}
+
+/// The metric filter (1024) binds first today: for every form of entry, the
+/// longest lists whose filter fits give an event pattern within the default
+/// quota. The day an event pattern form costs more, this says the corpus can
+/// hold a case of the default limit (which it cannot today).
+#[test]
+fn within_the_filter_limit_the_event_pattern_fits_the_default_quota() {
+    type Form = fn(usize) -> String;
+    // (list, entry form)
+    let forms: [(&str, Form); 7] = [
+        ("secrets", |i| {
+            format!("team-{i}/service/database-credentials")
+        }),
+        ("secrets", |i| format!("t{i}")),
+        ("secrets", |i| format!("team-{i}/*")),
+        ("secrets", |i| {
+            format!("arn:aws:secretsmanager:ap-southeast-5:111122223333:secret:team-{i}/db-AbCdEf")
+        }),
+        ("allowed_principals", |i| {
+            format!("arn:aws:iam::111122223333:role/path/app-{i}")
+        }),
+        ("allowed_principals", |i| {
+            format!("arn:aws:iam::111122223333:user/u{i}")
+        }),
+        ("allowed_principals", |i| {
+            format!("{:012}", 111_122_223_333_u64 + i as u64)
+        }),
+    ];
+    for (field, form) in forms {
+        for denied in [true, false] {
+            let mut longest = 0;
+            for n in 1.. {
+                let entries: Vec<String> = (0..n).map(form).collect();
+                let mut lists = crate::terraform::desired::PatternLists {
+                    secrets: Vec::new(),
+                    allowed_principals: Vec::new(),
+                    watched_events: Vec::new(),
+                    alert_on_denied: denied,
+                    event_pattern_max_len: usize::MAX,
+                };
+                match field {
+                    "secrets" => lists.secrets = entries,
+                    _ => lists.allowed_principals = entries,
+                }
+                if crate::pattern::generate(&lists.input()).is_err() {
+                    break;
+                }
+                let len = crate::pattern::read_alert_pattern(&lists.input()).map(|p| p.len());
+                longest = longest.max(len.unwrap());
+            }
+            assert!(
+                (1..=crate::pattern::DEFAULT_EVENT_PATTERN_MAX_LEN).contains(&longest),
+                "{field} ({}): {longest}",
+                form(0)
+            );
+        }
+    }
+}
+
+/// The tamper rule's pattern is measured in the longest region: the longest
+/// name's fits the default quota, and a lower limit is reported with the
+/// length it must reach.
+#[test]
+fn tamper_pattern_fits_the_default_and_a_lower_limit_says_how_much() {
+    let name = format!("{}-{}", "a".repeat(20), "b".repeat(MAX_NAME_LEN - 21));
+    let mut config = base();
+    config.name = s(&name);
+    let tamper = |c: &PipelineState| {
+        validate(c)
+            .into_iter()
+            .filter(|f| f.summary == "Tamper pattern too long")
+            .collect::<Vec<_>>()
+    };
+    assert!(tamper(&config).is_empty());
+    let [f] = &tamper(&with_limit(&config, 1))[..] else {
+        panic!("{:#?}", validate(&with_limit(&config, 1)))
+    };
+    assert_eq!(path_text(&f.path), "event_pattern_max_length");
+    let len: i64 = f
+        .detail
+        .split("is up to ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no length in {}", f.detail));
+    // What the rule's doc line promises, within the default quota.
+    assert!(len < 1800, "{len}");
+    assert!(tamper(&with_limit(&config, len)).is_empty());
+    assert_eq!(tamper(&with_limit(&config, len - 1)).len(), 1);
+    config.tamper_alerts = Value::Value(false);
+    assert!(tamper(&with_limit(&config, 1)).is_empty());
 }
 
 /// The arguments named by the `# path:` headers of the Terraform corpus
