@@ -105,6 +105,10 @@ const TYPICAL_JSON: &str = concat!(
     r#""userIdentity":{"arn":[{"exists":false},{"anything-but":{"wildcard":["arn:aws:sts::111122223333:assumed-role/app/*"]}}]},"#,
     r#""$or":[{"errorCode":[{"exists":false},{"prefix":"AccessDenied"}],"eventName":["GetSecretValue"],"#,
     r#""requestParameters":{"secretId":[{"prefix":"prod/"},{"wildcard":"*:secret:prod/*"}]}},"#,
+    r#"{"errorCode":[{"prefix":"AccessDenied"}],"#,
+    r#""errorMessage":[{"exists":false},{"anything-but":{"wildcard":["*on resource: *"]}},"#,
+    r#"{"wildcard":"*on resource: prod/*"},{"wildcard":"*:secret:prod/*"}],"#,
+    r#""eventName":["GetSecretValue"],"requestParameters":{"secretId":[{"exists":false}]}},"#,
     r#"{"errorCode":[{"prefix":"AccessDenied"}],"eventName":["BatchGetSecretValue"]}]},"#,
     r#""detail-type":["AWS API Call via CloudTrail"],"source":["aws.secretsmanager"]}"#,
 );
@@ -154,18 +158,21 @@ fn shapes_without_the_denied_batch_branch() {
         ]
         .concat()
     );
-    // Denied attempts counted, but BatchGetSecretValue not watched: no $or either.
+    // Denied attempts counted, BatchGetSecretValue not watched: a $or of the
+    // scoped branch and the branch of denied calls without a secret ID only.
     let t = gen(&["prod/*"], &[], &["GetSecretValue"], true);
     assert!(
-        !t.contains("$or")
-            && t.contains(r#""errorCode":[{"exists":false},{"prefix":"AccessDenied"}]"#),
+        t.contains("$or")
+            && t.contains(r#""errorCode":[{"exists":false},{"prefix":"AccessDenied"}]"#)
+            && t.contains(r#""requestParameters":{"secretId":[{"exists":false}]}"#)
+            && !t.contains("BatchGetSecretValue"),
         "{t}"
     );
     // Exact name, full ARN, every kind of principal.
     let exact = pattern_for(config("exact")).to_json();
     for part in [
         r#""secretId":["db-password",{"suffix":":secret:db-password"},{"wildcard":"*:secret:db-password-*"},"arn:aws:secretsmanager:us-east-1:111122223333:secret:billing/api-key-Q1w2E3","arn:aws:secretsmanager:us-east-1:111122223333:secret:billing/api-key","billing/api-key"]"#,
-        r#""userIdentity":{"accountId":[{"exists":false},{"anything-but":["444455556666"]}],"arn":[{"exists":false},{"anything-but":{"wildcard":["arn:aws:iam::111122223333:root","arn:aws:iam::111122223333:user/ci-bot","arn:aws:sts::111122223333:assumed-role/app-runner/*"]}}]}"#,
+        r#""userIdentity":{"accountId":[{"exists":false},{"anything-but":["444455556666"]}],"arn":[{"exists":false},{"anything-but":{"wildcard":["arn:aws:iam::111122223333:root","arn:aws:iam::111122223333:user/ci-bot","arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/*","arn:aws:sts::111122223333:assumed-role/app-runner/*"]}}]}"#,
     ] {
         assert!(exact.contains(part), "{exact}\nlacks\n{part}");
     }
@@ -244,7 +251,7 @@ fn too_long_and_typical_fits() {
     for c in &CONFIGS {
         assert!(pattern_for(c).len() <= MAX_EVENT_PATTERN_LEN);
     }
-    let fewer = read_alert_pattern(&input_for(&secrets[..20], &allowed, &[], true)).unwrap();
+    let fewer = read_alert_pattern(&input_for(&secrets[..10], &allowed, &[], true)).unwrap();
     assert!(fewer.len() <= MAX_EVENT_PATTERN_LEN);
 }
 
