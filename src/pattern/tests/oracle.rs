@@ -296,11 +296,19 @@ fn envelope(record: &Value) -> Option<Value> {
     }))
 }
 
+/// (name, secrets, allowed, events, alert_on_denied).
+type RefConfig = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+    bool,
+);
+
 /// Configurations of (secrets, allowed, events, alert_on_denied) built from
 /// the real records: a prefix and a full ARN they read, an IAM user who reads
 /// them, and the Identity Center role by its IAM ARN with path.
-#[allow(clippy::type_complexity)]
-const REFERENCE_CONFIGS: [(&str, &[&str], &[&str], &[&str], bool); 2] = [
+const REFERENCE_CONFIGS: [RefConfig; 2] = [
     // With denied attempts, a prefix this long and a full ARN exceed the
     // filter limit: successes only.
     (
@@ -344,7 +352,7 @@ fn real_records_get_the_oracle_verdict_from_both_patterns() {
             records.push((format!("{file}:{}", i + 1), line.to_string(), record));
         }
     }
-    let mut configs: Vec<(&str, &[&str], &[&str], &[&str], bool)> = CONFIGS
+    let mut configs: Vec<RefConfig> = CONFIGS
         .iter()
         .map(|c| (c.name, c.secrets, c.allowed, c.events, c.alert_on_denied))
         .collect();
