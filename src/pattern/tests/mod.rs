@@ -7,4 +7,5 @@ mod corpus;
 mod event;
 mod generation;
 mod hostile;
+mod oracle;
 mod parser;
