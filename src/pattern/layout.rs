@@ -177,8 +177,10 @@ pub fn filter_layout(input: &PatternInput) -> Result<FilterLayout, LayoutError> 
     Ok(FilterLayout { filters })
 }
 
-/// The EventBridge rules for `input`, each at most `max_len` characters.
-pub fn event_layout(input: &PatternInput, max_len: usize) -> Result<EventLayout, LayoutError> {
+/// The EventBridge rules for `input`, each at most
+/// `input.event_pattern_max_len` characters.
+pub fn event_layout(input: &PatternInput) -> Result<EventLayout, LayoutError> {
+    let max_len = input.event_pattern_max_len;
     let scope = Scope::of(input)?;
     let single = build_read_alert(&scope)?;
     if single.len() <= max_len {

@@ -14,6 +14,14 @@ pub const DEFAULT_WATCHED_EVENTS: [&str; 2] = ["GetSecretValue", "BatchGetSecret
 /// `AccessDenied` or `AccessDeniedException`).
 pub const ACCESS_DENIED_PATTERN: &str = "AccessDenied";
 
+/// What precedes the resource in an authorisation error message ("User: ARN
+/// is not authorized to perform: ACTION on resource: ID because ..."); the
+/// resource is the secret ID as the caller passed it.
+pub(super) const ON_RESOURCE: &str = "on resource: ";
+/// What precedes the name in a secret ARN; names cannot contain `:`, and no
+/// other ARN in an error message (the caller's IAM or STS ARN) holds it.
+pub(super) const SECRET_ARN_MARKER: &str = ":secret:";
+
 pub(super) const GET_SECRET_VALUE: &str = "GetSecretValue";
 pub(super) const BATCH_GET_SECRET_VALUE: &str = "BatchGetSecretValue";
 
@@ -273,6 +281,31 @@ impl Scope {
             alert_on_denied: input.alert_on_denied,
         })
     }
+}
+
+/// The texts that, found in the `errorMessage` of a denied call without a
+/// secret ID, show the message names an in-scope secret: for each entry its
+/// name (or stem) after `on resource: ` (read by name) and after `:secret:`
+/// (read by ARN). A message has no word boundary a filter pattern can test,
+/// so every entry is matched as a name prefix: a wider match than on
+/// `secretId`, accepted because it only over-alerts (docs §1.4).
+pub(super) fn message_needles(scopes: &[SecretScope]) -> Vec<String> {
+    let mut needles = Vec::new();
+    for s in dedup_sorted(scopes) {
+        let stem = match s {
+            SecretScope::Prefix(stem) => stem,
+            SecretScope::Name(name) | SecretScope::Arn { name, .. } => name,
+        };
+        needles.push(format!("{ON_RESOURCE}{stem}"));
+        needles.push(format!("{SECRET_ARN_MARKER}{stem}"));
+    }
+    let needles = first_distinct(needles);
+    // A needle containing another one adds nothing to "contains any of".
+    needles
+        .iter()
+        .filter(|n| !needles.iter().any(|m| m != *n && n.contains(m.as_str())))
+        .cloned()
+        .collect()
 }
 
 /// Whether BatchGetSecretValue is watched, and the events whose records

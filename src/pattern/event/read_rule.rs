@@ -9,8 +9,9 @@ use super::model::{
     SECRETS_MANAGER_SOURCE,
 };
 use crate::pattern::scope::{
-    assumed_role_prefix, dedup_sorted, first_distinct, scoped_events, Principal, Scope,
-    SecretScope, ACCESS_DENIED_PATTERN, BATCH_GET_SECRET_VALUE, SECRETS_MANAGER_EVENT_SOURCE,
+    assumed_role_prefix, dedup_sorted, first_distinct, message_needles, scoped_events, Principal,
+    Scope, SecretScope, ACCESS_DENIED_PATTERN, BATCH_GET_SECRET_VALUE, ON_RESOURCE,
+    SECRETS_MANAGER_EVENT_SOURCE,
 };
 use crate::pattern::{check_len, PatternError, PatternInput};
 
@@ -49,6 +50,27 @@ fn scope_matchers(scopes: &[SecretScope]) -> Vec<Matcher> {
     first_distinct(out)
 }
 
+/// `errorMessage` values of a denied call without a secret ID that count,
+/// mirroring the metric filter: no message, a message naming no resource
+/// (anything-but never matches a missing field, hence the exists:false), or
+/// one naming an in-scope secret.
+fn message_matchers(scopes: &[SecretScope]) -> Vec<Matcher> {
+    let mut out = vec![
+        Matcher::Exists(false),
+        Matcher::AnythingBut(AnythingBut::Wildcard(vec![format!(
+            "*{}*",
+            wildcard_literal(ON_RESOURCE)
+        )])),
+    ];
+    for needle in message_needles(scopes) {
+        out.push(Matcher::Wildcard(format!(
+            "*{}*",
+            wildcard_literal(&needle)
+        )));
+    }
+    out
+}
+
 fn internal(e: EventPatternError) -> PatternError {
     PatternError::Internal(e.to_string())
 }
@@ -76,28 +98,38 @@ pub(in crate::pattern) fn build_read_alert(scope: &Scope) -> Result<EventPattern
         // the metric filter.
         let (batch, per_secret) = scoped_events(&events);
         let request = EventPattern::new().with("secretId", scope_matchers(&scope.secrets));
-        if batch && scope.alert_on_denied {
-            // Both branches constrain errorCode, which the enclosing object
+        let scoped = EventPattern::new()
+            .with("errorCode", outcome)
+            .with("eventName", exacts(&per_secret))
+            .with("requestParameters", request);
+        if scope.alert_on_denied {
+            // Each branch constrains errorCode, which the enclosing object
             // can hold only once, so the outcome clause moves into each
-            // branch. In the batch branch, outcome AND denied is just denied.
-            let scoped = EventPattern::new()
-                .with("errorCode", outcome)
+            // branch; in the other branches, outcome AND denied is denied.
+            let denied = || vec![Matcher::Prefix(ACCESS_DENIED_PATTERN.to_string())];
+            // A denied call logged with `requestParameters: null` names its
+            // secret only in errorMessage (docs §1.4).
+            let without_id = EventPattern::new()
+                .with("errorCode", denied())
+                .with("errorMessage", message_matchers(&scope.secrets))
                 .with("eventName", exacts(&per_secret))
-                .with("requestParameters", request);
-            let denied_batch = EventPattern::new()
                 .with(
-                    "errorCode",
-                    vec![Matcher::Prefix(ACCESS_DENIED_PATTERN.to_string())],
-                )
-                .with("eventName", exacts(&[BATCH_GET_SECRET_VALUE]));
-            detail = detail
-                .with_any_of(vec![scoped, denied_batch])
-                .map_err(internal)?;
+                    "requestParameters",
+                    EventPattern::new().with("secretId", vec![Matcher::Exists(false)]),
+                );
+            let mut branches = vec![scoped, without_id];
+            if batch {
+                branches.push(
+                    EventPattern::new()
+                        .with("errorCode", denied())
+                        .with("eventName", exacts(&[BATCH_GET_SECRET_VALUE])),
+                );
+            }
+            detail = detail.with_any_of(branches).map_err(internal)?;
         } else {
-            detail = detail
-                .with("errorCode", outcome)
-                .with("eventName", exacts(&per_secret))
-                .with("requestParameters", request);
+            for (key, node) in scoped.fields {
+                detail = detail.with(&key, node);
+            }
         }
     }
 

@@ -6,8 +6,9 @@
 
 use super::ast::{AstError, Expr, FilterPattern, Selector, StrPattern};
 use crate::pattern::scope::{
-    assumed_role_prefix, dedup_sorted, scoped_events, Principal, Scope, SecretScope,
-    ACCESS_DENIED_PATTERN, BATCH_GET_SECRET_VALUE, SECRETS_MANAGER_EVENT_SOURCE,
+    assumed_role_prefix, dedup_sorted, message_needles, scoped_events, Principal, Scope,
+    SecretScope, ACCESS_DENIED_PATTERN, BATCH_GET_SECRET_VALUE, ON_RESOURCE,
+    SECRETS_MANAGER_EVENT_SOURCE,
 };
 use crate::pattern::{check_len, PatternError, PatternInput, MAX_PATTERN_LEN};
 
@@ -110,9 +111,29 @@ pub(in crate::pattern) fn build(scope: &Scope) -> Result<FilterPattern, PatternE
                 }
             }
         }
+        let mut per_secret_match = vec![any_of(&secret_id, values)];
+        if scope.alert_on_denied {
+            // A denied call may be logged with `requestParameters: null`,
+            // naming the secret only in its errorMessage. Count it when the
+            // message names an in-scope secret, or names no resource at all
+            // (the scope cannot be checked: over-alert rather than miss).
+            let message = sel(&["errorMessage"]);
+            let mut by_message = vec![
+                Expr::NotExists(message.clone()),
+                Expr::ne(&message, lit(StrPattern::contains(ON_RESOURCE))?),
+            ];
+            for needle in message_needles(&scope.secrets) {
+                by_message.push(Expr::eq(&message, lit(StrPattern::contains(&needle))?));
+            }
+            per_secret_match.push(Expr::and(vec![
+                Expr::NotExists(secret_id.clone()),
+                denied.clone(),
+                Expr::or(by_message),
+            ]));
+        }
         let mut scoped = vec![Expr::and(vec![
             event_eq(&per_secret)?,
-            any_of(&secret_id, values),
+            Expr::or(per_secret_match),
         ])];
         if batch && scope.alert_on_denied {
             // A BatchGetSecretValue call denied as a whole produces no

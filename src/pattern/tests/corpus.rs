@@ -37,7 +37,8 @@ pub(super) const CONFIGS: [Config; 5] = [
         events: &["GetSecretValue", "BatchGetSecretValue"],
         alert_on_denied: false,
     },
-    // Exact name + full ARN; role with path, user, root and account allowed.
+    // Exact name + full ARN; roles with paths (one Identity Center), user, root
+    // and account allowed.
     Config {
         name: "exact",
         verdict: |v| v.exact,
@@ -50,9 +51,13 @@ pub(super) const CONFIGS: [Config; 5] = [
             "arn:aws:iam::111122223333:user/ci-bot",
             "arn:aws:iam::111122223333:root",
             "444455556666",
+            "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef",
         ],
         events: &[],
-        alert_on_denied: true,
+        // Successes only: with denied attempts (and their errorMessage
+        // clauses, docs §1.4) two exact secrets and five principals exceed
+        // the 1024-character limit.
+        alert_on_denied: false,
     },
     // Every secret, nobody allowed, successes only.
     Config {
@@ -133,7 +138,7 @@ pub(super) const CASES: &[Case] = &[
     case!("denied_access_denied_prod_db", typical: true, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // denied attempt, AccessDenied
     case!("denied_access_denied_exception_prod_db", typical: true, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // denied attempt, AccessDeniedException
     case!("denied_cross_account_prod_db", typical: true, typical_no_denied: false, exact: false, everything: false, cross_account_only: true), // denied external attempt
-    case!("denied_canary_role_db_password", typical: false, typical_no_denied: false, exact: true, everything: false, cross_account_only: false), // denied attempt on exact-name secret
+    case!("denied_canary_role_db_password", typical: false, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // denied attempt on exact-name secret (the exact config counts successes only)
     case!("denied_allowed_role_prod_db", typical: false, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // allowed principals never count, denied or not
     case!("error_resource_not_found_prod", typical: false, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // other error codes do not count
     case!("error_decryption_failure_prod_db", typical: false, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // DecryptionFailure does not count
@@ -146,11 +151,25 @@ pub(super) const CASES: &[Case] = &[
     case!("batch_get_secret_value_prod_list", typical: false, typical_no_denied: false, exact: false, everything: true, cross_account_only: false), // batch call itself: scoped configs rely on its per-secret records
     case!("batch_get_secret_value_per_secret_get_prod_api_key", typical: true, typical_no_denied: true, exact: false, everything: true, cross_account_only: false), // per-secret GetSecretValue record of a batch call
     case!("batch_get_secret_value_filters", typical: false, typical_no_denied: false, exact: false, everything: true, cross_account_only: false), // batch call by filters
-    case!("batch_get_secret_value_denied", typical: true, typical_no_denied: false, exact: true, everything: false, cross_account_only: false), // denied batch call: scope unknowable, counted (documented over-alert)
-    case!("batch_get_secret_value_denied_allowed_role", typical: false, typical_no_denied: false, exact: true, everything: false, cross_account_only: false), // denied batch call by allowed role (not allowed in the exact config)
+    case!("batch_get_secret_value_denied", typical: true, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // denied batch call: scope unknowable, counted (documented over-alert)
+    case!("batch_get_secret_value_denied_allowed_role", typical: false, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // denied batch call by allowed role
     case!("dev_db_by_alice", typical: false, typical_no_denied: false, exact: false, everything: true, cross_account_only: false), // out-of-scope secret
     case!("sso_admin_role_prod_api_key", typical: true, typical_no_denied: true, exact: false, everything: true, cross_account_only: false), // IAM Identity Center role session
     case!("put_secret_value_prod_db", typical: false, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // writes are not watched
+    case!("denied_null_params_prod_db_by_name", typical: true, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // denied, requestParameters null: errorMessage names an in-scope secret by name
+    case!("denied_null_params_prod_db_full_arn", typical: true, typical_no_denied: false, exact: false, everything: false, cross_account_only: true), // denied, requestParameters null: errorMessage names an in-scope secret by full ARN (explicit deny)
+    case!("denied_null_params_dev_db_out_of_scope", typical: false, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // denied, requestParameters null: errorMessage names an out-of-scope secret
+    case!("denied_null_params_dev_db_arn_caller_session_prod", typical: false, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // out-of-scope secret by ARN; the caller's session is called prod, which must not read as prod/
+    case!("denied_null_params_no_resource_in_message", typical: true, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // denied, no secret ID and no resource in the message: scope unknowable, counted
+    case!("denied_null_params_no_error_message", typical: true, typical_no_denied: false, exact: false, everything: false, cross_account_only: true), // denied, no secret ID and no errorMessage at all: counted
+    case!("denied_null_params_allowed_role_prod_db", typical: false, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // allowed principals never count, whatever the message
+    case!("denied_null_params_allowed_role_no_message", typical: false, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // allowed principal, scope unknowable: still not counted
+    case!("sso_admin_role_db_password_allowed_by_path", typical: false, typical_no_denied: false, exact: false, everything: true, cross_account_only: false), // Identity Center role allowed by its IAM ARN with path
+    case!("sso_admin_role_prod_db_not_allowed", typical: true, typical_no_denied: true, exact: false, everything: true, cross_account_only: false), // Identity Center role not allowed reads an in-scope secret by full ARN
+    case!("batch_mixed_list_prod_and_dev", typical: false, typical_no_denied: false, exact: false, everything: true, cross_account_only: false), // successful batch of an in-scope and an out-of-scope secret: not counted itself
+    case!("batch_mixed_per_secret_get_prod_db", typical: true, typical_no_denied: true, exact: false, everything: true, cross_account_only: false), // its per-secret record of the in-scope secret
+    case!("batch_mixed_per_secret_get_dev_db", typical: false, typical_no_denied: false, exact: false, everything: true, cross_account_only: false), // its per-secret record of the out-of-scope secret
+    case!("kms_decrypt_invoked_by_secretsmanager", typical: false, typical_no_denied: false, exact: false, everything: false, cross_account_only: false), // KMS Decrypt made by Secrets Manager on a caller's behalf: another event source
 ];
 
 /// The configuration called `name`.

@@ -107,6 +107,10 @@ const TYPICAL_JSON: &str = concat!(
     r#""userIdentity":{"arn":[{"exists":false},{"anything-but":{"wildcard":["arn:aws:sts::111122223333:assumed-role/app/*"]}}]},"#,
     r#""$or":[{"errorCode":[{"exists":false},{"prefix":"AccessDenied"}],"eventName":["GetSecretValue"],"#,
     r#""requestParameters":{"secretId":[{"prefix":"prod/"},{"wildcard":"*:secret:prod/*"}]}},"#,
+    r#"{"errorCode":[{"prefix":"AccessDenied"}],"#,
+    r#""errorMessage":[{"exists":false},{"anything-but":{"wildcard":["*on resource: *"]}},"#,
+    r#"{"wildcard":"*on resource: prod/*"},{"wildcard":"*:secret:prod/*"}],"#,
+    r#""eventName":["GetSecretValue"],"requestParameters":{"secretId":[{"exists":false}]}},"#,
     r#"{"errorCode":[{"prefix":"AccessDenied"}],"eventName":["BatchGetSecretValue"]}]},"#,
     r#""detail-type":["AWS API Call via CloudTrail"],"source":["aws.secretsmanager"]}"#,
 );
@@ -156,18 +160,21 @@ fn shapes_without_the_denied_batch_branch() {
         ]
         .concat()
     );
-    // Denied attempts counted, but BatchGetSecretValue not watched: no $or either.
+    // Denied attempts counted, BatchGetSecretValue not watched: a $or of the
+    // scoped branch and the branch of denied calls without a secret ID only.
     let t = gen(&["prod/*"], &[], &["GetSecretValue"], true);
     assert!(
-        !t.contains("$or")
-            && t.contains(r#""errorCode":[{"exists":false},{"prefix":"AccessDenied"}]"#),
+        t.contains("$or")
+            && t.contains(r#""errorCode":[{"exists":false},{"prefix":"AccessDenied"}]"#)
+            && t.contains(r#""requestParameters":{"secretId":[{"exists":false}]}"#)
+            && !t.contains("BatchGetSecretValue"),
         "{t}"
     );
     // Exact name, full ARN, every kind of principal.
     let exact = pattern_for(config("exact")).to_json();
     for part in [
         r#""secretId":["db-password",{"suffix":":secret:db-password"},{"wildcard":"*:secret:db-password-*"},"arn:aws:secretsmanager:us-east-1:111122223333:secret:billing/api-key-Q1w2E3","arn:aws:secretsmanager:us-east-1:111122223333:secret:billing/api-key","billing/api-key"]"#,
-        r#""userIdentity":{"accountId":[{"exists":false},{"anything-but":["444455556666"]}],"arn":[{"exists":false},{"anything-but":{"wildcard":["arn:aws:iam::111122223333:root","arn:aws:iam::111122223333:user/ci-bot","arn:aws:sts::111122223333:assumed-role/app-runner/*"]}}]}"#,
+        r#""userIdentity":{"accountId":[{"exists":false},{"anything-but":["444455556666"]}],"arn":[{"exists":false},{"anything-but":{"wildcard":["arn:aws:iam::111122223333:root","arn:aws:iam::111122223333:user/ci-bot","arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/*","arn:aws:sts::111122223333:assumed-role/app-runner/*"]}}]}"#,
     ] {
         assert!(exact.contains(part), "{exact}\nlacks\n{part}");
     }
@@ -244,17 +251,22 @@ fn the_length_limit_is_the_inputs() {
         })
     };
     let len_of = |n: usize| with(n, usize::MAX).map(|p| p.len()).unwrap();
-    let twenty = len_of(20);
+    // The fewest secrets whose pattern is over the default quota: it must
+    // still be within the API's maximum for the cases below to mean anything.
+    let over = (1..=60)
+        .find(|&n| len_of(n) > DEFAULT_EVENT_PATTERN_MAX_LEN)
+        .expect("60 secrets are over the default quota");
+    let at_over = len_of(over);
     assert!(
-        (DEFAULT_EVENT_PATTERN_MAX_LEN + 1..=EVENT_PATTERN_API_MAX_LEN).contains(&twenty),
-        "{twenty}"
+        (DEFAULT_EVENT_PATTERN_MAX_LEN + 1..=EVENT_PATTERN_API_MAX_LEN).contains(&at_over),
+        "{at_over}"
     );
     // (secrets, limit, Err(TooLong) of that length, or Ok)
     let cases = [
-        (20, DEFAULT_EVENT_PATTERN_MAX_LEN, Some(twenty)),
-        (20, EVENT_PATTERN_API_MAX_LEN, None),
-        (20, twenty, None),
-        (20, twenty - 1, Some(twenty)),
+        (over, DEFAULT_EVENT_PATTERN_MAX_LEN, Some(at_over)),
+        (over, EVENT_PATTERN_API_MAX_LEN, None),
+        (over, at_over, None),
+        (over, at_over - 1, Some(at_over)),
         (60, EVENT_PATTERN_API_MAX_LEN, Some(len_of(60))),
         (1, DEFAULT_EVENT_PATTERN_MAX_LEN, None),
     ];

@@ -30,7 +30,10 @@ pub(super) const TYPICAL: &str = concat!(
     r#"{ $.eventSource = "secretsmanager.amazonaws.com""#,
     r#" && ($.errorCode NOT EXISTS || $.errorCode = "AccessDenied*")"#,
     r#" && (($.eventName = "GetSecretValue""#,
-    r#" && ($.requestParameters.secretId = "prod/*" || $.requestParameters.secretId = "*:secret:prod/*"))"#,
+    r#" && ($.requestParameters.secretId = "prod/*" || $.requestParameters.secretId = "*:secret:prod/*""#,
+    r#" || ($.requestParameters.secretId NOT EXISTS && $.errorCode = "AccessDenied*""#,
+    r#" && ($.errorMessage NOT EXISTS || $.errorMessage != "*on resource: *""#,
+    r#" || $.errorMessage = "*on resource: prod/*" || $.errorMessage = "*:secret:prod/*"))))"#,
     r#" || ($.eventName = "BatchGetSecretValue" && $.errorCode = "AccessDenied*"))"#,
     r#" && ($.userIdentity.arn NOT EXISTS"#,
     r#" || $.userIdentity.arn != "arn:aws:sts::111122223333:assumed-role/app/*") }"#,
@@ -46,7 +49,7 @@ fn typical_configuration_text() {
     )
     .unwrap();
     assert_eq!(t, TYPICAL);
-    assert_eq!(t.len(), 427);
+    assert_eq!(t.len(), 656);
 }
 
 #[test]
@@ -248,7 +251,7 @@ fn fitting_entries_of_a_pattern_that_fits() {
             fit.allowed_principals,
             fit.watched_events
         ),
-        (427, 1, 1, 2)
+        (656, 1, 1, 2)
     );
 }
 
@@ -345,21 +348,53 @@ fn invalid_inputs_are_rejected() {
 
 #[test]
 fn corpus_configs_lengths_leave_headroom() {
-    // The "exact" corpus configuration (2 secrets, 4 principals) must fit.
+    // Every corpus configuration fits; the lengths are those of
+    // docs/filter-patterns.md §1.7.
+    let expected = [
+        ("typical", 656),
+        ("typical_no_denied", 314),
+        ("exact", EXACT_LEN),
+        ("everything", 151),
+        ("cross_account_only", 558),
+    ];
+    for (name, len) in expected {
+        let c = super::corpus::config(name);
+        let t = gen(c.secrets, c.allowed, c.events, c.alert_on_denied).unwrap();
+        assert_eq!(t.len(), len, "{name}: {t}");
+        assert!(t.len() <= MAX_PATTERN_LEN);
+    }
+}
+
+const EXACT_LEN: usize = 977;
+
+#[test]
+fn denied_calls_without_a_secret_id_are_judged_by_their_message() {
+    // The errorMessage clauses exist only with alert_on_denied and a scope.
+    for (secrets, denied, has) in [
+        (&["prod/*"][..], true, true),
+        (&["prod/*"][..], false, false),
+        (&[][..], true, false),
+    ] {
+        let t = gen(secrets, &[], &[], denied).unwrap();
+        assert_eq!(t.contains("$.errorMessage"), has, "{t}");
+    }
+    // Each entry adds its name after "on resource: " and after ":secret:";
+    // a needle holding another one adds nothing.
     let t = gen(
-        &[
-            "db-password",
-            "arn:aws:secretsmanager:us-east-1:111122223333:secret:billing/api-key-Q1w2E3",
-        ],
-        &[
-            "arn:aws:iam::111122223333:role/service/app-runner",
-            "arn:aws:iam::111122223333:user/ci-bot",
-            "arn:aws:iam::111122223333:root",
-            "444455556666",
-        ],
+        &["prod/*", "prod/db", "db-password"],
         &[],
+        &["GetSecretValue"],
         true,
     )
     .unwrap();
-    assert!(t.len() <= MAX_PATTERN_LEN, "{}", t.len());
+    for (needle, present) in [
+        (r#"$.errorMessage = "*on resource: prod/*""#, true),
+        (r#"$.errorMessage = "*:secret:prod/*""#, true),
+        (r#"$.errorMessage = "*on resource: db-password*""#, true),
+        (r#"$.errorMessage = "*:secret:db-password*""#, true),
+        (r#"$.errorMessage = "*on resource: prod/db*""#, false),
+        (r#"$.errorMessage = "*:secret:prod/db*""#, false),
+    ] {
+        assert_eq!(t.contains(needle), present, "{needle} in {t}");
+    }
 }

@@ -15,7 +15,7 @@ use crate::pattern::layout::{
 };
 use crate::pattern::layout::scope_groups;
 use crate::pattern::scope::{parse_secret, Scope};
-use crate::pattern::PatternInput;
+use crate::pattern::{PatternInput, DEFAULT_EVENT_PATTERN_MAX_LEN};
 
 const MAIN: &str = "111122223333";
 const OTHER: &str = "444455556666";
@@ -98,6 +98,7 @@ fn input<'a>(secrets: &'a [String], allowed: &'a [String], events: &'a [String])
         allowed_principals: allowed,
         watched_events: events,
         alert_on_denied: true,
+        event_pattern_max_len: DEFAULT_EVENT_PATTERN_MAX_LEN,
     }
 }
 
@@ -268,7 +269,11 @@ fn five_hundred_principals_and_two_hundred_scopes_notify_exactly_once() {
     let contract = build_read_alert(&scope).expect("unbounded pattern");
     let filter_contract = build_filter(&scope).expect("unbounded filter");
     for max_len in [2048, 4096] {
-        let layout = event_layout(&input, max_len).expect("fits");
+        let input = PatternInput {
+            event_pattern_max_len: max_len,
+            ..input
+        };
+        let layout = event_layout(&input).expect("fits");
         let EventLayout::TwoStage { callers, scopes } = &layout else {
             panic!("500 principals cannot fit one rule");
         };
@@ -370,7 +375,7 @@ fn small_configurations_keep_one_rule() {
     );
     let input = input(&secrets, &allowed, &events);
     assert!(matches!(
-        event_layout(&input, 2048),
+        event_layout(&input),
         Ok(EventLayout::Single(_))
     ));
     assert_eq!(filter_layout(&input).expect("fits").filters.len(), 1);
@@ -379,10 +384,10 @@ fn small_configurations_keep_one_rule() {
 #[test]
 fn the_layout_does_not_depend_on_input_order() {
     let (mut secrets, mut allowed, events) = (secrets(), principals(), Vec::new());
-    let a = event_layout(&input(&secrets, &allowed, &events), 2048).expect("fits");
+    let a = event_layout(&input(&secrets, &allowed, &events)).expect("fits");
     secrets.reverse();
     allowed.reverse();
-    let b = event_layout(&input(&secrets, &allowed, &events), 2048).expect("fits");
+    let b = event_layout(&input(&secrets, &allowed, &events)).expect("fits");
     let json = |l: &EventLayout| l.patterns().iter().map(|p| p.to_json()).collect::<Vec<_>>();
     assert_eq!(json(&a), json(&b));
 }

@@ -8,4 +8,5 @@ mod event;
 mod generation;
 mod hostile;
 mod layout;
+mod oracle;
 mod parser;
