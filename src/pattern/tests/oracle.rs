@@ -9,7 +9,9 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use super::corpus::{strings, CASES, CONFIGS};
-use crate::pattern::{generate, read_alert_pattern, PatternInput};
+use crate::pattern::{
+    generate, read_alert_pattern, PatternInput, DEFAULT_EVENT_PATTERN_MAX_LEN,
+};
 
 const DEFAULT_EVENTS: [&str; 2] = ["GetSecretValue", "BatchGetSecretValue"];
 const BATCH: &str = "BatchGetSecretValue";
@@ -245,6 +247,7 @@ fn message_forms_agree_with_the_oracle_and_both_patterns() {
             allowed_principals: &none,
             watched_events: &none,
             alert_on_denied: true,
+            event_pattern_max_len: DEFAULT_EVENT_PATTERN_MAX_LEN,
         };
         let filter = generate(&input).expect("filter pattern");
         let event = read_alert_pattern(&input).expect("event pattern");
@@ -365,6 +368,7 @@ fn real_records_get_the_oracle_verdict_from_both_patterns() {
             allowed_principals: &a,
             watched_events: &e,
             alert_on_denied: *denied,
+            event_pattern_max_len: DEFAULT_EVENT_PATTERN_MAX_LEN,
         };
         let filter = generate(&input).unwrap_or_else(|e| panic!("{name}: {e}"));
         let event = read_alert_pattern(&input).unwrap_or_else(|e| panic!("{name}: {e}"));
