@@ -63,6 +63,7 @@ test: cargo-test validation acceptance install-test
 	@echo "==> all tests passed"
 	@grep -E 'rejected|planned offline' .tools/validation-summary.txt
 	@cat .tools/test-summary.txt
+	@cat .tools/eventbridge-reference.txt 2>/dev/null || true
 
 demo: build
 	@$(MAKE) --no-print-directory terraform-config

@@ -6,6 +6,8 @@
 //! Where they leave a behaviour open, `docs/filter-patterns.md` section 4 says
 //! which interpretation was chosen.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde_json::{Map, Value};
 
 use super::model::{err, AnythingBut, EventPattern, EventPatternError, Matcher, Node};
@@ -15,14 +17,159 @@ impl EventPattern {
     /// An event that is not a JSON object never matches.
     pub fn matches(&self, event: &Value) -> bool {
         match event {
-            Value::Object(o) => self.matches_object(Some(o)),
+            Value::Object(o) => {
+                let tree = Tree::of_object(o);
+                Shape::of(self).matches_object(Some(&tree))
+            }
             _ => false,
+        }
+    }
+}
+
+// EventBridge (event-ruler) flattens both the event and the pattern into
+// dotted paths: `{"a.b": 1}` and `{"a": {"b": 1}}` are the same field, on
+// either side. Both are therefore re-read with keys split at every `.` before
+// matching, which keeps the per-array-element matching below ("array
+// consistency") working on the nested form.
+
+/// An event value with its object keys split at `.`.
+#[derive(Debug, Clone)]
+enum Tree<'a> {
+    Leaf(&'a Value),
+    Object(BTreeMap<&'a str, Tree<'a>>),
+    Array(Vec<Tree<'a>>),
+    /// Several values at one path that are not array elements (`{"a.b": 1,
+    /// "a": {"b": 2}}`): each is present, and each goes with any element
+    /// of an array chosen elsewhere.
+    Both(Vec<Tree<'a>>),
+}
+
+impl<'a> Tree<'a> {
+    fn of(v: &'a Value) -> Tree<'a> {
+        match v {
+            Value::Object(o) => Tree::Object(Tree::of_object(o)),
+            Value::Array(items) => Tree::Array(items.iter().map(Tree::of).collect()),
+            leaf => Tree::Leaf(leaf),
+        }
+    }
+
+    fn of_object(o: &'a Map<String, Value>) -> BTreeMap<&'a str, Tree<'a>> {
+        let mut out = BTreeMap::new();
+        for (k, v) in o {
+            insert(
+                &mut out,
+                k.split('.').collect::<Vec<_>>().as_slice(),
+                Tree::of(v),
+            );
+        }
+        out
+    }
+}
+
+fn insert<'a>(map: &mut BTreeMap<&'a str, Tree<'a>>, path: &[&'a str], value: Tree<'a>) {
+    let Some((first, rest)) = path.split_first() else {
+        return;
+    };
+    let value = if rest.is_empty() {
+        value
+    } else {
+        let mut inner = BTreeMap::new();
+        insert(&mut inner, rest, value);
+        Tree::Object(inner)
+    };
+    match map.remove(first) {
+        None => {
+            map.insert(first, value);
+        }
+        Some(old) => {
+            map.insert(first, merge(old, value));
+        }
+    }
+}
+
+fn merge<'a>(a: Tree<'a>, b: Tree<'a>) -> Tree<'a> {
+    match (a, b) {
+        (Tree::Object(mut x), Tree::Object(y)) => {
+            for (k, v) in y {
+                insert(&mut x, &[k], v);
+            }
+            Tree::Object(x)
+        }
+        (Tree::Both(mut xs), Tree::Both(ys)) => {
+            xs.extend(ys);
+            Tree::Both(xs)
+        }
+        (Tree::Both(mut xs), y) | (y, Tree::Both(mut xs)) => {
+            xs.push(y);
+            Tree::Both(xs)
+        }
+        (x, y) => Tree::Both(vec![x, y]),
+    }
+}
+
+/// A pattern with its keys split at `.` and the resulting objects merged.
+/// Fields are a list, not a map: a path given twice (refused by
+/// [`EventPattern::validate`], possible through the builder) must hold twice.
+struct Shape<'p> {
+    fields: Vec<(&'p str, ShapeNode<'p>)>,
+    any_of: Vec<Shape<'p>>,
+}
+
+enum ShapeNode<'p> {
+    Object(Shape<'p>),
+    Matchers(&'p [Matcher]),
+}
+
+impl<'p> Shape<'p> {
+    fn of(p: &'p EventPattern) -> Shape<'p> {
+        let mut shape = Shape {
+            fields: Vec::new(),
+            any_of: p.any_of.iter().map(Shape::of).collect(),
+        };
+        for (key, node) in &p.fields {
+            let node = match node {
+                Node::Object(inner) => ShapeNode::Object(Shape::of(inner)),
+                Node::Matchers(ms) => ShapeNode::Matchers(ms),
+            };
+            shape.add(&key.split('.').collect::<Vec<_>>(), node);
+        }
+        shape
+    }
+
+    fn add(&mut self, path: &[&'p str], node: ShapeNode<'p>) {
+        let Some((first, rest)) = path.split_first() else {
+            return;
+        };
+        let node = if rest.is_empty() {
+            node
+        } else {
+            let mut inner = Shape {
+                fields: Vec::new(),
+                any_of: Vec::new(),
+            };
+            inner.add(rest, node);
+            ShapeNode::Object(inner)
+        };
+        // Two objects at one path are one object: their fields must hold in
+        // the same array element.
+        let existing = self
+            .fields
+            .iter_mut()
+            .find(|(k, n)| k == first && matches!(n, ShapeNode::Object(_)));
+        match (existing, node) {
+            (Some((_, ShapeNode::Object(old))), ShapeNode::Object(new)) => {
+                for (k, n) in new.fields {
+                    old.add(&[k], n);
+                }
+                old.any_of.extend(new.any_of);
+            }
+            (_, node) => self.fields.push((first, node)),
         }
     }
 
     /// `obj` is `None` where the event has no object at this path: then only
     /// `exists: false` (at any depth) can match.
-    fn matches_object(&self, obj: Option<&Map<String, Value>>) -> bool {
+    fn matches_object(&self, obj: Option<&BTreeMap<&str, Tree>>) -> bool {
         self.fields
             .iter()
             .all(|(k, node)| node.matches(obj.and_then(|o| o.get(k))))
@@ -30,21 +177,20 @@ impl EventPattern {
     }
 }
 
-impl Node {
-    fn matches(&self, value: Option<&Value>) -> bool {
+impl ShapeNode<'_> {
+    fn matches(&self, value: Option<&Tree>) -> bool {
         match self {
-            Node::Object(p) => {
-                let mut objects = Vec::new();
-                collect_objects(value, &mut objects);
+            ShapeNode::Object(p) => {
                 // Each array element is matched on its own ("array
                 // consistency"): two fields never match from two elements.
+                let objects = objects(value);
                 if objects.is_empty() {
                     p.matches_object(None)
                 } else {
-                    objects.into_iter().any(|o| p.matches_object(Some(o)))
+                    objects.iter().any(|o| p.matches_object(Some(o)))
                 }
             }
-            Node::Matchers(ms) => {
+            ShapeNode::Matchers(ms) => {
                 let mut leaves = Vec::new();
                 collect_leaves(value, &mut leaves);
                 ms.iter().any(|m| m.matches(&leaves))
@@ -53,12 +199,38 @@ impl Node {
     }
 }
 
-/// Objects at a path; arrays are flattened ("crushed out", in event-ruler's words).
-fn collect_objects<'a>(value: Option<&'a Value>, out: &mut Vec<&'a Map<String, Value>>) {
+/// The objects a nested pattern can be matched against at a path: one per
+/// array element (arrays are "crushed out", in event-ruler's words); values
+/// joined by [`Tree::Both`] are merged into each choice.
+fn objects<'a>(value: Option<&Tree<'a>>) -> Vec<BTreeMap<&'a str, Tree<'a>>> {
     match value {
-        Some(Value::Object(o)) => out.push(o),
-        Some(Value::Array(items)) => items.iter().for_each(|v| collect_objects(Some(v), out)),
-        _ => {}
+        Some(Tree::Object(o)) => vec![o.clone()],
+        Some(Tree::Array(items)) => items.iter().flat_map(|v| objects(Some(v))).collect(),
+        Some(Tree::Both(parts)) => {
+            let mut acc: Option<Vec<BTreeMap<&str, Tree>>> = None;
+            for part in parts {
+                let choices = objects(Some(part));
+                if choices.is_empty() {
+                    continue;
+                }
+                acc = Some(match acc {
+                    None => choices,
+                    Some(prev) => prev
+                        .iter()
+                        .flat_map(|a| {
+                            choices.iter().map(move |c| {
+                                match merge(Tree::Object(a.clone()), Tree::Object(c.clone())) {
+                                    Tree::Object(m) => m,
+                                    _ => BTreeMap::new(),
+                                }
+                            })
+                        })
+                        .collect(),
+                });
+            }
+            acc.unwrap_or_default()
+        }
+        Some(Tree::Leaf(_)) | None => Vec::new(),
     }
 }
 
@@ -66,11 +238,13 @@ fn collect_objects<'a>(value: Option<&'a Value>, out: &mut Vec<&'a Map<String, V
 /// object is not a leaf, so a path holding an object has no value for a
 /// matcher list: `exists: true` fails and `exists: false` holds there, as the
 /// event-ruler README states.
-fn collect_leaves<'a>(value: Option<&'a Value>, out: &mut Vec<&'a Value>) {
+fn collect_leaves<'a>(value: Option<&Tree<'a>>, out: &mut Vec<&'a Value>) {
     match value {
-        Some(Value::Array(items)) => items.iter().for_each(|v| collect_leaves(Some(v), out)),
-        Some(Value::Object(_)) | None => {}
-        Some(v) => out.push(v),
+        Some(Tree::Array(items) | Tree::Both(items)) => {
+            items.iter().for_each(|v| collect_leaves(Some(v), out))
+        }
+        Some(Tree::Object(_)) | None => {}
+        Some(Tree::Leaf(v)) => out.push(v),
     }
 }
 
@@ -88,6 +262,10 @@ fn json_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
+fn lower(s: &str) -> String {
+    s.to_lowercase()
+}
+
 impl Matcher {
     fn matches(&self, leaves: &[&Value]) -> bool {
         match self {
@@ -101,15 +279,18 @@ impl Matcher {
     }
 
     fn matches_leaf(&self, leaf: &Value) -> bool {
-        let text = leaf.as_str();
+        let Some(t) = leaf.as_str() else {
+            // Every operator but an exact value matches strings only.
+            return matches!(self, Matcher::Exact(v) if json_eq(v, leaf));
+        };
         match self {
             Matcher::Exact(v) => json_eq(v, leaf),
-            Matcher::Prefix(p) => text.is_some_and(|t| t.starts_with(p.as_str())),
-            Matcher::Suffix(p) => text.is_some_and(|t| t.ends_with(p.as_str())),
-            Matcher::Wildcard(p) => text.is_some_and(|t| wildcard_match(p, t)),
-            Matcher::EqualsIgnoreCase(p) => {
-                text.is_some_and(|t| t.to_lowercase() == p.to_lowercase())
-            }
+            Matcher::Prefix(p) => t.starts_with(p.as_str()),
+            Matcher::Suffix(p) => t.ends_with(p.as_str()),
+            Matcher::Wildcard(p) => wildcard_match(p, t),
+            Matcher::EqualsIgnoreCase(p) => lower(t) == lower(p),
+            Matcher::PrefixIgnoreCase(p) => lower(t).starts_with(&lower(p)),
+            Matcher::SuffixIgnoreCase(p) => lower(t).ends_with(&lower(p)),
             Matcher::Exists(_) | Matcher::AnythingBut(_) => false,
         }
     }
@@ -120,14 +301,20 @@ impl AnythingBut {
     /// complement over present values, so a non-string leaf (which no
     /// prefix/suffix/wildcard holds for) is never excluded by those forms.
     fn excludes(&self, leaf: &Value) -> bool {
-        let text = leaf.as_str();
+        if let AnythingBut::Values(vs) = self {
+            return vs.iter().any(|v| json_eq(v, leaf));
+        }
+        let Some(t) = leaf.as_str() else {
+            return false;
+        };
         match self {
-            AnythingBut::Values(vs) => vs.iter().any(|v| json_eq(v, leaf)),
-            AnythingBut::Prefix(p) => text.is_some_and(|t| t.starts_with(p.as_str())),
-            AnythingBut::Suffix(p) => text.is_some_and(|t| t.ends_with(p.as_str())),
-            AnythingBut::Wildcard(ps) => {
-                text.is_some_and(|t| ps.iter().any(|p| wildcard_match(p, t)))
-            }
+            AnythingBut::Values(_) => false,
+            AnythingBut::Prefix(p) => t.starts_with(p.as_str()),
+            AnythingBut::Suffix(p) => t.ends_with(p.as_str()),
+            AnythingBut::Prefixes(ps) => ps.iter().any(|p| t.starts_with(p.as_str())),
+            AnythingBut::Suffixes(ps) => ps.iter().any(|p| t.ends_with(p.as_str())),
+            AnythingBut::Wildcard(ps) => ps.iter().any(|p| wildcard_match(p, t)),
+            AnythingBut::EqualsIgnoreCase(ps) => ps.iter().any(|p| lower(p) == lower(t)),
         }
     }
 }
@@ -215,4 +402,60 @@ fn wildcard_match(pattern: &str, text: &str) -> bool {
 /// `*` nor `\`; escaping anyway keeps the wildcard exact if that ever changes.
 pub(super) fn wildcard_literal(s: &str) -> String {
     s.replace('\\', "\\\\").replace('*', "\\*")
+}
+
+/// The most states the automaton of wildcard `pattern` can be in at once,
+/// over every input (positions in the pattern, a `*` also reaching the
+/// position after it). The measure of `check_complexity` in `parse.rs`.
+pub(super) fn wildcard_states(pattern: &str) -> usize {
+    let toks = wildcard_tokens(pattern);
+    let close = |mut set: BTreeSet<usize>| {
+        let mut i = 0;
+        while i < toks.len() {
+            if set.contains(&i) && toks[i] == WildTok::Star {
+                set.insert(i + 1);
+            }
+            i += 1;
+        }
+        set
+    };
+    // One representative for every character the pattern does not name.
+    let mut alphabet: Vec<Option<char>> = vec![None];
+    for t in &toks {
+        if let WildTok::Char(c) = t {
+            if !alphabet.contains(&Some(*c)) {
+                alphabet.push(Some(*c));
+            }
+        }
+    }
+    let start = close(BTreeSet::from([0]));
+    let mut best = start.len();
+    let mut seen = BTreeSet::from([start.clone()]);
+    let mut todo = vec![start];
+    // Each set is visited once; patterns are at most 4096 characters, and a
+    // pattern with enough stars to make this large is refused anyway.
+    while let Some(set) = todo.pop() {
+        if best > 64 {
+            break;
+        }
+        for c in &alphabet {
+            let next: BTreeSet<usize> = set
+                .iter()
+                .filter_map(|&i| match (toks.get(i), c) {
+                    (Some(WildTok::Star), _) => Some(i),
+                    (Some(WildTok::Char(x)), Some(y)) if x == y => Some(i + 1),
+                    _ => None,
+                })
+                .collect();
+            if next.is_empty() {
+                continue;
+            }
+            let next = close(next);
+            best = best.max(next.len());
+            if seen.insert(next.clone()) {
+                todo.push(next);
+            }
+        }
+    }
+    best
 }

@@ -80,6 +80,12 @@ impl Serialize for Matcher {
             Matcher::Exists(b) => Op("exists", b).serialize(serializer),
             Matcher::EqualsIgnoreCase(p) => Op("equals-ignore-case", p).serialize(serializer),
             Matcher::AnythingBut(a) => Op("anything-but", a).serialize(serializer),
+            Matcher::PrefixIgnoreCase(p) => {
+                Op("prefix", Op("equals-ignore-case", p)).serialize(serializer)
+            }
+            Matcher::SuffixIgnoreCase(p) => {
+                Op("suffix", Op("equals-ignore-case", p)).serialize(serializer)
+            }
         }
     }
 }
@@ -90,7 +96,10 @@ impl Serialize for AnythingBut {
             AnythingBut::Values(vs) => vs.serialize(serializer),
             AnythingBut::Prefix(p) => Op("prefix", p).serialize(serializer),
             AnythingBut::Suffix(p) => Op("suffix", p).serialize(serializer),
+            AnythingBut::Prefixes(ps) => Op("prefix", ps).serialize(serializer),
+            AnythingBut::Suffixes(ps) => Op("suffix", ps).serialize(serializer),
             AnythingBut::Wildcard(ps) => Op("wildcard", ps).serialize(serializer),
+            AnythingBut::EqualsIgnoreCase(ps) => Op("equals-ignore-case", ps).serialize(serializer),
         }
     }
 }
@@ -154,7 +163,11 @@ impl<'de> Visitor<'de> for StrictVisitor {
         while let Some(key) = map.next_key::<String>()? {
             let StrictJson(v) = map.next_value()?;
             if out.insert(key.clone(), v).is_some() {
-                return Err(de::Error::custom(format!("duplicate key {key:?}")));
+                // AWS accepts a repeated key, but how it reads one is not
+                // documented: refusing beats guessing a verdict.
+                return Err(de::Error::custom(format!(
+                    "duplicate key {key:?}: a repeated key is not supported by this evaluator"
+                )));
             }
         }
         Ok(Value::Object(out))

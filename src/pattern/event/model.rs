@@ -59,6 +59,10 @@ pub enum Matcher {
     AnythingBut(AnythingBut),
     /// `{"equals-ignore-case": "…"}`: strings only.
     EqualsIgnoreCase(String),
+    /// `{"prefix": {"equals-ignore-case": "…"}}`: strings only.
+    PrefixIgnoreCase(String),
+    /// `{"suffix": {"equals-ignore-case": "…"}}`: strings only.
+    SuffixIgnoreCase(String),
 }
 
 /// What an `anything-but` excludes.
@@ -66,12 +70,18 @@ pub enum Matcher {
 pub enum AnythingBut {
     /// `"v"`, `5` or `["a", "b"]`: values (all strings or all numbers).
     Values(Vec<Value>),
-    /// `{"prefix": "…"}`.
+    /// `{"prefix": "…"}`; never empty (AWS: "Null prefix/suffix not allowed").
     Prefix(String),
-    /// `{"suffix": "…"}`.
+    /// `{"suffix": "…"}`; never empty.
     Suffix(String),
+    /// `{"prefix": ["…", …]}`: excludes a value with any of these prefixes.
+    Prefixes(Vec<String>),
+    /// `{"suffix": ["…", …]}`: excludes a value with any of these suffixes.
+    Suffixes(Vec<String>),
     /// `{"wildcard": "…"}` or `{"wildcard": ["…", …]}`.
     Wildcard(Vec<String>),
+    /// `{"equals-ignore-case": "…"}` or `{"equals-ignore-case": ["…", …]}`.
+    EqualsIgnoreCase(Vec<String>),
 }
 
 /// Why a text is not an event pattern this module accepts.

@@ -5,6 +5,7 @@ mod aws_examples;
 mod comparison;
 mod corpus;
 mod event;
+mod event_operators;
 mod generation;
 mod hostile;
 mod layout;

@@ -624,6 +624,9 @@ fn good_inputs_pass() {
         "444455556666",
     ]);
     config.watched_events = list(&["GetSecretValue", "DescribeSecret"]);
+    // Denied reads without a secret ID cost a branch per entry: with them,
+    // these lists are over the metric filter's 1,024 characters.
+    config.alert_on_denied = Value::Value(false);
     config.tags = Value::Value([("team".to_owned(), s("security: a/b+c=d@e"))].into());
     config.alarm = alarm(|a| {
         a.period_seconds = Value::Value(300);
@@ -780,6 +783,9 @@ fn event_pattern_over_the_limit_reports_its_capacity() {
     config.tamper_alerts = Value::Value(false);
     let secrets: Vec<String> = (0..4).map(|i| format!("team-{i}/db")).collect();
     config.secrets = string_list(&secrets);
+    // Successes only, so that the metric filter (1,024) fits and the event
+    // pattern's limit is the one reached.
+    config.alert_on_denied = Value::Value(false);
     // The pattern's length, measured without a limit.
     let lists = crate::terraform::desired::PatternLists {
         secrets,
@@ -789,7 +795,7 @@ fn event_pattern_over_the_limit_reports_its_capacity() {
             .iter()
             .map(|e| (*e).to_owned())
             .collect(),
-        alert_on_denied: DEFAULTS.alert_on_denied,
+        alert_on_denied: false,
         event_pattern_max_len: usize::MAX,
     };
     let four = crate::pattern::read_alert_pattern(&lists.input())
