@@ -69,7 +69,9 @@ pub enum CapacityError {
         hint: &'static str,
     },
     /// More patterns than the layout may use.
-    #[error("the configuration needs {needed} {kind}, over the {max} this pipeline may use; {hint}")]
+    #[error(
+        "the configuration needs {needed} {kind}, over the {max} this pipeline may use; {hint}"
+    )]
     TooManyPatterns {
         kind: &'static str,
         needed: usize,
@@ -139,9 +141,8 @@ impl EventLayout {
 /// The metric filters for `input`, each at most [`MAX_PATTERN_LEN`].
 pub fn filter_layout(input: &PatternInput) -> Result<FilterLayout, LayoutError> {
     let scope = Scope::of(input)?;
-    let fits = |s: &Scope| -> Result<bool, PatternError> {
-        Ok(build_filter(s)?.len() <= MAX_PATTERN_LEN)
-    };
+    let fits =
+        |s: &Scope| -> Result<bool, PatternError> { Ok(build_filter(s)?.len() <= MAX_PATTERN_LEN) };
     if fits(&scope)? {
         return Ok(FilterLayout {
             filters: vec![build_filter(&scope)?],
@@ -196,9 +197,9 @@ pub fn event_layout(input: &PatternInput) -> Result<EventLayout, LayoutError> {
         chunk_scope(&without_principals, "event pattern", max_len, |s| {
             Ok(build_read_alert(s)?.len())
         })?
-            .iter()
-            .map(build_read_alert)
-            .collect::<Result<Vec<_>, _>>()?
+        .iter()
+        .map(build_read_alert)
+        .collect::<Result<Vec<_>, _>>()?
     };
     if let Some(p) = scopes.iter().find(|p| p.len() > max_len) {
         return Err(CapacityError::PartTooLong {
@@ -250,14 +251,18 @@ fn covers(a: &SecretScope, b: &SecretScope) -> bool {
 }
 
 /// The lexical range `[start, end)` holding every secret name (with its
-/// random suffix, for full ARNs) that `s` can match.
+/// random suffix, for full ARNs) that `s` can match. Every entry is a name
+/// prefix in the `errorMessage` of a denied read without a secret ID
+/// (docs/filter-patterns.md section 1.4), so a name's range is that of the
+/// prefix it is.
 fn hull(s: &SecretScope) -> (String, String) {
     // U+10FFFF sorts after every character a secret name may hold.
     const TOP: char = '\u{10FFFF}';
-    match s {
-        SecretScope::Prefix(stem) => (stem.clone(), format!("{stem}{TOP}")),
-        SecretScope::Name(n) | SecretScope::Arn { name: n, .. } => (n.clone(), format!("{n}-{TOP}")),
-    }
+    let stem = match s {
+        SecretScope::Prefix(stem) => stem,
+        SecretScope::Name(n) | SecretScope::Arn { name: n, .. } => n,
+    };
+    (stem.clone(), format!("{stem}{TOP}"))
 }
 
 /// Normalised scope entries in groups that must stay together (their hulls
@@ -286,9 +291,8 @@ pub(in crate::pattern) fn scope_groups(secrets: &[SecretScope]) -> Vec<Vec<Secre
 }
 
 /// Sub-scopes of `scope`, one per chunk, packed greedily in hull order.
-/// The first chunk keeps every watched event (so the denied-batch branch,
-/// which names no secret, is in exactly one chunk); the others watch only
-/// the per-secret events.
+/// Only the first chunk carries the branches that name no secret, so that
+/// a read matching one of them counts once.
 fn chunk_scope(
     scope: &Scope,
     kind: &'static str,
@@ -296,16 +300,10 @@ fn chunk_scope(
     measure: impl Fn(&Scope) -> Result<usize, PatternError>,
 ) -> Result<Vec<Scope>, LayoutError> {
     let fits = |s: &Scope| -> Result<bool, PatternError> { Ok(measure(s)? <= max) };
-    let (_, per_secret) = scoped_events(&scope.events);
     let with = |secrets: Vec<SecretScope>, first: bool| Scope {
         secrets,
-        principals: scope.principals.clone(),
-        events: if first {
-            scope.events.clone()
-        } else {
-            per_secret.clone()
-        },
-        alert_on_denied: scope.alert_on_denied,
+        shared_branches: first,
+        ..scope.clone()
     };
     let mut chunks: Vec<Vec<SecretScope>> = Vec::new();
     for group in scope_groups(&scope.secrets) {
@@ -498,7 +496,10 @@ fn caller_envelope(scope: &Scope) -> EventPattern {
         outcome.push(Matcher::Prefix(ACCESS_DENIED_PATTERN.to_string()));
     }
     EventPattern::new()
-        .with("eventSource", vec![Matcher::exact(SECRETS_MANAGER_EVENT_SOURCE)])
+        .with(
+            "eventSource",
+            vec![Matcher::exact(SECRETS_MANAGER_EVENT_SOURCE)],
+        )
         .with(
             "eventName",
             events.iter().map(|e| Matcher::exact(e)).collect::<Vec<_>>(),
@@ -513,10 +514,11 @@ fn wrap(detail: EventPattern) -> EventPattern {
         .with("detail", detail)
 }
 
-/// `anything-but` a list of prefixes. IAM names hold neither `*` nor `\\`,
-/// so each prefix is a wildcard with one trailing star.
+/// `anything-but` a list of prefixes: AWS accepts the list form
+/// (`../shared/reference-data/eventbridge-patterns`), and unlike a wildcard
+/// it does not count against the 30 wildcard rules of the default bus.
 fn anything_but_prefixes(prefixes: Vec<String>) -> AnythingBut {
-    AnythingBut::Wildcard(prefixes.into_iter().map(|p| format!("{p}*")).collect())
+    AnythingBut::Prefixes(prefixes)
 }
 
 /// `arn` absent, or none of the members' values.
@@ -552,10 +554,7 @@ fn family_rule(
     members: &[(String, String)],
 ) -> EventPattern {
     let mut identity = EventPattern::new()
-        .with(
-            "type",
-            vec![Matcher::exact(family.kind.identity_type())],
-        )
+        .with("type", vec![Matcher::exact(family.kind.identity_type())])
         .with("accountId", vec![Matcher::exact(&family.account)]);
     // A part holding no allowed principal forwards every caller in it.
     if !members.is_empty() {
@@ -593,7 +592,8 @@ fn family_rules(
             .cloned()
             .collect()
     };
-    let rule_for = |classes: &[NameClass]| family_rule(envelope, family, Some(classes), &members_of(classes));
+    let rule_for =
+        |classes: &[NameClass]| family_rule(envelope, family, Some(classes), &members_of(classes));
     // Expand classes until each fits a rule on its own, then pack them in order.
     let mut pending: Vec<NameClass> = IAM_NAME_ALPHABET
         .chars()
@@ -666,7 +666,12 @@ fn catch_all(
     if !kinds.is_empty() {
         other = other.with(
             "type",
-            not_in(kinds.iter().map(|k| k.identity_type().to_string()).collect()),
+            not_in(
+                kinds
+                    .iter()
+                    .map(|k| k.identity_type().to_string())
+                    .collect(),
+            ),
         );
     }
     if !accounts.is_empty() {

@@ -230,6 +230,11 @@ pub(super) struct Scope {
     pub(super) principals: Vec<Principal>,
     pub(super) events: Vec<String>,
     pub(super) alert_on_denied: bool,
+    /// Whether this pattern also carries the branches that name no secret
+    /// (a batch denied as a whole; a denied read whose secret cannot be
+    /// determined). A pipeline laid out over several patterns puts them in
+    /// one only, so that such a read counts once (`layout.rs`).
+    pub(super) shared_branches: bool,
 }
 
 pub(super) fn first_distinct<T: PartialEq + Clone>(v: Vec<T>) -> Vec<T> {
@@ -279,6 +284,7 @@ impl Scope {
             principals,
             events,
             alert_on_denied: input.alert_on_denied,
+            shared_branches: true,
         })
     }
 }

@@ -54,14 +54,15 @@ fn scope_matchers(scopes: &[SecretScope]) -> Vec<Matcher> {
 /// mirroring the metric filter: no message, a message naming no resource
 /// (anything-but never matches a missing field, hence the exists:false), or
 /// one naming an in-scope secret.
-fn message_matchers(scopes: &[SecretScope]) -> Vec<Matcher> {
-    let mut out = vec![
-        Matcher::Exists(false),
-        Matcher::AnythingBut(AnythingBut::Wildcard(vec![format!(
+fn message_matchers(scopes: &[SecretScope], shared_branches: bool) -> Vec<Matcher> {
+    let mut out = Vec::new();
+    if shared_branches {
+        out.push(Matcher::Exists(false));
+        out.push(Matcher::AnythingBut(AnythingBut::Wildcard(vec![format!(
             "*{}*",
             wildcard_literal(ON_RESOURCE)
-        )])),
-    ];
+        )])));
+    }
     for needle in message_needles(scopes) {
         out.push(Matcher::Wildcard(format!(
             "*{}*",
@@ -111,14 +112,17 @@ pub(in crate::pattern) fn build_read_alert(scope: &Scope) -> Result<EventPattern
             // secret only in errorMessage (docs §1.4).
             let without_id = EventPattern::new()
                 .with("errorCode", denied())
-                .with("errorMessage", message_matchers(&scope.secrets))
+                .with(
+                    "errorMessage",
+                    message_matchers(&scope.secrets, scope.shared_branches),
+                )
                 .with("eventName", exacts(&per_secret))
                 .with(
                     "requestParameters",
                     EventPattern::new().with("secretId", vec![Matcher::Exists(false)]),
                 );
             let mut branches = vec![scoped, without_id];
-            if batch {
+            if batch && scope.shared_branches {
                 branches.push(
                     EventPattern::new()
                         .with("errorCode", denied())

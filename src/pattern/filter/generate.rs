@@ -118,10 +118,11 @@ pub(in crate::pattern) fn build(scope: &Scope) -> Result<FilterPattern, PatternE
             // message names an in-scope secret, or names no resource at all
             // (the scope cannot be checked: over-alert rather than miss).
             let message = sel(&["errorMessage"]);
-            let mut by_message = vec![
-                Expr::NotExists(message.clone()),
-                Expr::ne(&message, lit(StrPattern::contains(ON_RESOURCE))?),
-            ];
+            let mut by_message = Vec::new();
+            if scope.shared_branches {
+                by_message.push(Expr::NotExists(message.clone()));
+                by_message.push(Expr::ne(&message, lit(StrPattern::contains(ON_RESOURCE))?));
+            }
             for needle in message_needles(&scope.secrets) {
                 by_message.push(Expr::eq(&message, lit(StrPattern::contains(&needle))?));
             }
@@ -135,7 +136,7 @@ pub(in crate::pattern) fn build(scope: &Scope) -> Result<FilterPattern, PatternE
             event_eq(&per_secret)?,
             Expr::or(per_secret_match),
         ])];
-        if batch && scope.alert_on_denied {
+        if batch && scope.alert_on_denied && scope.shared_branches {
             // A BatchGetSecretValue call denied as a whole produces no
             // per-secret records and its scope cannot be checked: count it.
             scoped.push(Expr::and(vec![
@@ -204,6 +205,7 @@ pub fn fitting_entries(input: &PatternInput) -> Result<Fit, PatternError> {
         principals: full.principals[..principals].to_vec(),
         events: full.events[..events].to_vec(),
         alert_on_denied: full.alert_on_denied,
+        shared_branches: full.shared_branches,
     };
     let (ns, np, ne) = (full.secrets.len(), full.principals.len(), full.events.len());
     Ok(Fit {

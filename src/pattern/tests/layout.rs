@@ -9,11 +9,11 @@ use serde_json::{json, Value};
 
 use crate::pattern::event::read_rule::build_read_alert;
 use crate::pattern::filter::generate::build as build_filter;
+use crate::pattern::layout::scope_groups;
 use crate::pattern::layout::{
     event_layout, filter_layout, CapacityError, EventLayout, LayoutError, MAX_CALLER_RULES,
     MAX_METRIC_FILTERS, MAX_SCOPE_RULES,
 };
-use crate::pattern::layout::scope_groups;
 use crate::pattern::scope::{parse_secret, Scope};
 use crate::pattern::{PatternInput, DEFAULT_EVENT_PATTERN_MAX_LEN};
 
@@ -22,8 +22,22 @@ const OTHER: &str = "444455556666";
 const ALLOWED_ACCOUNTS: [&str; 3] = ["777788889999", "222233334444", "555566667777"];
 
 const WORDS: [&str; 16] = [
-    "payments", "billing", "orders", "search", "Auth", "ledger", "catalog", "inventory",
-    "shipping", "notify", "reports", "etl", "ci", "deploy", "0ps", "_batch",
+    "payments",
+    "billing",
+    "orders",
+    "search",
+    "Auth",
+    "ledger",
+    "catalog",
+    "inventory",
+    "shipping",
+    "notify",
+    "reports",
+    "etl",
+    "ci",
+    "deploy",
+    "0ps",
+    "_batch",
 ];
 
 /// 500 allowed principals of every kind, with realistic lengths.
@@ -43,7 +57,10 @@ fn principals() -> Vec<String> {
         ));
     }
     for i in 0..50 {
-        out.push(format!("arn:aws:iam::{OTHER}:role/{}-worker-{i:02}", WORDS[i % 16]));
+        out.push(format!(
+            "arn:aws:iam::{OTHER}:role/{}-worker-{i:02}",
+            WORDS[i % 16]
+        ));
     }
     for i in 0..40 {
         out.push(format!("arn:aws:iam::{MAIN}:user/ci/deploy-bot-{i:02}"));
@@ -53,7 +70,10 @@ fn principals() -> Vec<String> {
     out.extend(ALLOWED_ACCOUNTS.iter().map(|a| a.to_string()));
     // Covered by an allowed account: dropped by normalisation.
     for i in 0..5 {
-        out.push(format!("arn:aws:iam::{}:role/covered-{i}", ALLOWED_ACCOUNTS[0]));
+        out.push(format!(
+            "arn:aws:iam::{}:role/covered-{i}",
+            ALLOWED_ACCOUNTS[0]
+        ));
     }
     assert_eq!(out.len(), 500);
     out
@@ -67,7 +87,10 @@ fn secrets() -> Vec<String> {
         out.push(format!("prod/team-{i:02}/*"));
     }
     for i in 0..64 {
-        out.push(format!("{}-db-password-{i:02}", WORDS[i % 16].to_lowercase()));
+        out.push(format!(
+            "{}-db-password-{i:02}",
+            WORDS[i % 16].to_lowercase()
+        ));
     }
     // `db-password` and `db-password-old` overlap on the full-ARN form.
     out.push("db-password".to_string());
@@ -92,7 +115,11 @@ fn secrets() -> Vec<String> {
     out
 }
 
-fn input<'a>(secrets: &'a [String], allowed: &'a [String], events: &'a [String]) -> PatternInput<'a> {
+fn input<'a>(
+    secrets: &'a [String],
+    allowed: &'a [String],
+    events: &'a [String],
+) -> PatternInput<'a> {
     PatternInput {
         secrets,
         allowed_principals: allowed,
@@ -150,7 +177,10 @@ fn identity_of(principal: &str) -> Value {
 /// one character short of each, and callers nobody allowed.
 fn callers(allowed: &[String]) -> Vec<Value> {
     let mut out: Vec<Value> = allowed.iter().map(|p| identity_of(p)).collect();
-    for p in allowed.iter().filter(|p| p.contains(":role/") || p.contains(":user/")) {
+    for p in allowed
+        .iter()
+        .filter(|p| p.contains(":role/") || p.contains(":user/"))
+    {
         let mut extended = identity_of(p);
         let mut short = identity_of(p);
         for (v, f) in [(&mut extended, 0), (&mut short, 1)] {
@@ -194,7 +224,11 @@ fn secret_ids(secrets: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     for s in secrets {
         if let Some(stem) = s.strip_suffix('*') {
-            out.extend([format!("{stem}x"), arn(&format!("{stem}x-AbCdEf")), stem.to_string()]);
+            out.extend([
+                format!("{stem}x"),
+                arn(&format!("{stem}x-AbCdEf")),
+                stem.to_string(),
+            ]);
             out.push(format!("{}~", &stem[..stem.len() - 1]));
         } else if s.starts_with("arn:") {
             let partial = &s[..s.len() - 7];
@@ -224,6 +258,25 @@ fn record(identity: &Value, event: &str, secret_id: Option<&str>, denied: bool) 
     r
 }
 
+/// A denied read logged with `requestParameters: null`: the secret is named
+/// only in `errorMessage`, if at all.
+fn denied_without_id(identity: &Value, message: Option<String>) -> Value {
+    let mut r = record(identity, "GetSecretValue", None, true);
+    if let Some(m) = message {
+        r["errorMessage"] = json!(m);
+    }
+    r
+}
+
+fn message_naming(identity: &Value, secret_id: &str) -> String {
+    let arn = identity["arn"]
+        .as_str()
+        .unwrap_or("arn:aws:sts::000000000000:assumed-role/x/y");
+    format!(
+        "User: {arn} is not authorized to perform: secretsmanager:GetSecretValue on resource: {secret_id} because no identity-based policy allows the secretsmanager:GetSecretValue action"
+    )
+}
+
 fn envelope(detail: &Value) -> Value {
     json!({"version": "0", "detail-type": "AWS API Call via CloudTrail",
            "source": "aws.secretsmanager", "account": MAIN, "region": "us-east-1",
@@ -235,7 +288,12 @@ fn envelope(detail: &Value) -> Value {
 fn probes(secrets: &[String], allowed: &[String]) -> Vec<Value> {
     let ids = secret_ids(secrets);
     let callers = callers(allowed);
-    let few_ids = [&ids[0], &ids[ids.len() / 2], &ids[ids.len() - 2], &ids[ids.len() - 1]];
+    let few_ids = [
+        &ids[0],
+        &ids[ids.len() / 2],
+        &ids[ids.len() - 2],
+        &ids[ids.len() - 1],
+    ];
     let few_callers = [
         &callers[0],
         &callers[allowed.len() / 2],
@@ -250,11 +308,15 @@ fn probes(secrets: &[String], allowed: &[String]) -> Vec<Value> {
         }
         out.push(record(c, "GetSecretValue", Some(few_ids[1]), true));
         out.push(record(c, "BatchGetSecretValue", None, true));
+        out.push(denied_without_id(c, Some(message_naming(c, few_ids[2]))));
+        out.push(denied_without_id(c, None));
     }
     for c in few_callers {
         for id in &ids {
             out.push(record(c, "GetSecretValue", Some(id), false));
+            out.push(denied_without_id(c, Some(message_naming(c, id))));
         }
+        out.push(denied_without_id(c, Some("Access denied".to_string())));
         out.push(record(c, "BatchGetSecretValue", None, false));
         out.push(record(c, "DescribeSecret", Some(&ids[0]), false));
     }
@@ -278,9 +340,16 @@ fn five_hundred_principals_and_two_hundred_scopes_notify_exactly_once() {
             panic!("500 principals cannot fit one rule");
         };
         assert!(callers.len() <= MAX_CALLER_RULES && scopes.len() <= MAX_SCOPE_RULES);
+        // The default bus allows 30 rules with a wildcard, shared by the account.
+        for c in callers {
+            assert!(!c.to_json().contains("wildcard"), "{}", c.to_json());
+        }
         for p in layout.patterns() {
             assert!(p.len() <= max_len, "{} > {max_len}", p.len());
-            assert_eq!(crate::pattern::EventPattern::parse(&p.to_json()).as_ref(), Ok(p));
+            assert_eq!(
+                crate::pattern::EventPattern::parse(&p.to_json()).as_ref(),
+                Ok(p)
+            );
         }
         eprintln!(
             "layout at {max_len}: {} caller rules, {} scope rules, longest {}",
@@ -308,7 +377,11 @@ fn five_hundred_principals_and_two_hundred_scopes_notify_exactly_once() {
                 silent += 1
             }
         }
-        assert!(counted > 1000 && silent > 1000, "{counted} counted, {silent} silent");
+        assert!(
+            counted > 1000 && silent > 1000,
+            "{counted} counted, {silent} silent"
+        );
+        eprintln!("layout at {max_len}: {counted} probes notify once, {silent} stay silent");
     }
 }
 
@@ -324,11 +397,10 @@ fn the_metric_path_reports_its_capacity_instead_of_refusing_bare() {
 }
 
 #[test]
-fn a_hundred_scopes_with_a_short_allow_list_fit_the_metric_path_exactly() {
-    // The first 100 entries: 60 prefixes and 40 exact names. All 200 (with
-    // 66 full ARNs at about 270 characters each) need more filters than the
-    // metric path may use; that case is checked below.
-    let secrets = secrets()[..100].to_vec();
+fn forty_scopes_with_a_short_allow_list_fit_the_metric_path_exactly() {
+    // The first 40 entries, all prefixes. More need more filters than the
+    // metric path may use; that is checked below.
+    let secrets = secrets()[..40].to_vec();
     let allowed: Vec<String> = principals()[..3].to_vec();
     let events = Vec::new();
     let input = input(&secrets, &allowed, &events);
@@ -347,22 +419,34 @@ fn a_hundred_scopes_with_a_short_allow_list_fit_the_metric_path_exactly() {
         checked += 1;
     }
     eprintln!(
-        "metric path: {} filters for 100 scope entries and 3 principals, {checked} records",
+        "metric path: {} filters for 40 scope entries and 3 principals, {checked} records",
         layout.filters.len()
     );
 }
 
 #[test]
-fn two_hundred_scopes_need_more_metric_filters_than_allowed() {
-    let secrets = secrets();
+fn the_metric_path_reports_which_limit_a_large_scope_hits() {
     let allowed: Vec<String> = principals()[..3].to_vec();
     let events = Vec::new();
-    match filter_layout(&input(&secrets, &allowed, &events)) {
+    // 100 entries: more filters than the pipeline may use.
+    let hundred = secrets()[..100].to_vec();
+    match filter_layout(&input(&hundred, &allowed, &events)) {
         Err(LayoutError::Capacity(CapacityError::TooManyPatterns { needed, max, .. })) => {
-            eprintln!("metric path: 200 scope entries and 3 principals need {needed} filters");
+            eprintln!("metric path: 100 scope entries and 3 principals need {needed} filters");
             assert!(needed > max && max == MAX_METRIC_FILTERS)
         }
-        other => panic!("expected a capacity error: {other:?}"),
+        other => panic!("expected too many filters: {other:?}"),
+    }
+    // All 200: three overlapping names must share a filter and do not fit one.
+    match filter_layout(&input(&secrets(), &allowed, &events)) {
+        Err(LayoutError::Capacity(e @ CapacityError::PartTooLong { .. })) => {
+            let text = e.to_string();
+            assert!(
+                text.contains("db-password-old") && text.contains("1024"),
+                "{text}"
+            );
+        }
+        other => panic!("expected an indivisible part too long: {other:?}"),
     }
 }
 
@@ -374,10 +458,7 @@ fn small_configurations_keep_one_rule() {
         Vec::new(),
     );
     let input = input(&secrets, &allowed, &events);
-    assert!(matches!(
-        event_layout(&input),
-        Ok(EventLayout::Single(_))
-    ));
+    assert!(matches!(event_layout(&input), Ok(EventLayout::Single(_))));
     assert_eq!(filter_layout(&input).expect("fits").filters.len(), 1);
 }
 
@@ -404,19 +485,26 @@ fn overlapping_entries_share_a_group_and_covered_ones_go() {
         ),
         // A prefix covers the names and ARNs under it.
         (
-            vec!["prod/*".into(), "prod/db".into(), arn("prod/api-AbCdEf"), "prod-x".into()],
+            vec![
+                "prod/*".into(),
+                "prod/db".into(),
+                arn("prod/api-AbCdEf"),
+                "prod-x".into(),
+            ],
             vec![vec!["prod-x"], vec!["prod/*"]],
         ),
         // A name covers its own full ARN; a prefix and a longer prefix.
         (
-            vec![arn("billing-AbCdEf"), "billing".into(), "a/*".into(), "a/b/*".into()],
+            vec![
+                arn("billing-AbCdEf"),
+                "billing".into(),
+                "a/*".into(),
+                "a/b/*".into(),
+            ],
             vec![vec!["a/*"], vec!["billing"]],
         ),
         // Disjoint names each stand alone.
-        (
-            vec!["x".into(), "y".into()],
-            vec![vec!["x"], vec!["y"]],
-        ),
+        (vec!["x".into(), "y".into()], vec![vec!["x"], vec!["y"]]),
     ];
     for (entries, expected) in cases {
         let parsed: Vec<_> = entries

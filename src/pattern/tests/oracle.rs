@@ -9,9 +9,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use super::corpus::{strings, CASES, CONFIGS};
-use crate::pattern::{
-    generate, read_alert_pattern, PatternInput, DEFAULT_EVENT_PATTERN_MAX_LEN,
-};
+use crate::pattern::{generate, read_alert_pattern, PatternInput, DEFAULT_EVENT_PATTERN_MAX_LEN};
 
 const DEFAULT_EVENTS: [&str; 2] = ["GetSecretValue", "BatchGetSecretValue"];
 const BATCH: &str = "BatchGetSecretValue";
