@@ -1,6 +1,6 @@
 # path: secrets
 # expect: Event pattern too long
-# expect: over event_pattern_max_length = 450
+# expect: over event_pattern_max_length = 800
 # expect: 2048 by default
 # expect: 1 of 2 secrets fit
 # expect: set event_pattern_max_length to it (up to 4096)
@@ -12,7 +12,7 @@ resource "secretmonitor_pipeline" "this" {
   name                     = "prod-secrets"
   secrets                  = ["prod/db", "prod/api"]
   tamper_alerts            = false
-  event_pattern_max_length = 450
+  event_pattern_max_length = 800
   notification {
     sqs_queue_arns = ["arn:aws:sqs:us-east-1:111122223333:alerts"]
   }
