@@ -3,8 +3,6 @@
 //! with lists, equals-ignore-case forms, dotted keys, and the patterns AWS
 //! refuses. Independent of the reference data, so they run everywhere.
 
-use serde_json::Value;
-
 use crate::pattern::EventPattern;
 
 #[rustfmt::skip]
@@ -41,16 +39,7 @@ const VERDICTS: &[(&str, &str, &str, bool)] = &[
 
 #[test]
 fn new_operator_verdicts() {
-    let mut failures = Vec::new();
-    for (what, pattern, event, expected) in VERDICTS {
-        let p = EventPattern::parse(pattern).unwrap_or_else(|e| panic!("{what}: {e}"));
-        assert_eq!(EventPattern::parse(&p.to_json()).as_ref(), Ok(&p), "{what}");
-        let event: Value = serde_json::from_str(event).unwrap_or_else(|e| panic!("{what}: {e}"));
-        if p.matches(&event) != *expected {
-            failures.push(format!("{what}: expected {expected}"));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    super::event::assert_pattern_verdicts(VERDICTS);
 }
 
 #[test]
