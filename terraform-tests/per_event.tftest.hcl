@@ -46,7 +46,7 @@ run "read_rule_means_what_the_filter_means" {
         requestParameters = { secretId = "payments/stripe" }
       }
     }))
-    error_message = "an unknown user reading payments/stripe (configured by ARN) must alert"
+    error_message = "an unknown user reading payments/stripe (under the payments/* prefix) must alert"
   }
   # The allowed role with a path, in any session: silent.
   assert {
