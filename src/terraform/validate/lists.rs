@@ -208,10 +208,22 @@ pub(super) fn pattern_length(input: &Input<'_>, findings: &mut Findings) {
                     fit.secrets, fit.allowed_principals
                 )
             });
+            // Denied alerts match each entry in errorMessage too, for denied
+            // reads logged without a secret ID: say when that is what tips it.
+            let successes_only = input.alert_on_denied.then(|| {
+                pattern::generate(&PatternInput {
+                    alert_on_denied: false,
+                    ..input
+                })
+            });
+            let denied_hint = match successes_only {
+                Some(Ok(p)) => format!(" With alert_on_denied = false the pattern is {} characters and fits: denied alerts add errorMessage clauses for each entry, for denied reads logged without a secret ID.", p.len()),
+                _ => String::new(),
+            };
             findings.error(
                 attr("secrets"),
                 "Filter pattern too long",
-                format!("secrets ({secrets} entries) and allowed_principals ({principals} entries) generate a filter pattern of {len} characters; CloudWatch Logs accepts at most {max}.{advice} Use name prefixes (\"prod/*\") to cover several secrets at once, allow account IDs instead of single roles, or split the pipeline."),
+                format!("secrets ({secrets} entries) and allowed_principals ({principals} entries) generate a filter pattern of {len} characters; CloudWatch Logs accepts at most {max}.{advice} Use name prefixes (\"prod/*\") to cover several secrets at once, allow account IDs instead of single roles, or split the pipeline.{denied_hint}"),
             );
         }
         Err(err) => findings.error(
