@@ -233,7 +233,7 @@ pub(super) struct Scope {
     /// Whether this pattern also carries the branches that name no secret
     /// (a batch denied as a whole; a denied read whose secret cannot be
     /// determined). A pipeline laid out over several patterns puts them in
-    /// one only, so that such a read counts once (`layout.rs`).
+    /// one only, so that such a read counts once (`layout/chunks.rs`).
     pub(super) shared_branches: bool,
 }
 
