@@ -24,5 +24,5 @@ pub use model::{
     AnythingBut, EventPattern, EventPatternError, Matcher, Node, CLOUDTRAIL_DETAIL_TYPE,
     DEFAULT_EVENT_PATTERN_MAX_LEN, EVENT_PATTERN_API_MAX_LEN, SECRETS_MANAGER_SOURCE,
 };
-pub use read_rule::read_alert_pattern;
+pub use read_rule::{event_fitting_entries, read_alert_pattern};
 pub use tamper_rule::{tamper_pattern, KeyTarget, TamperTargets, TrailTarget};

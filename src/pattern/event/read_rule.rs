@@ -8,12 +8,13 @@ use super::model::{
     exacts, AnythingBut, EventPattern, EventPatternError, Matcher, CLOUDTRAIL_DETAIL_TYPE,
     SECRETS_MANAGER_SOURCE,
 };
+use crate::pattern::filter::generate::fitting;
 use crate::pattern::scope::{
     assumed_role_prefix, dedup_sorted, first_distinct, message_needles, scoped_events, Principal,
     Scope, SecretScope, ACCESS_DENIED_PATTERN, BATCH_GET_SECRET_VALUE, ON_RESOURCE,
     SECRETS_MANAGER_EVENT_SOURCE,
 };
-use crate::pattern::{check_len, PatternError, PatternInput};
+use crate::pattern::{check_len, Fit, PatternError, PatternInput};
 
 /// `requestParameters.secretId` values of the scope, mirroring the metric
 /// filter's (docs/filter-patterns.md §1.4) entry by entry.
@@ -197,4 +198,13 @@ pub fn read_alert_pattern(input: &PatternInput) -> Result<EventPattern, PatternE
     let pattern = build_read_alert(&Scope::of(input)?)?;
     check_len(pattern.len(), input.event_pattern_max_len)?;
     Ok(pattern)
+}
+
+/// How many entries of each list fit the read rule's limit
+/// (`input.event_pattern_max_len`), the other lists kept whole: as
+/// [`fitting_entries`](crate::pattern::fitting_entries) for the metric filter.
+pub fn event_fitting_entries(input: &PatternInput) -> Result<Fit, PatternError> {
+    fitting(input, input.event_pattern_max_len, |s| {
+        Ok(build_read_alert(s)?.len())
+    })
 }

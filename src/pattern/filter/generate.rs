@@ -12,8 +12,10 @@ use crate::pattern::scope::{
 };
 use crate::pattern::{check_len, PatternError, PatternInput, MAX_PATTERN_LEN};
 
-/// How many entries of each list fit in [`MAX_PATTERN_LEN`], the other lists
-/// being kept whole. See [`fitting_entries`].
+/// How many entries of each list fit a pattern's limit, the other lists
+/// being kept whole: [`fitting_entries`] for the metric filter,
+/// [`event_fitting_entries`](crate::pattern::event_fitting_entries) for
+/// the read rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fit {
     /// Length of the pattern generated from the whole input.
@@ -187,9 +189,19 @@ pub fn generate(input: &PatternInput) -> Result<FilterPattern, PatternError> {
 /// pattern fits is reported. Validation errors are returned as by
 /// [`generate`]; [`PatternError::TooLong`] never is.
 pub fn fitting_entries(input: &PatternInput) -> Result<Fit, PatternError> {
+    fitting(input, MAX_PATTERN_LEN, |s| Ok(build(s)?.len()))
+}
+
+/// [`fitting_entries`] for any pattern built from the scope: `measure` is
+/// its length, `max` its limit.
+pub(in crate::pattern) fn fitting(
+    input: &PatternInput,
+    max: usize,
+    measure: impl Fn(&Scope) -> Result<usize, PatternError>,
+) -> Result<Fit, PatternError> {
     let full = Scope::of(input)?;
-    let len = build(&full)?.len();
-    let fits = |s: &Scope| -> Result<bool, PatternError> { Ok(build(s)?.len() <= MAX_PATTERN_LEN) };
+    let len = measure(&full)?;
+    let fits = |s: &Scope| -> Result<bool, PatternError> { Ok(measure(s)? <= max) };
     let largest =
         |n_max: usize, min: usize, cut: &dyn Fn(usize) -> Scope| -> Result<usize, PatternError> {
             // Pattern length grows with n: walk down from the whole list.

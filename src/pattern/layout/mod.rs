@@ -160,15 +160,7 @@ pub fn filter_layout(input: &PatternInput) -> Result<FilterLayout, LayoutError> 
     let chunks = chunk_scope(&scope, "metric filter pattern", MAX_PATTERN_LEN, |s| {
         Ok(build_filter(s)?.len())
     })?;
-    if chunks.len() > MAX_METRIC_FILTERS {
-        return Err(CapacityError::TooManyPatterns {
-            kind: "metric filters",
-            needed: chunks.len(),
-            max: MAX_METRIC_FILTERS,
-            hint: "use prefixes instead of single secrets, or fewer principals (each filter repeats the whole allow-list)",
-        }
-        .into());
-    }
+    at_most(chunks.len(), MAX_METRIC_FILTERS, "metric filters", "use prefixes instead of single secrets, or fewer principals (each filter repeats the whole allow-list)")?;
     let filters = chunks
         .iter()
         .map(build_filter)
@@ -209,24 +201,26 @@ pub fn event_layout(input: &PatternInput) -> Result<EventLayout, LayoutError> {
         }
         .into());
     }
-    if scopes.len() > MAX_SCOPE_RULES {
-        return Err(CapacityError::TooManyPatterns {
-            kind: "scope rules on the pipeline's event bus",
-            needed: scopes.len(),
-            max: MAX_SCOPE_RULES,
-            hint: "use prefixes instead of single secrets, or raise event_pattern_max_length if the account's quota allows",
-        }
-        .into());
-    }
+    at_most(scopes.len(), MAX_SCOPE_RULES, "scope rules on the pipeline's event bus", "use prefixes instead of single secrets, or raise event_pattern_max_length if the account's quota allows")?;
     let callers = caller_rules(&scope, max_len)?;
-    if callers.len() > MAX_CALLER_RULES {
-        return Err(CapacityError::TooManyPatterns {
-            kind: "caller rules on the default event bus",
-            needed: callers.len(),
-            max: MAX_CALLER_RULES,
-            hint: "allow whole accounts where you can, or raise event_pattern_max_length if the account's quota allows",
-        }
-        .into());
-    }
+    at_most(callers.len(), MAX_CALLER_RULES, "caller rules on the default event bus", "allow whole accounts where you can, or raise event_pattern_max_length if the account's quota allows")?;
     Ok(EventLayout::TwoStage { callers, scopes })
+}
+
+/// Refuses a layout that needs more than `max` patterns of a `kind`.
+fn at_most(
+    needed: usize,
+    max: usize,
+    kind: &'static str,
+    hint: &'static str,
+) -> Result<(), CapacityError> {
+    if needed > max {
+        return Err(CapacityError::TooManyPatterns {
+            kind,
+            needed,
+            max,
+            hint,
+        });
+    }
+    Ok(())
 }

@@ -192,11 +192,12 @@ pub(super) fn pattern_length(input: &Input<'_>, findings: &mut Findings) {
             if let Err(PatternError::TooLong { len, max }) =
                 pattern::event::read_alert_pattern(&input)
             {
-                let fit = event_fitting_entries(&input);
+                let fit = pattern::event_fitting_entries(&input)
+                    .map_or((0, 0), |f| (f.secrets, f.allowed_principals));
                 findings.error(
                     attr("secrets"),
                     "Event pattern too long",
-                    format!("secrets ({secrets} entries) and allowed_principals ({principals} entries) generate an EventBridge event pattern of {len} characters, over event_pattern_max_length = {max} (the account's EventBridge \"Event pattern size\" quota: {} by default, at most {EVENT_PATTERN_API_MAX_LEN} once raised). With the other lists as they are, {} of {secrets} secrets fit, or {} of {principals} allowed principals. If the account's quota was raised, set event_pattern_max_length to it (up to {EVENT_PATTERN_API_MAX_LEN}); otherwise use fewer entries: name prefixes (\"prod/*\") to cover several secrets at once, account IDs instead of single roles, or split the pipeline; or set fast_alerts = false.", DEFAULTS.event_pattern_max_length, fit.secrets, fit.allowed_principals),
+                    format!("secrets ({secrets} entries) and allowed_principals ({principals} entries) generate an EventBridge event pattern of {len} characters, over event_pattern_max_length = {max} (the account's EventBridge \"Event pattern size\" quota: {} by default, at most {EVENT_PATTERN_API_MAX_LEN} once raised). With the other lists as they are, {} of {secrets} secrets fit, or {} of {principals} allowed principals. If the account's quota was raised, set event_pattern_max_length to it (up to {EVENT_PATTERN_API_MAX_LEN}); otherwise use fewer entries: name prefixes (\"prod/*\") to cover several secrets at once, account IDs instead of single roles, or split the pipeline; or set fast_alerts = false.", DEFAULTS.event_pattern_max_length, fit.0, fit.1),
                 );
             }
         }
@@ -232,40 +233,6 @@ pub(super) fn pattern_length(input: &Input<'_>, findings: &mut Findings) {
             format!("{err}. Check secrets, allowed_principals and watched_events."),
         ),
     }
-}
-
-/// How many secrets, or allowed principals, fit the event pattern's limit,
-/// the other lists kept whole: as [`pattern::fitting_entries`] for the filter.
-/// The lists are valid and distinct here (`pattern_length` measures no other).
-fn event_fitting_entries(input: &PatternInput<'_>) -> EventFit {
-    let fits = |secrets: &[String], allowed_principals: &[String]| {
-        pattern::event::read_alert_pattern(&PatternInput {
-            secrets,
-            allowed_principals,
-            ..*input
-        })
-        .is_ok()
-    };
-    // Length grows with each entry: walk down from the whole list. An empty
-    // `secrets` watches every secret, so at least one must fit.
-    let largest = |n_max: usize, min: usize, fits_n: &dyn Fn(usize) -> bool| {
-        (min..=n_max).rev().find(|n| fits_n(*n)).unwrap_or(0)
-    };
-    let (ns, np) = (input.secrets.len(), input.allowed_principals.len());
-    EventFit {
-        secrets: largest(ns, 1.min(ns), &|n| {
-            fits(&input.secrets[..n], input.allowed_principals)
-        }),
-        allowed_principals: largest(np, 0, &|n| {
-            fits(input.secrets, &input.allowed_principals[..n])
-        }),
-    }
-}
-
-/// What [`event_fitting_entries`] found.
-struct EventFit {
-    secrets: usize,
-    allowed_principals: usize,
 }
 
 /// What to write instead of an allowed principal the pattern cannot use.
