@@ -27,10 +27,12 @@ pub enum Component {
     Subscriptions,
     EventRules,
     RuleTargets,
+    EventBus,
+    Findings,
 }
 
 impl Component {
-    pub const ALL: [Component; 12] = [
+    pub const ALL: [Component; 14] = [
         Component::Identity,
         Component::Key,
         Component::Archive,
@@ -43,6 +45,8 @@ impl Component {
         Component::Subscriptions,
         Component::EventRules,
         Component::RuleTargets,
+        Component::EventBus,
+        Component::Findings,
     ];
 
     pub const fn label(self) -> &'static str {
@@ -59,6 +63,8 @@ impl Component {
             Component::Subscriptions => "SNS subscriptions",
             Component::EventRules => "EventBridge rules",
             Component::RuleTargets => "EventBridge rule targets",
+            Component::EventBus => "pipeline event bus",
+            Component::Findings => "findings log group",
         }
     }
 }

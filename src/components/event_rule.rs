@@ -17,7 +17,7 @@ use super::alert_message::{input_paths, input_template};
 use futures::{FutureExt, TryFutureExt};
 
 use super::{
-    always, Component, Ctx, Deleted, Names, Observed, PartDef, PipelineError, PipelineSpec,
+    always, Component, Ctx, Deleted, Named, Names, Observed, PartDef, PipelineError, PipelineSpec,
     Protection, Recorder, Seen,
 };
 use crate::aws::{codes, Absence, AwsError};
@@ -312,7 +312,13 @@ fn record(rec: &Recorder, rule: Rule, arn: Option<String>, pattern: Option<Strin
     rec.update(|o| match rule {
         Rule::Reads => {
             o.read_rule_arn = arn;
-            o.event_pattern = pattern;
+            o.read_rules = pattern
+                .map(|pattern| Named {
+                    name: String::new(),
+                    pattern,
+                })
+                .into_iter()
+                .collect();
         }
         Rule::Tamper => o.tamper_rule_arn = arn,
     });
@@ -469,7 +475,7 @@ pub const PART: PartDef = PartDef {
     delete: |ctx, _| on_both(|rule| delete_rule(ctx, rule)).boxed(),
     forget: |o| {
         o.read_rule_arn = None;
-        o.event_pattern = None;
+        o.read_rules.clear();
         o.tamper_rule_arn = None;
     },
 };
@@ -509,7 +515,14 @@ struct BothRules {
 impl Seen for BothRules {
     fn record(&self, observed: &mut Observed) {
         observed.read_rule_arn = self.reads.as_ref().map(|r| r.arn.clone());
-        observed.event_pattern = self.reads.as_ref().map(|r| r.pattern.clone());
+        observed.read_rules = self
+            .reads
+            .iter()
+            .map(|r| Named {
+                name: String::new(),
+                pattern: r.pattern.clone(),
+            })
+            .collect();
         observed.tamper_rule_arn = self.tamper.as_ref().map(|r| r.arn.clone());
     }
 
