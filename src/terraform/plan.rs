@@ -415,6 +415,7 @@ pub fn planned(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::components::Named;
     use crate::terraform::state::NotificationBlock;
     use crate::terraform::state::{known_strings, string_list};
 
@@ -499,7 +500,15 @@ mod tests {
             trail_organization: Some(false),
             trail_log_file_validation: Some(true),
             metric_filter_name: Some("p-secret-access".into()),
-            filter_pattern: Some(spec.filter_pattern.clone()),
+            metric_filters: spec
+                .detection
+                .filters
+                .iter()
+                .map(|pattern| Named {
+                    name: "p-secret-access".into(),
+                    pattern: pattern.clone(),
+                })
+                .collect(),
             alarm_name: Some("p-secret-access".into()),
             alarm_arn: Some(
                 "arn:aws:cloudwatch:us-east-1:000000000000:alarm:p-secret-access".into(),
@@ -519,8 +528,20 @@ mod tests {
             read_rule_arn: Some("arn:aws:events:us-east-1:000000000000:rule/p-secret-reads".into()),
             // AWS's own formatting of the same pattern is normalised by the
             // finder (event_rule's tests), so an observation carries ours.
-            event_pattern: event_pattern(&spec).unwrap(),
+            read_rules: spec
+                .detection
+                .rules
+                .notifying()
+                .iter()
+                .map(|pattern| Named {
+                    name: "p-secret-reads".into(),
+                    pattern: pattern.clone(),
+                })
+                .collect(),
             tamper_rule_arn: Some("arn:aws:events:us-east-1:000000000000:rule/p-tamper".into()),
+            event_bus_arn: None,
+            findings_log_group_arn: None,
+            findings_filter: None,
         };
         let desired = planned(config, None, &BTreeMap::new(), Some("us-east-1"));
         state_from(&desired, &spec, &observed)
