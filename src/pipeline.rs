@@ -499,6 +499,13 @@ mod coverage {
                 &["read-rule-target-removed"],
                 &["create events:PutTargets", "delete events:RemoveTargets"],
             ),
+            Component::Findings => (
+                &["findings-group-deleted", "findings-filter-deleted"],
+                &[
+                    "create logs:PutResourcePolicy",
+                    "delete logs:DeleteResourcePolicy",
+                ],
+            ),
         }
     }
 
