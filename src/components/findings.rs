@@ -540,3 +540,134 @@ impl Seen for FindingsObservation {
         vec![(Protection::FindingsPolicyInPlace, self.policy_in_place)]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Principal;
+
+    fn names() -> Names {
+        let spec = crate::terraform::desired::example_spec("audit");
+        Names::derive(&spec, "111122223333", "eu-west-1")
+    }
+
+    /// What EventBridge writes for a finding: the whole event.
+    fn event(source: &str, event_source: &str) -> String {
+        serde_json::json!({
+            "version": "0",
+            "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+            "detail-type": "AWS API Call via CloudTrail",
+            "source": source,
+            "account": "111122223333",
+            "time": "2026-12-01T12:00:00Z",
+            "region": "eu-west-1",
+            "resources": [],
+            "detail": {
+                "eventVersion": "1.08",
+                "eventSource": event_source,
+                "eventName": "GetSecretValue",
+                "userIdentity": { "type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/app/i-1" },
+                "requestParameters": { "secretId": "prod/db" }
+            }
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn the_filter_counts_findings_and_nothing_else() {
+        let text = findings_pattern().expect("typed pattern").text();
+        // What AWS is sent parses as a filter pattern, and means what it says.
+        let parsed = crate::pattern::parse(&text).expect("parses");
+        // (the written event, whether it counts)
+        let cases = [
+            (
+                event("aws.secretsmanager", "secretsmanager.amazonaws.com"),
+                true,
+            ),
+            (event("aws.kms", "kms.amazonaws.com"), false),
+            (event("aws.secretsmanager", "kms.amazonaws.com"), false),
+            // A CloudTrail record (no EventBridge envelope) is no finding.
+            (
+                serde_json::json!({
+                    "eventSource": "secretsmanager.amazonaws.com",
+                    "eventName": "GetSecretValue"
+                })
+                .to_string(),
+                false,
+            ),
+            ("not json".to_owned(), false),
+        ];
+        for (written, counts) in cases {
+            assert_eq!(parsed.matches(&written), counts, "{text} on {written}");
+        }
+        assert!(text.len() <= crate::pattern::MAX_PATTERN_LEN);
+    }
+
+    /// Only the findings group, only stream creation and writing, only
+    /// EventBridge and its log delivery, and writing only from this
+    /// account's rules of this pipeline.
+    #[test]
+    fn the_writers_policy_is_least_privilege() {
+        let names = names();
+        let policy = writers_policy(&names);
+        let group = "arn:aws:logs:eu-west-1:111122223333:log-group:/secretmonitor/audit/findings:*";
+        let mut actions: Vec<&str> = Vec::new();
+        for statement in &policy.statements {
+            assert_eq!(statement.effect, crate::policy::Effect::Allow);
+            assert_eq!(statement.resources, [group], "{}", statement.sid);
+            let Some(Principal::Services(principals)) = &statement.principal else {
+                panic!("{}: not a service principal", statement.sid);
+            };
+            assert_eq!(principals.services, WRITERS, "{}", statement.sid);
+            assert!(
+                statement.actions.iter().all(|a| !a.contains('*')),
+                "{}",
+                statement.sid
+            );
+            actions.extend(statement.actions.iter().map(String::as_str));
+        }
+        actions.sort_unstable();
+        assert_eq!(actions, ["logs:CreateLogStream", "logs:PutLogEvents"]);
+        let writes = policy
+            .statements
+            .iter()
+            .find(|s| s.actions == ["logs:PutLogEvents"])
+            .expect("a statement for PutLogEvents");
+        assert_eq!(
+            writes.conditions["StringEquals"]["aws:SourceAccount"],
+            ["111122223333"]
+        );
+        assert_eq!(
+            writes.conditions["ArnLike"]["aws:SourceArn"],
+            [
+                "arn:aws:events:eu-west-1:111122223333:rule/audit-secret-reads",
+                "arn:aws:events:eu-west-1:111122223333:rule/audit-secret-reads/audit-reads-s-*",
+            ]
+        );
+        // The condition covers every scope rule the layout can name, on the
+        // pipeline's bus only.
+        let scope_rule = names.bus_rule_arn(&names.plan.staged_rule('s', "{}"));
+        let pattern = &writing_rules(&names)[1];
+        let stem = pattern.trim_end_matches('*');
+        assert!(scope_rule.starts_with(stem), "{scope_rule} vs {pattern}");
+        let caller_rule = names.rule_arn(&names.plan.staged_rule('c', "{}"));
+        assert!(!caller_rule.starts_with(stem), "{caller_rule}");
+        // The document is what AWS is sent: equivalent to itself, and typed.
+        assert!(crate::policy::equivalent(&policy.to_json(), &policy));
+    }
+
+    #[test]
+    fn the_key_lets_cloudwatch_logs_encrypt_the_findings_group() {
+        let names = names();
+        let key = super::super::key::key_policy(&names);
+        let logs = key
+            .statements
+            .iter()
+            .find(|s| s.sid == "CloudWatchLogsEncryptsThisLogGroup")
+            .expect("the logs statement");
+        assert_eq!(
+            logs.conditions["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"],
+            [names.log_group_arn(), names.findings_log_group_arn()]
+        );
+    }
+}
