@@ -4,12 +4,19 @@
 //! the alarm's metric, one per finding. The alarm is then as best-effort as
 //! EventBridge (docs/scale.md, "What each path depends on").
 //!
-//! Three things, put in place in this order by one `ensure`:
+//! Three things, put in place by one `ensure`: first the group, then its
+//! policy and its filter (at once):
 //! - the group, encrypted with the pipeline's key (the key policy lets
-//!   CloudWatch Logs use it for this group's ARN, [`super::key::key_policy`]),
+//!   CloudWatch Logs use it for this group's ARN, [`super::key::key_policy`];
+//!   a customer's key must allow the same, as for the trail's group),
 //!   tagged, with the pipeline's retention;
 //! - its resource policy ([`writers_policy`]), which lets EventBridge write;
-//! - the metric filter ([`findings_pattern`]).
+//! - the metric filter ([`findings_pattern`]), publishing the alarm's metric.
+//!
+//! The rules' CloudWatch Logs target (event_rule.rs) must carry no `RoleArn`
+//! (EventBridge rejects one for this target type and uses the policy) and no
+//! input transformer: the filter matches the whole event as EventBridge
+//! writes it.
 //!
 //! Decisions:
 //! - **A log-group-scoped resource policy.** CloudWatch Logs allows 10
@@ -17,8 +24,8 @@
 //!   that delivers logs (Route 53, EventBridge, vended logs): one per
 //!   pipeline would use them up. PutResourcePolicy with `resourceArn`
 //!   (supported by the SDK in use, aws-sdk-cloudwatchlogs 1.162) attaches the
-//!   policy to this group alone; it counts against no account limit, and it
-//!   goes with the group. Writing it needs the revision it replaces
+//!   policy to this group alone, is not one of the account's 10, and goes
+//!   with the group. Writing it needs the revision it replaces
 //!   (`expectedRevisionId`), so `ensure` reads it first.
 //! - **What the policy allows**, following the EventBridge guide
 //!   ("CloudWatch Logs permissions": principals `events.amazonaws.com` and
