@@ -89,6 +89,9 @@ pub enum Protection {
     KeyEnabled,
     ReadRuleAlerts,
     TamperRuleAlerts,
+    /// The findings log group still carries the policy that lets only the
+    /// pipeline's notifying rules write to it.
+    FindingsPolicyInPlace,
 }
 
 impl Protection {
@@ -103,6 +106,7 @@ impl Protection {
             Protection::KeyEnabled => "key_enabled",
             Protection::ReadRuleAlerts => "read_rule_alerts",
             Protection::TamperRuleAlerts => "tamper_rule_alerts",
+            Protection::FindingsPolicyInPlace => "findings_policy_in_place",
         }
     }
 
@@ -114,6 +118,7 @@ impl Protection {
             Protection::KeyEnabled => spec.kms.key_arn.is_none(),
             Protection::ReadRuleAlerts => spec.fast_alerts,
             Protection::TamperRuleAlerts => spec.tamper_alerts,
+            Protection::FindingsPolicyInPlace => spec.detection.findings,
             _ => true,
         }
     }

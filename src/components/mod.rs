@@ -17,6 +17,7 @@ pub mod archive;
 mod contract;
 pub mod delivery_role;
 pub mod event_rule;
+pub mod findings;
 pub mod key;
 pub mod log_group;
 pub mod metric_filter;
@@ -139,6 +140,7 @@ pub const PARTS: &[PartDef] = &[
     delivery_role::PART,
     trail::PART,
     metric_filter::PART,
+    findings::PART,
     alarm::PART,
     topic::PART,
     subscriptions::PART,
