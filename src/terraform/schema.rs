@@ -275,8 +275,10 @@ pub fn pipeline_schema() -> Schema {
                  `trail_records_read_events` (event selectors still record read management events), \
                  `archive_blocks_public_access`, `archive_policy_in_place`, `topic_policy_in_place` (topic still \
                  encrypted, with our policy), `alarm_notifies_topic` (actions enabled, topic among them), `key_enabled` \
-                 (created key only), `read_rule_alerts` and `tamper_rule_alerts` (rule in the state its events need, \
-                 targeting the topic with the pipeline's message). A removed protection shows in the plan as this map changing back to `true`, \
+                 (created key only), `read_rule_alerts` and `tamper_rule_alerts` (every such rule in the state its events need, \
+                 with its targets: the topic with the pipeline's message, the pipeline's bus, the findings log group), \
+                 `findings_policy_in_place` (with findings only: the findings log group's resource policy still lets \
+                 the pipeline's rules, and only them, write to it). A removed protection shows in the plan as this map changing back to `true`, \
                  and apply restores it.",
             )),
         ],

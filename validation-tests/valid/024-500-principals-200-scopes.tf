@@ -10,7 +10,7 @@ locals {
   accounts = ["777788889999", "arn:aws:iam::222233334444:root", "555566667777"]
   prefixes = [for i in range(80) : "team-${format("%02d", i)}/*"]
   names    = [for i in range(60) : "apps/service-${i}/database-password"]
-  arns     = [for i in range(60) : "arn:aws:secretsmanager:eu-west-1:111122223333:secret:legacy/key-${i}-AbCdEf"]
+  arns     = [for i in range(60) : "arn:aws:secretsmanager:eu-west-1:111122223333:secret:legacy/key-${format("%03d", i)}-AbCdEf"]
 }
 
 resource "secretmonitor_pipeline" "this" {

@@ -58,7 +58,7 @@ pub const MAX_SCOPE_RULES: usize = 30;
 pub enum CapacityError {
     /// One indivisible part (a group of overlapping scope entries, the whole
     /// allow-list of the metric path, one principal) is over the pattern limit.
-    #[error("{part} needs a {kind} of {len} characters, over the limit of {max}; {hint}")]
+    #[error("{part}: its {kind} would be {len} characters, over the limit of {max}; {hint}")]
     PartTooLong {
         kind: &'static str,
         part: String,
