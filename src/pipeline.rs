@@ -492,12 +492,21 @@ mod coverage {
                     "read-rule-disabled",
                     "read-rule-pattern-edited",
                     "tamper-rule-deleted",
+                    "caller-rule-deleted",
+                    "scope-rule-pattern-edited",
                 ],
                 &["create events:PutRule", "delete events:DeleteRule"],
             ),
             Component::RuleTargets => (
                 &["read-rule-target-removed"],
                 &["create events:PutTargets", "delete events:RemoveTargets"],
+            ),
+            Component::EventBus => (
+                &["pipeline-bus-deleted"],
+                &[
+                    "create events:CreateEventBus",
+                    "delete events:DeleteEventBus",
+                ],
             ),
         }
     }

@@ -437,16 +437,15 @@ async fn list_targets(
 /// The pipeline's rules on the default bus and, when it may exist
 /// ([`super::event_bus::may_exist`]), on its own bus, each with its
 /// targets (listed `CONCURRENCY` at a time). A rule deleted between the
-/// listings is left out.
+/// listings is left out. The buses are listed one after the other, so
+/// that the pages of each come in order.
 pub async fn list(ctx: &Ctx<'_>, recorded: &Observed) -> Result<Listing, AwsError> {
-    let with_bus = super::event_bus::may_exist(ctx, recorded);
-    let (default, pipeline) = tokio::join!(list_bus(ctx, Bus::Default), async {
-        if with_bus {
-            list_bus(ctx, Bus::Pipeline).await
-        } else {
-            Ok(None)
-        }
-    });
+    let default = list_bus(ctx, Bus::Default).await;
+    let pipeline = if super::event_bus::may_exist(ctx, recorded) {
+        list_bus(ctx, Bus::Pipeline).await
+    } else {
+        Ok(None)
+    };
     let default = default?.unwrap_or_default();
     let pipeline = pipeline?;
     let bus_exists = pipeline.is_some();
