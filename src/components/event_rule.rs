@@ -166,14 +166,14 @@ impl Bus {
     pub const BOTH: [Bus; 2] = [Bus::Default, Bus::Pipeline];
 
     /// The `EventBusName` of the calls; `None` is the default bus.
-    fn name(self, names: &Names) -> Option<String> {
+    pub fn name(self, names: &Names) -> Option<String> {
         match self {
             Bus::Default => None,
             Bus::Pipeline => Some(names.event_bus.clone()),
         }
     }
 
-    fn rule_arn(self, names: &Names, rule: &str) -> String {
+    pub fn rule_arn(self, names: &Names, rule: &str) -> String {
         match self {
             Bus::Default => names.rule_arn(rule),
             Bus::Pipeline => names.bus_rule_arn(rule),
