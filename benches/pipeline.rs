@@ -216,7 +216,14 @@ fn at_scale(name: &str, retention_days: i64) -> Val {
     principals.extend((0..20).map(|i| format!("arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Team{i}_0123456789abcdef")));
     principals.extend((0..40).map(|i| format!("arn:aws:iam::111122223333:user/deploy-{i}")));
     principals.extend((0..17).map(|i| format!("arn:aws:iam::444455556666:role/batch-{i}")));
-    principals.extend(["777788889999", "arn:aws:iam::222233334444:root", "555566667777"].map(String::from));
+    principals.extend(
+        [
+            "777788889999",
+            "arn:aws:iam::222233334444:root",
+            "555566667777",
+        ]
+        .map(String::from),
+    );
     let mut secrets: Vec<String> = (0..80).map(|i| format!("team-{i:02}/*")).collect();
     secrets.extend((0..60).map(|i| format!("apps/service-{i}/database-password")));
     secrets.extend((0..60).map(|i| {

@@ -498,6 +498,8 @@ mod coverage {
                     "read-rule-disabled",
                     "read-rule-pattern-edited",
                     "tamper-rule-deleted",
+                    "caller-rule-deleted",
+                    "scope-rule-pattern-edited",
                 ],
                 &["create events:PutRule", "delete events:DeleteRule"],
             ),

@@ -16,6 +16,7 @@ pub mod alert_message;
 pub mod archive;
 mod contract;
 pub mod delivery_role;
+pub mod event_bus;
 pub mod event_rule;
 pub mod findings;
 pub mod key;
@@ -144,6 +145,7 @@ pub const PARTS: &[PartDef] = &[
     alarm::PART,
     topic::PART,
     subscriptions::PART,
+    event_bus::PART,
     event_rule::PART,
     event_rule::TARGETS_PART,
 ];

@@ -6,6 +6,7 @@
 mod alarm;
 mod archive;
 mod errors;
+mod event_bus;
 mod findings;
 mod key;
 mod log_group;
