@@ -24,7 +24,6 @@ use crate::aws::{codes, Absence, AwsError};
 
 const C: Component = Component::EventBus;
 
-
 /// Whether the bus may exist: the layout wants it, or the state recorded it.
 pub fn may_exist(ctx: &Ctx<'_>, recorded: &Observed) -> bool {
     ctx.spec.detection.rules.two_stage() || recorded.event_bus_arn.is_some()
