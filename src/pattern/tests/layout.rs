@@ -325,8 +325,37 @@ fn probes(secrets: &[String], allowed: &[String]) -> Vec<Value> {
 
 #[test]
 fn five_hundred_principals_and_two_hundred_scopes_notify_exactly_once() {
-    let (secrets, allowed, events) = (secrets(), principals(), Vec::new());
-    let input = input(&secrets, &allowed, &events);
+    assert_exact_at_scale(&secrets(), &principals());
+}
+
+/// The configuration the end-to-end suite deploys in LocalStack
+/// (scripts/e2e_scale.py writes it, and checks at each run that it still
+/// deploys this one; the one full ARN it reads carries LocalStack's suffix
+/// there, of the same length, so the chunks are the same).
+#[test]
+fn the_end_to_end_configuration_notifies_exactly_once() {
+    let config: Value = serde_json::from_str(include_str!("../../../tests/scale/e2e-500x200.json"))
+        .expect("tests/scale/e2e-500x200.json");
+    let list = |key: &str| -> Vec<String> {
+        config[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{key} is a list"))
+            .iter()
+            .map(|v| v.as_str().expect("a string").to_owned())
+            .collect()
+    };
+    let (secrets, principals) = (list("secrets"), list("principals"));
+    assert_eq!((secrets.len(), principals.len()), (200, 500));
+    assert_exact_at_scale(&secrets, &principals);
+}
+
+/// At both quotas: every rule within its limit and parsed back as itself, no
+/// wildcard on the default bus, and on every probe (every scope entry and
+/// allowed principal, and their neighbours) the notifications are exactly
+/// the unbounded pattern's verdict, which the unbounded filter shares.
+fn assert_exact_at_scale(secrets: &[String], allowed: &[String]) {
+    let events = Vec::new();
+    let input = input(secrets, allowed, &events);
     let scope = Scope::of(&input).expect("valid");
     let contract = build_read_alert(&scope).expect("unbounded pattern");
     let filter_contract = build_filter(&scope).expect("unbounded filter");
@@ -358,7 +387,7 @@ fn five_hundred_principals_and_two_hundred_scopes_notify_exactly_once() {
             layout.patterns().iter().map(|p| p.len()).max().unwrap_or(0)
         );
         let (mut counted, mut silent) = (0, 0);
-        for r in probes(&secrets, &allowed) {
+        for r in probes(secrets, allowed) {
             let event = envelope(&r);
             let expected = contract.matches(&event);
             assert_eq!(
