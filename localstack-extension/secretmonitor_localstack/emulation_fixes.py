@@ -5,6 +5,13 @@ Applied once at LocalStack start-up (see plugins.py), before any service is
 loaded; `apply_all` also installs CloudTrail recording/delivery and the
 metric filter replacement."""
 
+import logging
+import re
+import threading
+from collections import OrderedDict
+
+LOG = logging.getLogger(__name__)
+
 
 def replace_metric_filters_by_name() -> None:
     """AWS PutMetricFilter replaces a filter of the same name in the same log
@@ -67,15 +74,135 @@ def event_rules_honour_state() -> None:
     def _process_rules_async(self, params: dict) -> None:
         event = params.get("event_formatted") or {}
         rules = [r for r in params.get("rules") or [] if rule_receives(getattr(r, "state", None), event)]
-        return original(self, {**params, "rules": rules})
+        try:
+            return original(self, {**params, "rules": rules})
+        finally:
+            _forget_forwarded(event)
 
     _process_rules_async._secretmonitor_fixed = True
     EventsProvider._process_rules_async = _process_rules_async
 
 
+# --- event bus to event bus -----------------------------------------------------------
+
+# Ids of the events being processed on a bus that received them from another
+# bus's rule (see forwarded_events_one_hop). Added before the event's rules
+# run, removed when they are done; a bus with no rule never runs them, so the
+# oldest ids are also dropped past a bound.
+_received_from_a_bus: OrderedDict[str, None] = OrderedDict()
+_RECEIVED_BOUND = 10_000
+_receiving = threading.local()
+
+
+def _is_bus_arn(arn: str) -> bool:
+    return str(arn).startswith("arn:") and ":event-bus/" in str(arn)
+
+
+def forwarded_events_one_hop() -> None:
+    """AWS ("Sending and receiving events between event buses in the same
+    account and Region"): an event a bus received from another bus is matched
+    against the receiving bus's rules and sent to their targets, but never on
+    to a third event bus. LocalStack forwards it again, so a rule on the
+    pipeline's bus that targets another bus (or the default bus) would work in
+    the emulator and silently do nothing in AWS (or loop forever here).
+
+    How a forwarded event is told apart: LocalStack's event-bus target calls
+    PutEvents through its internal client on behalf of the events service
+    principal with the forwarding rule as source ARN. `_process_entry` (which
+    sees that request context) marks the thread; `format_event` (called by it,
+    in the same thread, before the event's rules are started in a worker
+    thread) records the new event's id; the event-bus target sender skips
+    events with a recorded id, and the id is forgotten once the event's rules
+    have run. Other targets (SNS, SQS, CloudWatch Logs, ...) still receive it."""
+    from localstack.services.events import provider as events_provider
+    from localstack.services.events.target import EventsTargetSender
+
+    if getattr(events_provider.EventsProvider._process_entry, "_secretmonitor_fixed", False):
+        return
+    original_process_entry = events_provider.EventsProvider._process_entry
+    original_format_event = events_provider.format_event
+    original_send = EventsTargetSender.process_event
+
+    def _process_entry(self, entry, processed_entries, failed_entry_count, context):
+        params = getattr(context, "internal_request_params", None) or {}
+        _receiving.from_rule = params.get("service_principal") == "events" and ":rule/" in str(
+            params.get("source_arn") or ""
+        )
+        try:
+            return original_process_entry(self, entry, processed_entries, failed_entry_count, context)
+        finally:
+            _receiving.from_rule = False
+
+    def format_event(*args, **kwargs):
+        event = original_format_event(*args, **kwargs)
+        if getattr(_receiving, "from_rule", False) and event.get("id"):
+            _received_from_a_bus[event["id"]] = None
+            while len(_received_from_a_bus) > _RECEIVED_BOUND:
+                _received_from_a_bus.popitem(last=False)
+        return event
+
+    def process_event(self, event, trace_header):
+        if isinstance(event, dict) and event.get("id") in _received_from_a_bus and _is_bus_arn(self.arn):
+            LOG.info(
+                "secretmonitor: event %s came from another event bus; not forwarded again to %s (AWS: one hop)",
+                event.get("id"),
+                self.arn,
+            )
+            return None
+        return original_send(self, event, trace_header)
+
+    for fn in (_process_entry, format_event, process_event):
+        fn._secretmonitor_fixed = True
+    events_provider.EventsProvider._process_entry = _process_entry
+    events_provider.format_event = format_event
+    EventsTargetSender.process_event = process_event
+
+
+def _forget_forwarded(event: dict) -> None:
+    _received_from_a_bus.pop(event.get("id"), None)
+
+
+# --- event pattern wildcards -----------------------------------------------------------
+
+
+def wildcard_regex(pattern: str) -> str:
+    """AWS's `wildcard` as a regular expression: `*` matches any run of
+    characters, including an empty one; `\\*` is a literal star and `\\\\` a
+    literal backslash (event-ruler). Other characters are literal."""
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern) and pattern[i + 1] in "*\\":
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if c == "*" else re.escape(c))
+        i += 1
+    return "".join(out)
+
+
+def event_pattern_wildcards_as_aws() -> None:
+    """LocalStack's `wildcard` (plain and inside `anything-but`) turns each
+    `*` into `.+`, so a `*` needs at least one character, and it knows no
+    escapes. AWS's `*` matches zero or more characters (the pattern
+    `*:secret:prod/*` matches `arn:...:secret:prod/`). Replace the matcher."""
+    from localstack.services.events.event_rule_engine import EventRuleEngine
+
+    if getattr(EventRuleEngine._evaluate_wildcard, "_secretmonitor_fixed", False):
+        return
+
+    def _evaluate_wildcard(condition, value) -> bool:
+        return isinstance(value, str) and re.fullmatch(wildcard_regex(condition), value, re.DOTALL) is not None
+
+    _evaluate_wildcard._secretmonitor_fixed = True
+    EventRuleEngine._evaluate_wildcard = staticmethod(_evaluate_wildcard)
+
+
 def apply_all() -> None:
     replace_metric_filters_by_name()
     event_rules_honour_state()
+    forwarded_events_one_hop()
+    event_pattern_wildcards_as_aws()
 
     from . import cloudtrail_recorder, metric_filters, status
 
