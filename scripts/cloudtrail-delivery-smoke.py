@@ -10,6 +10,16 @@ event selectors), that EventBridge rules receive them by AWS's rule-state rules
 that a stopped trail delivers nothing, that secret values never appear in a
 record, and that metric filters count only their own log group's events.
 
+For the two-stage layout (docs/scale.md) it also checks: caller rules on the
+default bus forward to a custom "pipeline" bus exactly the reads of callers
+outside their `anything-but` lists, keeping source, detail-type and detail;
+rule states hold on that bus; a forwarded event goes no further than one hop;
+a scope rule's CloudWatch Logs target writes each finding to a findings group
+whose metric filter counts it; several filters publishing one metric count
+per filter; and LocalStack's pattern engine gives AWS's verdicts on the
+pattern forms the layout uses (anything-but prefix lists, exists:false, $or,
+wildcards matching empty runs).
+
     scripts/localstack.sh start
     .tools/localstack-venv/bin/python scripts/cloudtrail-delivery-smoke.py
 
