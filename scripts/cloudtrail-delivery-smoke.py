@@ -452,6 +452,16 @@ def filters_sharing_a_metric(ctx: dict) -> None:
                      "two filters matching the same read count it twice (1 read of a: 2, 2 of b: 2)")
     else:
         check(metric_sum(cw, namespace, "Disjoint") == 0, "without an evaluator the filters count nothing")
+    # AWS deletes a group's filters with the group; a leftover check after
+    # destroy relies on that.
+    doomed = f"/smoke/doomed-{SUFFIX}"
+    logs.create_log_group(logGroupName=doomed)
+    logs.put_metric_filter(logGroupName=doomed, filterName=f"{base}-doomed", filterPattern="", metricTransformations=[
+        {"metricName": "Doomed", "metricNamespace": namespace, "metricValue": "1"}])
+    logs.delete_log_group(logGroupName=doomed)
+    left = [f["filterName"] for page in logs.get_paginator("describe_metric_filters").paginate()
+            for f in page["metricFilters"] if f["logGroupName"] == doomed]
+    check(not left, f"DeleteLogGroup deletes the group's metric filters (left: {left})")
 
 
 def main() -> None:

@@ -35,6 +35,27 @@ def replace_metric_filters_by_name() -> None:
     MetricFilters.add_filter = add_filter
 
 
+def log_group_deletion_takes_its_filters() -> None:
+    """AWS DeleteLogGroup deletes the group's metric filters with it; the
+    bundled moto kept them (DescribeMetricFilters still listed them, and a
+    group created again under the same name would count with them), so a
+    check for leftovers after destroy would blame the provider for them."""
+    from moto.logs.models import LogsBackend
+
+    if getattr(LogsBackend.delete_log_group, "_secretmonitor_fixed", False):
+        return
+    original = LogsBackend.delete_log_group
+
+    def delete_log_group(self, log_group_name: str) -> None:
+        original(self, log_group_name)
+        self.filters.metric_filters = [
+            f for f in self.filters.metric_filters if f.get("logGroupName") != log_group_name
+        ]
+
+    delete_log_group._secretmonitor_fixed = True
+    LogsBackend.delete_log_group = delete_log_group
+
+
 CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
 ALL_MANAGEMENT_EVENTS = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
 
@@ -200,6 +221,7 @@ def event_pattern_wildcards_as_aws() -> None:
 
 def apply_all() -> None:
     replace_metric_filters_by_name()
+    log_group_deletion_takes_its_filters()
     event_rules_honour_state()
     forwarded_events_one_hop()
     event_pattern_wildcards_as_aws()
