@@ -212,6 +212,26 @@ PATTERN_CASES = [
 ]
 
 
+def pattern_size_quota(events) -> None:
+    """PutRule refuses a pattern over the Event pattern size quota (2,048
+    characters by default) and takes one at it."""
+    name = f"smoke-size-{SUFFIX}"
+    def pattern_of(length: int) -> str:
+        base = '{"source": ["aws.secretsmanager"], "detail": {"eventName": [""]}}'
+        text = base.replace('[""]', '["' + "x" * (length - len(base)) + '"]')
+        assert len(text) == length
+        return text
+    events.put_rule(Name=name, EventPattern=pattern_of(2048), State="DISABLED")
+    on_cleanup(f"rule {name}", lambda: events.delete_rule(Name=name))
+    try:
+        events.put_rule(Name=name, EventPattern=pattern_of(2049), State="DISABLED")
+        refused = None
+    except ClientError as e:
+        refused = e.response["Error"]["Code"]
+    kept = json.loads(events.describe_rule(Name=name)["EventPattern"]) == json.loads(pattern_of(2048))
+    check(refused is not None and kept, f"PutRule takes a 2,048-character pattern and refuses 2,049 ({refused}); the rule keeps the first")
+
+
 def pattern_engine_as_aws(events) -> None:
     """LocalStack's pattern engine, through TestEventPattern (the same
     matches_event its rules use), gives AWS's verdict on each case."""
@@ -672,6 +692,7 @@ def main() -> None:
     filters_sharing_a_metric(ctx)
     two_stage(ctx)
     pattern_engine_as_aws(events)
+    pattern_size_quota(events)
 
     print("event selectors")
     ct.put_event_selectors(TrailName=trail, EventSelectors=[{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}])

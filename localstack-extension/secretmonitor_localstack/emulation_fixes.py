@@ -219,12 +219,60 @@ def event_pattern_wildcards_as_aws() -> None:
     EventRuleEngine._evaluate_wildcard = staticmethod(_evaluate_wildcard)
 
 
+# --- event pattern size ----------------------------------------------------------------
+
+PATTERN_MAX_ENV = "SECRETMONITOR_EVENT_PATTERN_MAX_LEN"
+DEFAULT_PATTERN_MAX = 2048  # EventBridge quota "Event pattern size", default
+API_PATTERN_MAX = 4096  # Rule.EventPattern's length constraint in the API
+
+
+def event_pattern_size_quota() -> None:
+    """AWS refuses a PutRule whose EventPattern is longer than the account's
+    "Event pattern size" quota (2,048 characters unless raised, 4,096 at
+    most); LocalStack takes any length, so a layout whose rules outgrow the
+    quota would deploy here and fail in AWS. The quota is
+    $SECRETMONITOR_EVENT_PATTERN_MAX_LEN (default 2048, capped at 4096).
+    AWS's error code for the quota is not documented (a 400); the emulator
+    answers LimitExceededException, ValidationException past 4096."""
+    import os
+
+    from localstack.aws.api.events import LimitExceededException
+    from localstack.services.events.models import ValidationException
+    from localstack.services.events.provider import EventsProvider
+
+    if getattr(EventsProvider.put_rule, "_secretmonitor_fixed", False):
+        return
+    original = EventsProvider.put_rule
+
+    def put_rule(self, context, name, schedule_expression=None, event_pattern=None, *args, **kwargs):
+        if event_pattern is not None:
+            try:
+                quota = min(int(os.environ.get(PATTERN_MAX_ENV, DEFAULT_PATTERN_MAX)), API_PATTERN_MAX)
+            except ValueError:
+                quota = DEFAULT_PATTERN_MAX
+            if len(event_pattern) > API_PATTERN_MAX:
+                raise ValidationException(
+                    "1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: "
+                    f"Member must have length less than or equal to {API_PATTERN_MAX}"
+                )
+            if len(event_pattern) > quota:
+                raise LimitExceededException(
+                    f"Event pattern is {len(event_pattern)} characters, over the account's Event pattern size "
+                    f"quota of {quota} (emulated by secretmonitor-localstack)"
+                )
+        return original(self, context, name, schedule_expression, event_pattern, *args, **kwargs)
+
+    put_rule._secretmonitor_fixed = True
+    EventsProvider.put_rule = put_rule
+
+
 def apply_all() -> None:
     replace_metric_filters_by_name()
     log_group_deletion_takes_its_filters()
     event_rules_honour_state()
     forwarded_events_one_hop()
     event_pattern_wildcards_as_aws()
+    event_pattern_size_quota()
 
     from . import cloudtrail_recorder, metric_filters, status
 
