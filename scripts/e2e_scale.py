@@ -63,7 +63,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TF = os.environ["TF"]
 ENDPOINT = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
 REGION = os.environ.get("AWS_REGION", "us-east-1")
-os.environ.setdefault("TF_CLI_CONFIG_FILE", os.path.join(ROOT, ".tools", "terraformrc"))
+# As scripts/lib.sh: the machine may point TF_CLI_CONFIG_FILE elsewhere; the
+# tests need the mirror holding the freshly built provider.
+os.environ["TF_CLI_CONFIG_FILE"] = os.environ.get("SECRETMONITOR_TF_CLI_CONFIG",
+                                                  os.path.join(ROOT, ".tools", "terraformrc"))
 NAME = "e2e-scale"
 ALARM_NAME = f"{NAME}-secret-access"
 QUEUE_NAME = f"{NAME}-alerts"
@@ -348,7 +351,25 @@ def main():
     iam, sts, sqs, sm, cw, logs = (client(s) for s in ("iam", "sts", "sqs", "secretsmanager", "cloudwatch", "logs"))
     failures, made = [], {"roles": [], "users": [], "secrets": [], "queue": None}
     log(f"LocalStack at {ENDPOINT}, account {ACCOUNT}")
+    counts = {"alerting_ok": 0, "alerting_total": 0, "silent_ok": 0, "silent_total": 0}
+    try:
+        run(rng, iam, sts, sqs, sm, cw, logs, made, failures, counts)
+    except SystemExit as e:  # a step that cannot go on; the summary still prints
+        failures.append(str(e))
+    finally:
+        cleanup(made, iam, sm, sqs)
+    for f in failures:
+        log(f"FAIL {f}")
+    log(f"scale: reads that must alert and did (both paths): {counts['alerting_ok']}/{counts['alerting_total']}")
+    log(f"scale: reads that must not and stayed silent (both paths): {counts['silent_ok']}/{counts['silent_total']}")
+    log(f"total time {time.monotonic() - started:.0f}s")
+    ok = (not failures and counts["alerting_total"] and counts["alerting_ok"] == counts["alerting_total"]
+          and counts["silent_ok"] == counts["silent_total"])
+    sys.exit(0 if ok else 1)
 
+
+def run(rng, iam, sts, sqs, sm, cw, logs, made, failures, counts):
+    """Everything between creating the fixtures and removing them."""
     # Secrets that are read: the first entry's (a prefix), the middle entry
     # (a name), the last entry (a full ARN, so LocalStack's ARN goes into the
     # configuration), and one out of scope.
@@ -425,8 +446,6 @@ def main():
     alerts = Alerts(sqs, queue_url)
 
     ws = Workspace({"secrets": config["secrets"], "allowed_principals": config["principals"], "queue_arn": queue_arn})
-    alerting_ok = silent_ok = 0
-    alerting_total = silent_total = 0
     try:
         t = time.monotonic()
         planned = ws.planned()
@@ -478,7 +497,7 @@ def main():
         arrived = delivered(logs, outputs["log_group_name"], phase_start,
                             {(p, s) for _, _, p, s in silent_reads})
         for what, _, principal, secret_id in silent_reads:
-            silent_total += 1
+            counts["silent_total"] += 1
             problems = [f"per-event message {m}" for m in spoke
                         if m.get("principal") == principal and m.get("secret") == secret_id]
             if (principal, secret_id) not in arrived:
@@ -490,7 +509,7 @@ def main():
             if problems:
                 log(f"  FAIL {what}: {'; '.join(problems)}")
             else:
-                silent_ok += 1
+                counts["silent_ok"] += 1
                 log(f"  ok   {what}")
         strays = [m for m in spoke if not any(m.get("principal") == p and m.get("secret") == s
                                                for _, _, p, s in silent_reads)]
@@ -525,7 +544,7 @@ def main():
         log(f"  alarm path: the metric counted {counted:g} for {len(alerting_reads)} reads; alarm "
             f"{'notified ALARM' if alarm_notified else 'sent no ALARM notification'} (state now {state})")
         for what, _, principal, secret_id in alerting_reads:
-            alerting_total += 1
+            counts["alerting_total"] += 1
             mine = [m for m in spoke if m.get("principal") == principal and m.get("secret") == secret_id]
             problems = []
             if len(mine) != 1:
@@ -539,7 +558,7 @@ def main():
             if problems:
                 log(f"  MISS {what}: {'; '.join(problems)}")
             else:
-                alerting_ok += 1
+                counts["alerting_ok"] += 1
                 log(f"  ok   {what}")
         strays = [m for m in spoke if not any(m.get("principal") == p and m.get("secret") == s
                                                for _, _, p, s in alerting_reads)]
@@ -560,15 +579,6 @@ def main():
             else:
                 log(f"aws_check leftovers {NAME}: nothing left behind")
             ws.close()
-        cleanup(made, iam, sm, sqs)
-
-    for f in failures:
-        log(f"FAIL {f}")
-    log(f"scale: reads that must alert and did (both paths): {alerting_ok}/{alerting_total}")
-    log(f"scale: reads that must not and stayed silent (both paths): {silent_ok}/{silent_total}")
-    log(f"total time {time.monotonic() - started:.0f}s")
-    ok = not failures and alerting_total and alerting_ok == alerting_total and silent_ok == silent_total
-    sys.exit(0 if ok else 1)
 
 
 def check_deployed(outputs, planned, failures):
@@ -592,7 +602,7 @@ def check_deployed(outputs, planned, failures):
     for rule in scopes:
         stored.append(json.loads(events.describe_rule(Name=rule, EventBusName=aws_check.pipeline_bus(NAME))["EventPattern"]))
     wanted = [json.loads(p) for p in outputs["event_patterns"]]
-    if sorted(map(json.dumps, wanted)) != sorted(map(json.dumps, stored)):
+    if sorted(json.dumps(p, sort_keys=True) for p in wanted) != sorted(json.dumps(p, sort_keys=True) for p in stored):
         failures.append(f"event_patterns ({len(wanted)}) are not the patterns of the {len(stored)} read rules")
     for rule in callers:
         if events.describe_rule(Name=rule)["State"] != "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS":
@@ -651,9 +661,11 @@ def cleanup(made, iam, sm, sqs):
             sm.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
         except ClientError:
             pass
-    for user, key in made["users"]:
+    for user, _ in made["users"]:
         try:
-            iam.delete_access_key(UserName=user, AccessKeyId=key)
+            # Every key, also one an interrupted earlier run left.
+            for key in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]:
+                iam.delete_access_key(UserName=user, AccessKeyId=key["AccessKeyId"])
             iam.delete_user(UserName=user)
         except ClientError:
             pass
