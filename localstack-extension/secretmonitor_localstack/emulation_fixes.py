@@ -8,7 +8,6 @@ metric filter replacement."""
 import logging
 import re
 import threading
-from collections import OrderedDict
 
 LOG = logging.getLogger(__name__)
 
@@ -95,10 +94,7 @@ def event_rules_honour_state() -> None:
     def _process_rules_async(self, params: dict) -> None:
         event = params.get("event_formatted") or {}
         rules = [r for r in params.get("rules") or [] if rule_receives(getattr(r, "state", None), event)]
-        try:
-            return original(self, {**params, "rules": rules})
-        finally:
-            _forget_forwarded(event)
+        return original(self, {**params, "rules": rules})
 
     _process_rules_async._secretmonitor_fixed = True
     EventsProvider._process_rules_async = _process_rules_async
@@ -106,13 +102,11 @@ def event_rules_honour_state() -> None:
 
 # --- event bus to event bus -----------------------------------------------------------
 
-# Ids of the events being processed on a bus that received them from another
-# bus's rule (see forwarded_events_one_hop). Added before the event's rules
-# run, removed when they are done; a bus with no rule never runs them, so the
-# oldest ids are also dropped past a bound.
-_received_from_a_bus: OrderedDict[str, None] = OrderedDict()
-_RECEIVED_BOUND = 10_000
-_receiving = threading.local()
+# Per thread: whether the PutEvents request being served came from another
+# bus's rule (request thread), and whether the rules being run are those of an
+# event that did (the worker thread LocalStack starts for them).
+_hop = threading.local()
+FROM_A_BUS = "secretmonitor_received_from_a_bus"
 
 
 def _is_bus_arn(arn: str) -> bool:
@@ -121,66 +115,68 @@ def _is_bus_arn(arn: str) -> bool:
 
 def forwarded_events_one_hop() -> None:
     """AWS ("Sending and receiving events between event buses in the same
-    account and Region"): an event a bus received from another bus is matched
-    against the receiving bus's rules and sent to their targets, but never on
-    to a third event bus. LocalStack forwards it again, so a rule on the
-    pipeline's bus that targets another bus (or the default bus) would work in
-    the emulator and silently do nothing in AWS (or loop forever here).
+    account and Region"; the cross-account page says the same): an event a
+    bus received from another bus is matched against the receiving bus's
+    rules and sent to their targets, but never on to a third event bus.
+    LocalStack forwards it again, so a rule on the pipeline's bus that
+    targets another bus would work in the emulator and do nothing in AWS.
 
     How a forwarded event is told apart: LocalStack's event-bus target calls
-    PutEvents through its internal client on behalf of the events service
-    principal with the forwarding rule as source ARN. `_process_entry` (which
-    sees that request context) marks the thread; `format_event` (called by it,
-    in the same thread, before the event's rules are started in a worker
-    thread) records the new event's id; the event-bus target sender skips
-    events with a recorded id, and the id is forgotten once the event's rules
-    have run. Other targets (SNS, SQS, CloudWatch Logs, ...) still receive it."""
+    PutEvents through its internal client on behalf of the `events` service
+    principal, with the forwarding rule as source ARN. `_process_entry` (which
+    sees that request) marks its thread; the worker thread it starts for the
+    event's rules gets the mark in its parameters; and the event-bus target
+    sender, which runs in that worker thread, skips the event. Other targets
+    (SNS, SQS, CloudWatch Logs, ...) still receive it."""
     from localstack.services.events import provider as events_provider
     from localstack.services.events.target import EventsTargetSender
 
-    if getattr(events_provider.EventsProvider._process_entry, "_secretmonitor_fixed", False):
+    provider_class = events_provider.EventsProvider
+    if getattr(provider_class._process_entry, "_secretmonitor_fixed", False):
         return
-    original_process_entry = events_provider.EventsProvider._process_entry
-    original_format_event = events_provider.format_event
+    original_process_entry = provider_class._process_entry
+    original_start = events_provider.start_worker_thread
+    original_rules = provider_class._process_rules_async
     original_send = EventsTargetSender.process_event
 
     def _process_entry(self, entry, processed_entries, failed_entry_count, context):
         params = getattr(context, "internal_request_params", None) or {}
-        _receiving.from_rule = params.get("service_principal") == "events" and ":rule/" in str(
+        _hop.request_from_a_rule = params.get("service_principal") == "events" and ":rule/" in str(
             params.get("source_arn") or ""
         )
         try:
             return original_process_entry(self, entry, processed_entries, failed_entry_count, context)
         finally:
-            _receiving.from_rule = False
+            _hop.request_from_a_rule = False
 
-    def format_event(*args, **kwargs):
-        event = original_format_event(*args, **kwargs)
-        if getattr(_receiving, "from_rule", False) and event.get("id"):
-            _received_from_a_bus[event["id"]] = None
-            while len(_received_from_a_bus) > _RECEIVED_BOUND:
-                _received_from_a_bus.popitem(last=False)
-        return event
+    def start_worker_thread(method, params=None, name=None):
+        if getattr(_hop, "request_from_a_rule", False) and isinstance(params, dict):
+            params = {**params, FROM_A_BUS: True}
+        return original_start(method, params=params, name=name)
+
+    def _process_rules_async(self, params: dict) -> None:
+        _hop.forwarded = bool(params.get(FROM_A_BUS))
+        try:
+            return original_rules(self, params)
+        finally:
+            _hop.forwarded = False
 
     def process_event(self, event, trace_header):
-        if isinstance(event, dict) and event.get("id") in _received_from_a_bus and _is_bus_arn(self.arn):
+        if getattr(_hop, "forwarded", False) and _is_bus_arn(self.arn):
             LOG.info(
                 "secretmonitor: event %s came from another event bus; not forwarded again to %s (AWS: one hop)",
-                event.get("id"),
+                event.get("id") if isinstance(event, dict) else None,
                 self.arn,
             )
             return None
         return original_send(self, event, trace_header)
 
-    for fn in (_process_entry, format_event, process_event):
+    for fn in (_process_entry, _process_rules_async, process_event):
         fn._secretmonitor_fixed = True
-    events_provider.EventsProvider._process_entry = _process_entry
-    events_provider.format_event = format_event
+    provider_class._process_entry = _process_entry
+    provider_class._process_rules_async = _process_rules_async
+    events_provider.start_worker_thread = start_worker_thread
     EventsTargetSender.process_event = process_event
-
-
-def _forget_forwarded(event: dict) -> None:
-    _received_from_a_bus.pop(event.get("id"), None)
 
 
 # --- event pattern wildcards -----------------------------------------------------------
