@@ -161,9 +161,12 @@ def leftovers(name):
         found.append(f"log group {g['logGroupName']}")
     for group, f in pipeline_filters(name):
         found.append(f"metric filter {f} (group {group})")
-    for p in client("logs").describe_resource_policies().get("resourcePolicies", []):
-        if f"/secretmonitor/{name}/" in p.get("policyDocument", ""):
-            found.append(f"logs resource policy {p['policyName']}")
+    # Account-level ones (a policy per pipeline would be one of the account's
+    # 10) and those scoped to a group (which should go with their group).
+    for scope in ("ACCOUNT", "RESOURCE"):
+        for p in client("logs").describe_resource_policies(policyScope=scope).get("resourcePolicies", []):
+            if f"/secretmonitor/{name}/" in p.get("policyDocument", "") + p.get("resourceArn", ""):
+                found.append(f"logs resource policy {p.get('policyName') or p.get('resourceArn')} ({scope})")
     for a in client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{name}-")["MetricAlarms"]:
         found.append(f"alarm {a['AlarmName']}")
     for arn in topic_arns(name):

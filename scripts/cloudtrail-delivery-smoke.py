@@ -319,11 +319,25 @@ def two_stage(ctx: dict) -> None:
     logs.create_log_group(logGroupName=findings)
     on_cleanup("findings log group", lambda: logs.delete_log_group(logGroupName=findings))
     findings_arn = f"arn:aws:logs:{REGION}:{account}:log-group:{findings}"
-    logs.put_resource_policy(policyName=f"{pipeline}-findings", policyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"Service": ["events.amazonaws.com", "delivery.logs.amazonaws.com"]},
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": f"{findings_arn}:*"}]}))
-    on_cleanup("findings resource policy", lambda: logs.delete_resource_policy(policyName=f"{pipeline}-findings"))
+    # Scoped to the group (resourceArn), as the pipeline puts it: not one of
+    # the account's 10 policies, and with a revision each later write names.
+    writers = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": ["events.amazonaws.com", "delivery.logs.amazonaws.com"]},
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": f"{findings_arn}:*"}]}
+    revision = logs.put_resource_policy(policyDocument=json.dumps(writers), resourceArn=findings_arn)["revisionId"]
+    listed = logs.describe_resource_policies(resourceArn=findings_arn, policyScope="RESOURCE")["resourcePolicies"]
+    check([(p["policyScope"], p["resourceArn"], p["revisionId"]) for p in listed]
+          == [("RESOURCE", findings_arn, revision)], "the findings group's resource policy, scoped to it, with a revision")
+    check(not [p for p in logs.describe_resource_policies()["resourcePolicies"] if p.get("resourceArn")],
+          "... not among the account-level policies")
+    try:
+        logs.put_resource_policy(policyDocument=json.dumps(writers), resourceArn=findings_arn)
+        stale_refused = False
+    except ClientError:
+        stale_refused = True
+    revision = logs.put_resource_policy(policyDocument=json.dumps(writers), resourceArn=findings_arn,
+                                        expectedRevisionId=revision)["revisionId"]
+    check(stale_refused, "rewriting it needs the revision it replaces (expectedRevisionId)")
     namespace = f"Smoke/{SUFFIX}"
     logs.put_metric_filter(logGroupName=findings, filterName=f"{pipeline}-findings",
                            filterPattern="{ $.detail.eventName = * }",
@@ -476,12 +490,16 @@ def filters_sharing_a_metric(ctx: dict) -> None:
     # destroy relies on that.
     doomed = f"/smoke/doomed-{SUFFIX}"
     logs.create_log_group(logGroupName=doomed)
+    doomed_arn = f"arn:aws:logs:{REGION}:{ctx['account']}:log-group:{doomed}"
     logs.put_metric_filter(logGroupName=doomed, filterName=f"{base}-doomed", filterPattern="", metricTransformations=[
         {"metricName": "Doomed", "metricNamespace": namespace, "metricValue": "1"}])
+    logs.put_resource_policy(policyDocument='{"Version": "2012-10-17", "Statement": []}', resourceArn=doomed_arn)
     logs.delete_log_group(logGroupName=doomed)
     left = [f["filterName"] for page in logs.get_paginator("describe_metric_filters").paginate()
             for f in page["metricFilters"] if f["logGroupName"] == doomed]
-    check(not left, f"DeleteLogGroup deletes the group's metric filters (left: {left})")
+    left += [p["resourceArn"] for p in logs.describe_resource_policies(resourceArn=doomed_arn,
+                                                                      policyScope="RESOURCE")["resourcePolicies"]]
+    check(not left, f"DeleteLogGroup deletes the group's metric filters and resource policy (left: {left})")
 
 
 def main() -> None:

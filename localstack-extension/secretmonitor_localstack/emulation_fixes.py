@@ -35,8 +35,9 @@ def replace_metric_filters_by_name() -> None:
 
 
 def log_group_deletion_takes_its_filters() -> None:
-    """AWS DeleteLogGroup deletes the group's metric filters with it; the
-    bundled moto kept them (DescribeMetricFilters still listed them, and a
+    """AWS DeleteLogGroup deletes the group's metric filters (and its
+    resource-scoped policy, logs_resource_policies) with it; the bundled moto
+    kept the filters (DescribeMetricFilters still listed them, and a
     group created again under the same name would count with them), so a
     check for leftovers after destroy would blame the provider for them."""
     from moto.logs.models import LogsBackend
@@ -46,10 +47,14 @@ def log_group_deletion_takes_its_filters() -> None:
     original = LogsBackend.delete_log_group
 
     def delete_log_group(self, log_group_name: str) -> None:
+        from . import logs_resource_policies
+
         original(self, log_group_name)
         self.filters.metric_filters = [
             f for f in self.filters.metric_filters if f.get("logGroupName") != log_group_name
         ]
+        # A resource policy scoped to the group goes with it too.
+        logs_resource_policies.forget_group(self.account_id, self.region_name, log_group_name)
 
     delete_log_group._secretmonitor_fixed = True
     LogsBackend.delete_log_group = delete_log_group
@@ -270,7 +275,10 @@ def apply_all() -> None:
     event_pattern_wildcards_as_aws()
     event_pattern_size_quota()
 
-    from . import cloudtrail_recorder, metric_filters, status
+    from . import cloudtrail_recorder, logs_resource_policies, metric_filters, status
+
+    # Resource policies scoped to one log group (resourceArn), with revisions.
+    logs_resource_policies.install()
 
     # Filters count only their own group's events, judged by our evaluator.
     metric_filters.install()
