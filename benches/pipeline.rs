@@ -199,13 +199,45 @@ fn critical_path(calls: &[Call]) -> Vec<Call> {
 // --- the pipeline through the plugin protocol -------------------------------
 
 fn pipeline_settings(name: &str, retention_days: i64) -> Val {
+    settings_with(
+        name,
+        retention_days,
+        Val::strs(&["prod/*"]),
+        Val::strs(&["arn:aws:iam::111122223333:role/app-prod"]),
+    )
+}
+
+/// The issue's scale: 500 allowed principals of every form and 200 scope
+/// entries (prefixes, names, full ARNs).
+fn at_scale(name: &str, retention_days: i64) -> Val {
+    let mut principals: Vec<String> = (0..420)
+        .map(|i| format!("arn:aws:iam::111122223333:role/service-role/payments-api-{i:03}-prod"))
+        .collect();
+    principals.extend((0..20).map(|i| format!("arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Team{i}_0123456789abcdef")));
+    principals.extend((0..40).map(|i| format!("arn:aws:iam::111122223333:user/deploy-{i}")));
+    principals.extend((0..17).map(|i| format!("arn:aws:iam::444455556666:role/batch-{i}")));
+    principals.extend(
+        [
+            "777788889999",
+            "arn:aws:iam::222233334444:root",
+            "555566667777",
+        ]
+        .map(String::from),
+    );
+    let mut secrets: Vec<String> = (0..80).map(|i| format!("team-{i:02}/*")).collect();
+    secrets.extend((0..60).map(|i| format!("apps/service-{i}/database-password")));
+    secrets.extend((0..60).map(|i| {
+        format!("arn:aws:secretsmanager:us-east-1:111122223333:secret:legacy/key-{i:03}-AbCdEf")
+    }));
+    let list = |items: &[String]| Val::List(items.iter().map(|s| Val::str(s)).collect());
+    settings_with(name, retention_days, list(&secrets), list(&principals))
+}
+
+fn settings_with(name: &str, retention_days: i64, secrets: Val, principals: Val) -> Val {
     Val::map([
         ("name", Val::str(name)),
-        ("secrets", Val::strs(&["prod/*"])),
-        (
-            "allowed_principals",
-            Val::strs(&["arn:aws:iam::111122223333:role/app-prod"]),
-        ),
+        ("secrets", secrets),
+        ("allowed_principals", principals),
         ("tags", Val::map([("team", Val::str("security"))])),
         (
             "log_group",
@@ -323,6 +355,9 @@ fn check(diags: &[support::plugin_client::tfplugin6::Diagnostic], what: &str, ou
 }
 
 /// Create, refresh (several times), update, destroy of one pipeline.
+/// The pipeline's settings for a name and a retention.
+type Settings = fn(&str, i64) -> Val;
+
 async fn lifecycle(
     s: &mut Session,
     proxy: &Proxy,
@@ -330,16 +365,30 @@ async fn lifecycle(
     name: &str,
     refreshes: usize,
 ) -> Vec<(&'static str, Measured)> {
+    lifecycle_of(s, proxy, latency_ms, name, refreshes, pipeline_settings).await
+}
+
+async fn lifecycle_of(
+    s: &mut Session,
+    proxy: &Proxy,
+    latency_ms: u64,
+    name: &str,
+    refreshes: usize,
+    settings: Settings,
+) -> Vec<(&'static str, Measured)> {
     let mut out = Vec::new();
-    let config = config_object(&s.pipeline, &pipeline_settings(name, 30)).unwrap();
+    let config = config_object(&s.pipeline, &settings(name, 30)).unwrap();
 
     // Create: plan (no AWS call) then apply.
-    let plan = s
-        .client
-        .plan_resource_change(PIPELINE, &Val::Null, &config, &config, Vec::new())
-        .await
-        .expect("PlanResourceChange (create)");
+    let (plan, m) = measured(proxy, latency_ms, async {
+        s.client
+            .plan_resource_change(PIPELINE, &Val::Null, &config, &config, Vec::new())
+            .await
+            .expect("PlanResourceChange (create)")
+    })
+    .await;
     check(&plan.diagnostics, "plan create", &s.client.output());
+    out.push(("plan", m));
     let planned = value_of(plan.planned_state.as_ref()).unwrap();
     let (applied, m) = measured(proxy, latency_ms, async {
         s.client
@@ -375,7 +424,7 @@ async fn lifecycle(
     }
 
     // Update: a new retention, planned and applied in place.
-    let new_config = config_object(&s.pipeline, &pipeline_settings(name, 60)).unwrap();
+    let new_config = config_object(&s.pipeline, &settings(name, 60)).unwrap();
     let proposed = proposed_update(&state, 60);
     let plan = s
         .client
@@ -430,7 +479,7 @@ async fn lifecycle(
 /// Median figures per operation over every run of one engine mode.
 fn summarise(runs: &[(&'static str, Measured)], latency_ms: f64) -> Json {
     let mut summary = serde_json::Map::new();
-    for op in ["create", "refresh", "update", "destroy"] {
+    for op in ["plan", "create", "refresh", "update", "destroy"] {
         let of_op: Vec<&Measured> = runs
             .iter()
             .filter(|(o, _)| *o == op)
@@ -700,7 +749,27 @@ async fn main() {
         figures
     };
 
+    // One pipeline at the issue's scale (500 principals, 200 scopes): the
+    // layout of many filters and rules, created, refreshed and planned once.
+    let scale = {
+        set_mode(None);
+        let mut s = session().await;
+        let name = format!("bench-s-{suffix}");
+        let measured = lifecycle_of(&mut s, &proxy, latency_ms, &name, 3, at_scale).await;
+        for (op, m) in &measured {
+            eprintln!(
+                "bench: {:>18} {op:<8} {:>8.0} ms  {:>3} calls  depth {:>2}",
+                "500 x 200",
+                m.wall_ms,
+                m.calls.len(),
+                m.chain.len()
+            );
+        }
+        summarise(&measured, latency_ms as f64)
+    };
+
     let report = json!({
+        "scale": scale,
         "latency_ms": latency_ms,
         "repeat": repeat,
         "binary": PROVIDER_BINARY,

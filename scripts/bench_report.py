@@ -141,6 +141,20 @@ def main():
             else:
                 row(f"{op}, {label}", fig)
 
+    scale = prov.get("scale", {})
+    for op in ("plan", "create", "refresh", "destroy"):
+        if op not in scale:
+            continue
+        c = scale[op]
+        fig = f"{fmt_ms(c['wall_ms'])}, {c['calls']:.0f} AWS calls, depth {c['depth']:.0f}"
+        if op == "plan":
+            row("plan of a new 500-principal x 200-scope pipeline (the layout, offline)", fig, "no AWS call", c["calls"] == 0)
+        elif op == "refresh":
+            row("refresh of a 500-principal x 200-scope pipeline", fig,
+                "about 1-2 round trips: list, don't get one by one", c["depth"] <= 3)
+        else:
+            row(f"{op} of a 500-principal x 200-scope pipeline", fig)
+
     st = prov["startup"]
     row("provider start to handshake line", f"{fmt_ms(st['handshake_ms'])} (median; min {fmt_ms(st['handshake_ms_min'])})",
         "<= 20 ms", st["handshake_ms"] <= 20)

@@ -92,6 +92,14 @@ class Workspace:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+# 30 allowed roles: more than a metric filter holds (the alarm counts findings)
+# and more than one rule holds (two stages of rules, the pipeline's own bus).
+SCALED = ["-var", "allowed_principals=" + json.dumps(
+    [f"arn:aws:iam::000000000000:role/service-role/payments-api-{i:03d}-prod" for i in range(30)])]
+# The calls only a pipeline at scale makes.
+SCALE_ONLY = {"events:CreateEventBus", "events:DeleteEventBus", "logs:PutResourcePolicy",
+              "logs:DeleteResourcePolicy"}
+
 UPDATED = ["-var", "retention_days=30", "-var", 'secrets=["prod/*","payments/api-key"]',
            "-var", 'alert_queue_arns=["arn:aws:sqs:us-east-1:000000000000:flt-alerts"]']
 
@@ -141,6 +149,45 @@ def mutating_calls(ws, proxy, before, action, variables):
     return calls
 
 
+def fault_points(ws, proxy, operations, results, exercised, only=None):
+    """Fails each mutating call of each operation in turn (only the calls
+    named in `only`, when given) and checks the state, the re-run and the
+    clean-up after it."""
+    def clean():
+        proxy.configure()
+        ws.tf("destroy", variables=SCALED)
+
+    for operation, (before, action, variables) in operations.items():
+        calls = mutating_calls(ws, proxy, before, action, variables)
+        clean()
+        if only is not None:
+            calls = [(name, n) for name, n in calls if name in only]
+        print(f"    {operation}{' at scale' if only else ''}: {len(calls)} mutating calls to fail", flush=True)
+        for name, occurrence in calls:
+            before()
+            proxy.configure(fail_operation=name, fail_occurrence=occurrence)
+            code, out = ws.tf(action, variables=variables)
+            injected = proxy.stats()["injected"]
+            exercised.update(f"{operation} {op}" for op in injected)
+            what = f"{operation}{' at scale' if only else ''}, fault at {name} #{occurrence}" + ("" if injected else " (not reached)")
+            failure = None
+            if not injected:
+                failure = f"{what}: the call to fail was never made, so this fault point was not exercised"
+            elif code == 0:
+                failure = f"{what}: Terraform reported success despite the failed call"
+            failure = failure or no_orphans(ws, what)
+            if not failure:
+                recorded, tainted = ws.recorded()
+                if operation == "create" and recorded and not tainted:
+                    failure = f"{what}: the partial pipeline is in state but not tainted"
+            final_vars = variables if operation in ("update",) or only is not None else ()
+            failure = failure or converge_and_clean(ws, proxy, final_vars, what)
+            results.append((what, failure))
+            print(f"    {'ok  ' if not failure else 'FAIL'} {what}", flush=True)
+            if failure:
+                print(failure, flush=True)
+
+
 def main():
     proxy = Proxy()
     ws = Workspace(proxy)
@@ -162,33 +209,22 @@ def main():
             "update": (applied, "apply", UPDATED),
             "delete": (applied, "destroy", ()),
         }
-        for operation, (before, action, variables) in operations.items():
-            calls = mutating_calls(ws, proxy, before, action, variables)
-            clean()
-            print(f"    {operation}: {len(calls)} mutating calls", flush=True)
-            for name, occurrence in calls:
-                before()
-                proxy.configure(fail_operation=name, fail_occurrence=occurrence)
-                code, out = ws.tf(action, variables=variables)
-                injected = proxy.stats()["injected"]
-                exercised.update(f"{operation} {op}" for op in injected)
-                what = f"{operation}, fault at {name} #{occurrence}" + ("" if injected else " (not reached)")
-                failure = None
-                if not injected:
-                    failure = f"{what}: the call to fail was never made, so this fault point was not exercised"
-                elif code == 0:
-                    failure = f"{what}: Terraform reported success despite the failed call"
-                failure = failure or no_orphans(ws, what)
-                if not failure:
-                    recorded, tainted = ws.recorded()
-                    if operation == "create" and recorded and not tainted:
-                        failure = f"{what}: the partial pipeline is in state but not tainted"
-                final_vars = variables if operation == "update" else ()
-                failure = failure or converge_and_clean(ws, proxy, final_vars, what)
-                results.append((what, failure))
-                print(f"    {'ok  ' if not failure else 'FAIL'} {what}", flush=True)
-                if failure:
-                    print(failure, flush=True)
+        fault_points(ws, proxy, operations, results, exercised)
+
+        # The parts only a pipeline at scale has (its own bus, staged rules,
+        # findings): their own calls, failed on create, on the update that
+        # brings them and on delete, so that no fault there orphans anything.
+        def applied_at_scale():
+            proxy.configure()
+            code, out = ws.tf("apply", variables=SCALED)
+            if code != 0:
+                raise SystemExit(f"baseline apply at scale failed:\n{out}")
+
+        fault_points(ws, proxy, {
+            "create": (clean, "apply", SCALED),
+            "update": (applied, "apply", SCALED),
+            "delete": (applied_at_scale, "destroy", SCALED),
+        }, results, exercised, only=SCALE_ONLY)
 
         # Whole-apply faults that must not fail the apply at all.
         for what, config in [

@@ -299,6 +299,12 @@ mod delete_holds_back_only_dependents {
             ),
             ("DeleteRule", Answer::json(serde_json::json!({}))),
             ("DeleteTrail", Answer::json(serde_json::json!({}))),
+            (
+                "DescribeMetricFilters",
+                Answer::json(
+                    serde_json::json!({ "metricFilters": [{ "filterName": "audit-secret-access" }] }),
+                ),
+            ),
             ("DeleteMetricFilter", Answer::json(serde_json::json!({}))),
             ("DeleteLogGroup", Answer::json(serde_json::json!({}))),
             ("DeleteAlias", Answer::json(serde_json::json!({}))),
@@ -492,12 +498,28 @@ mod coverage {
                     "read-rule-disabled",
                     "read-rule-pattern-edited",
                     "tamper-rule-deleted",
+                    "caller-rule-deleted",
+                    "scope-rule-pattern-edited",
                 ],
                 &["create events:PutRule", "delete events:DeleteRule"],
             ),
             Component::RuleTargets => (
                 &["read-rule-target-removed"],
                 &["create events:PutTargets", "delete events:RemoveTargets"],
+            ),
+            Component::EventBus => (
+                &["pipeline-bus-deleted"],
+                &[
+                    "create events:CreateEventBus",
+                    "delete events:DeleteEventBus",
+                ],
+            ),
+            Component::Findings => (
+                &["findings-group-deleted", "findings-filter-deleted"],
+                &[
+                    "create logs:PutResourcePolicy",
+                    "delete logs:DeleteResourcePolicy",
+                ],
             ),
         }
     }

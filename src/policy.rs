@@ -43,6 +43,17 @@ pub enum Principal {
     /// `"Principal": "*"`, used only in Deny statements.
     #[serde(untagged)]
     Everyone(Wildcard),
+    /// `"Principal": {"Service": [...]}`: several services in one statement
+    /// (the findings log group's writers, EventBridge and its log delivery).
+    #[serde(untagged)]
+    Services(ServicePrincipals),
+}
+
+/// Serialises as `{"Service": [..]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServicePrincipals {
+    #[serde(rename = "Service")]
+    pub services: Vec<String>,
 }
 
 /// Serialises as the bare string `*`.
@@ -99,6 +110,13 @@ impl Statement {
 
     pub fn service(self, service: impl Into<String>) -> Self {
         self.principal(Principal::Service(service.into()))
+    }
+
+    /// Several service principals, as one `{"Service": [..]}`.
+    pub fn services<S: Into<String>>(self, services: impl IntoIterator<Item = S>) -> Self {
+        self.principal(Principal::Services(ServicePrincipals {
+            services: services.into_iter().map(Into::into).collect(),
+        }))
     }
 
     pub fn actions(mut self, actions: &[&str]) -> Self {
@@ -204,6 +222,21 @@ mod tests {
         );
         assert_eq!(value["Statement"][1]["Principal"], "*");
         assert!(value["Statement"][1].get("Condition").is_none());
+    }
+
+    #[test]
+    fn several_services_share_one_principal() {
+        let doc = PolicyDocument::new(vec![Statement::allow("A")
+            .services(["events.amazonaws.com", "delivery.logs.amazonaws.com"])
+            .actions(&["logs:PutLogEvents"])
+            .resources(["arn:aws:logs:us-east-1:1:log-group:g:*"])]);
+        let value: serde_json::Value = serde_json::from_str(&doc.to_json()).unwrap();
+        assert_eq!(
+            value["Statement"][0]["Principal"],
+            serde_json::json!({ "Service": ["events.amazonaws.com", "delivery.logs.amazonaws.com"] })
+        );
+        let back: PolicyDocument = serde_json::from_str(&doc.to_json()).unwrap();
+        assert_eq!(back, doc);
     }
 
     #[test]

@@ -23,8 +23,9 @@ use aws_smithy_types::date_time::{DateTime, Format};
 use futures::FutureExt;
 
 use crate::aws::{log, AwsError, Clients, Component};
+use crate::components::event_rule::{wanted_reads, ReadRule};
 use crate::components::{Names, PipelineSpec};
-use crate::pattern::event::{read_alert_pattern, CLOUDTRAIL_DETAIL_TYPE, SECRETS_MANAGER_SOURCE};
+use crate::pattern::event::{EventPattern, CLOUDTRAIL_DETAIL_TYPE, SECRETS_MANAGER_SOURCE};
 use crate::pattern::{parse_secret, SecretScope, SECRETS_MANAGER_EVENT_SOURCE};
 
 /// The label every test notification carries.
@@ -204,13 +205,77 @@ pub fn synthetic_read(names: &Names, principal_account: &str, secret: &str) -> s
 /// A read the pipeline must alert on, chosen with the provider's evaluator;
 /// `None` when the allow-list covers every candidate principal.
 pub fn unauthorised_read(spec: &PipelineSpec, names: &Names) -> Option<serde_json::Value> {
-    let pattern = read_alert_pattern(&spec.pattern_input()).ok()?;
+    notified_read(spec, names).map(|(event, _)| event)
+}
+
+/// A synthetic read and the rules it passes on its way to the topic, in
+/// order: the single rule; or, with two stages, the caller rule on the
+/// default bus that forwards it and the scope rule on the pipeline's bus
+/// that notifies. Chosen with the provider's evaluator over the layout's
+/// patterns; `None` when no candidate reaches the topic.
+pub fn notified_read(
+    spec: &PipelineSpec,
+    names: &Names,
+) -> Option<(serde_json::Value, Vec<ReadRule>)> {
+    let rules: Vec<(ReadRule, EventPattern)> = wanted_reads(spec, names)
+        .into_iter()
+        .filter_map(|rule| {
+            let pattern = EventPattern::parse(&rule.pattern).ok()?;
+            Some((rule, pattern))
+        })
+        .collect();
+    let first = |notifies: bool, event: &serde_json::Value| {
+        rules
+            .iter()
+            .find(|(rule, pattern)| rule.notifies == notifies && pattern.matches(event))
+            .map(|(rule, _)| rule.clone())
+    };
     let secret = secret_in_scope(spec);
     // The pipeline's own account first; another one if that account is allowed.
     [names.account_id.as_str(), "999999999999", "888888888888"]
         .into_iter()
         .map(|account| synthetic_read(names, account, &secret))
-        .find(|event| pattern.matches(event))
+        .find_map(|event| {
+            let notifying = first(true, &event)?;
+            let mut path = Vec::new();
+            if spec.detection.rules.two_stage() {
+                path.push(first(false, &event)?);
+            }
+            path.push(notifying);
+            Some((event, path))
+        })
+}
+
+/// AWS's own verdict on the stored pattern of `rule` for `event`.
+async fn stored_rule_matches(
+    clients: &Clients,
+    names: &Names,
+    rule: &ReadRule,
+    event: &serde_json::Value,
+) -> Result<bool, String> {
+    let name = rule.name.as_str();
+    let described = clients
+        .events
+        .describe_rule()
+        .name(name)
+        .set_event_bus_name(rule.bus.name(names))
+        .send()
+        .await
+        .map_err(|e| {
+            AwsError::from_sdk(Component::EventRules, "DescribeRule", name, e).to_string()
+        })?;
+    let stored = described.event_pattern.unwrap_or_default();
+    let tested = clients
+        .events
+        .test_event_pattern()
+        .event_pattern(&stored)
+        .event(event.to_string())
+        .send()
+        .await
+        .map_err(|e| {
+            AwsError::from_sdk(Component::EventRules, "TestEventPattern", name, e).to_string()
+        })?;
+    Ok(tested.result)
 }
 
 async fn event_path(
@@ -221,18 +286,7 @@ async fn event_path(
     if !spec.fast_alerts {
         return Ok("not verified: fast_alerts is off".to_owned());
     }
-    let rule = names.read_rule.as_str();
-    let described = clients
-        .events
-        .describe_rule()
-        .name(rule)
-        .send()
-        .await
-        .map_err(|e| {
-            AwsError::from_sdk(Component::EventRules, "DescribeRule", rule, e).to_string()
-        })?;
-    let stored = described.event_pattern.unwrap_or_default();
-    let event = unauthorised_read(spec, names)
+    let (event, path) = notified_read(spec, names)
         .ok_or("no synthetic read falls outside the allow-list; nothing can alert")?;
     let principal = event["detail"]["userIdentity"]["arn"]
         .as_str()
@@ -242,26 +296,26 @@ async fn event_path(
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let tested = clients
-        .events
-        .test_event_pattern()
-        .event_pattern(&stored)
-        .event(event.to_string())
-        .send()
-        .await
-        .map_err(|e| {
-            AwsError::from_sdk(Component::EventRules, "TestEventPattern", rule, e).to_string()
-        })?;
-    if !tested.result {
-        return Err(format!(
-            "EventBridge says the rule's stored pattern does not match a read of {secret} by {principal}"
-        ));
+    // Each stage's stored rule, as AWS judges it: with two stages both the
+    // caller rule that forwards the read and the scope rule that notifies.
+    for rule in &path {
+        if !stored_rule_matches(clients, names, rule, &event).await? {
+            return Err(format!(
+                "EventBridge says the stored pattern of rule {} does not match a read of {secret} by {principal}",
+                rule.name
+            ));
+        }
     }
+    let rules: Vec<&str> = path.iter().map(|rule| rule.name.as_str()).collect();
+    let notifying = path
+        .last()
+        .map(|rule| rule.bus.rule_arn(names, &rule.name))
+        .unwrap_or_default();
     let message = serde_json::json!({
         "alert": TEST_LABEL,
         "pipeline": spec.name,
         "path": "per-event",
-        "rule": names.rule_arn(rule),
+        "rule": notifying,
         "synthetic_principal": principal,
         "synthetic_secret": secret,
         "time": now(),
@@ -277,7 +331,9 @@ async fn event_path(
         .await
         .map_err(|e| AwsError::from_sdk(Component::Topic, "Publish", &topic, e).to_string())?;
     Ok(format!(
-        "EventBridge's TestEventPattern matched a synthetic read of {secret} by {principal} against the stored rule; SNS accepted the labelled test message {}",
+        "EventBridge's TestEventPattern matched a synthetic read of {secret} by {principal} against the stored rule{} {}; SNS accepted the labelled test message {}",
+        if rules.len() == 1 { "" } else { "s" },
+        rules.join(" then "),
         published.message_id.unwrap_or_default()
     ))
 }
@@ -287,11 +343,13 @@ mod tests {
     use super::*;
 
     fn spec(secrets: &[&str], allowed: &[&str]) -> PipelineSpec {
-        PipelineSpec {
+        let mut spec = PipelineSpec {
             secrets: secrets.iter().map(|s| s.to_string()).collect(),
             allowed_principals: allowed.iter().map(|s| s.to_string()).collect(),
             ..crate::terraform::desired::example_spec("p")
-        }
+        };
+        spec.detection = crate::terraform::plan::detection(&spec).expect("a layout");
+        spec
     }
 
     #[test]
@@ -355,5 +413,41 @@ mod tests {
                 assert!(filter.matches(&event["detail"].to_string()), "{secrets:?}");
             }
         }
+    }
+
+    /// With two stages the synthetic read is forwarded by a caller rule of
+    /// the default bus and notified by a scope rule of the pipeline's bus;
+    /// both are the rules verification asks AWS about.
+    #[test]
+    fn with_two_stages_the_read_passes_a_caller_rule_then_a_scope_rule() {
+        let secrets: Vec<String> = (0..30).map(|i| format!("team-{i:02}/service/*")).collect();
+        let allowed: Vec<String> = (0..30)
+            .map(|i| format!("arn:aws:iam::111122223333:role/application-role-{i:02}"))
+            .collect();
+        let mut spec = PipelineSpec {
+            secrets,
+            allowed_principals: allowed,
+            event_pattern_max_len: 2048,
+            ..crate::terraform::desired::example_spec("p")
+        };
+        spec.detection = crate::terraform::plan::detection(&spec).expect("a layout");
+        assert!(
+            spec.detection.rules.two_stage(),
+            "{:?}",
+            spec.detection.rules
+        );
+        let names = Names::derive(&spec, "111122223333", "us-east-1");
+        let (event, path) = notified_read(&spec, &names).expect("a read that alerts");
+        let stages: Vec<(crate::components::event_rule::Bus, bool)> =
+            path.iter().map(|rule| (rule.bus, rule.notifies)).collect();
+        use crate::components::event_rule::Bus;
+        assert_eq!(stages, [(Bus::Default, false), (Bus::Pipeline, true)]);
+        // The rules are the layout's: the names apply creates.
+        assert_eq!(path[0].name, names.plan.staged_rule('c', &path[0].pattern));
+        assert_eq!(path[1].name, names.plan.staged_rule('s', &path[1].pattern));
+        assert_eq!(
+            event["detail"]["requestParameters"]["secretId"],
+            "team-00/service/secretmonitor-verification"
+        );
     }
 }

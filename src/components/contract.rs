@@ -27,10 +27,12 @@ pub enum Component {
     Subscriptions,
     EventRules,
     RuleTargets,
+    EventBus,
+    Findings,
 }
 
 impl Component {
-    pub const ALL: [Component; 12] = [
+    pub const ALL: [Component; 14] = [
         Component::Identity,
         Component::Key,
         Component::Archive,
@@ -43,6 +45,8 @@ impl Component {
         Component::Subscriptions,
         Component::EventRules,
         Component::RuleTargets,
+        Component::EventBus,
+        Component::Findings,
     ];
 
     pub const fn label(self) -> &'static str {
@@ -59,6 +63,8 @@ impl Component {
             Component::Subscriptions => "SNS subscriptions",
             Component::EventRules => "EventBridge rules",
             Component::RuleTargets => "EventBridge rule targets",
+            Component::EventBus => "pipeline event bus",
+            Component::Findings => "findings log group",
         }
     }
 }
@@ -83,6 +89,9 @@ pub enum Protection {
     KeyEnabled,
     ReadRuleAlerts,
     TamperRuleAlerts,
+    /// The findings log group still carries the policy that lets only the
+    /// pipeline's notifying rules write to it.
+    FindingsPolicyInPlace,
 }
 
 impl Protection {
@@ -97,6 +106,7 @@ impl Protection {
             Protection::KeyEnabled => "key_enabled",
             Protection::ReadRuleAlerts => "read_rule_alerts",
             Protection::TamperRuleAlerts => "tamper_rule_alerts",
+            Protection::FindingsPolicyInPlace => "findings_policy_in_place",
         }
     }
 
@@ -108,6 +118,7 @@ impl Protection {
             Protection::KeyEnabled => spec.kms.key_arn.is_none(),
             Protection::ReadRuleAlerts => spec.fast_alerts,
             Protection::TamperRuleAlerts => spec.tamper_alerts,
+            Protection::FindingsPolicyInPlace => spec.detection.findings,
             _ => true,
         }
     }

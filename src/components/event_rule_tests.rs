@@ -1,10 +1,40 @@
-//! The event rules' pure parts: rule identity, listing prefix, and what
-//! refresh makes of a listed rule.
+//! The event rules' pure parts: which rules and targets a layout wants,
+//! the listing prefix, and what refresh makes of a listing.
 
 use super::*;
 
+const ACCOUNT: &str = "111122223333";
+const REGION: &str = "us-east-1";
+
+pub(super) const CALLER_A: &str =
+    r#"{"detail":{"userIdentity":{"type":["AssumedRole"]}},"source":["aws.secretsmanager"]}"#;
+pub(super) const CALLER_B: &str =
+    r#"{"detail":{"userIdentity":{"type":["IAMUser"]}},"source":["aws.secretsmanager"]}"#;
+pub(super) const SCOPE: &str =
+    r#"{"detail":{"eventName":["GetSecretValue"]},"source":["aws.secretsmanager"]}"#;
+const SINGLE: &str = r#"{"detail":{"eventName":["GetSecretValue","BatchGetSecretValue"]},"source":["aws.secretsmanager"]}"#;
+
+fn two_stage() -> ReadRules {
+    ReadRules::TwoStage {
+        callers: vec![CALLER_A.to_owned(), CALLER_B.to_owned()],
+        scopes: vec![SCOPE.to_owned()],
+    }
+}
+
+fn spec_with(rules: ReadRules, fast_alerts: bool, findings: bool) -> PipelineSpec {
+    let mut spec = crate::terraform::desired::example_spec("prod");
+    spec.detection.rules = rules;
+    spec.detection.findings = findings;
+    spec.fast_alerts = fast_alerts;
+    spec
+}
+
+fn names_of(spec: &PipelineSpec) -> Names {
+    Names::derive(spec, ACCOUNT, REGION)
+}
+
 #[test]
-fn both_rules_are_listed_by_their_common_prefix() {
+fn the_rules_are_listed_by_the_prefix_all_their_names_share() {
     let cases = [
         ("prod-secret-reads", "prod-tamper", "prod-"),
         ("same", "same", "same"),
@@ -14,182 +44,366 @@ fn both_rules_are_listed_by_their_common_prefix() {
     for (a, b, prefix) in cases {
         assert_eq!(common_prefix(a, b), prefix, "{a} / {b}");
     }
-    let names = Names::derive(
-        &crate::terraform::desired::example_spec("prod"),
-        "111122223333",
-        "us-east-1",
-    );
-    let prefix = common_prefix(Rule::Reads.name(&names), Rule::Tamper.name(&names));
-    assert_eq!(prefix, "prod-");
+    let names = names_of(&crate::terraform::desired::example_spec("prod"));
+    assert_eq!(default_prefix(&names), "prod-");
 }
 
 #[test]
-fn a_rule_alerts_only_as_listed_in_its_state_with_our_target() {
-    let names = Names::derive(
-        &crate::terraform::desired::example_spec("prod"),
-        "111122223333",
-        "us-east-1",
-    );
-    let topic = names.topic_arn();
-    let wanted = Wanted {
-        names: &names,
-        pipeline: "prod",
-        topic_arn: &topic,
-        read_pattern: None,
-    };
-    let listed = |name: &str, state: RuleState| {
-        ListedRule::builder()
-            .name(name)
-            .arn(format!("arn:aws:events:us-east-1:111122223333:rule/{name}"))
-            .state(state)
-            .event_pattern(format!("{{\"listed\":\"{name}\"}}"))
-            .build()
-    };
-    let target = |arn: &str, template: String| {
-        Target::builder()
-            .id(TARGET_ID)
-            .arn(arn)
-            .input_transformer(
-                InputTransformer::builder()
-                    .input_template(template)
-                    .build()
-                    .expect("template set"),
-            )
-            .build()
-            .expect("id and arn set")
-    };
-    let ours = "prod-secret-reads";
-    // Another pipeline's rule shares the prefix ("prod-" of "prod-eu").
-    let other = "prod-eu-secret-reads";
-    let in_state = RuleState::EnabledWithAllCloudtrailManagementEvents;
-    let our_target = || vec![target(&topic, input_template(Rule::Reads, "prod"))];
-    /// A case: its name, what ListRules lists, what ListTargetsByRule
-    /// answers (`None`: the rule is gone), and the expected `alerting`
-    /// (`None`: no rule observed).
-    type Case<'a> = (&'a str, Vec<ListedRule>, Option<Vec<Target>>, Option<bool>);
-    let cases: Vec<Case> = vec![
+fn each_layout_wants_its_rules_in_layout_order_on_their_bus() {
+    // (layout, expected (stage or the single name, bus, notifies))
+    let single = ReadRules::Single(SINGLE.to_owned());
+    type Expected = Vec<(Option<char>, Bus, bool)>;
+    let cases: [(ReadRules, Expected); 3] = [
+        (ReadRules::None, vec![]),
+        (single, vec![(None, Bus::Default, true)]),
         (
-            "in place",
+            two_stage(),
             vec![
-                listed(other, in_state.clone()),
-                listed(ours, in_state.clone()),
+                (Some('c'), Bus::Default, false),
+                (Some('c'), Bus::Default, false),
+                (Some('s'), Bus::Pipeline, true),
             ],
-            Some(our_target()),
-            Some(true),
+        ),
+    ];
+    for (rules, expected) in cases {
+        let spec = spec_with(rules.clone(), true, false);
+        let names = names_of(&spec);
+        let wanted = wanted_reads(&spec, &names);
+        assert_eq!(wanted.len(), expected.len(), "{rules:?}");
+        let patterns: Vec<&String> = rules.callers().iter().chain(rules.notifying()).collect();
+        for ((rule, (stage, bus, notifies)), pattern) in wanted.iter().zip(&expected).zip(patterns)
+        {
+            let name = match stage {
+                None => names.read_rule.clone(),
+                Some(stage) => names.plan.staged_rule(*stage, pattern),
+            };
+            assert_eq!(rule.name, name);
+            assert_eq!((rule.bus, rule.notifies), (*bus, *notifies), "{name}");
+            assert_eq!(&rule.pattern, pattern);
+            assert!(is_read_rule(&names, rule.bus, &rule.name), "{name}");
+            // A rule of the other bus is not ours there.
+            let other = if rule.bus == Bus::Default {
+                Bus::Pipeline
+            } else {
+                Bus::Default
+            };
+            assert!(!is_read_rule(&names, other, &rule.name), "{name}");
+        }
+    }
+}
+
+#[test]
+fn a_notifying_rule_targets_the_topic_iff_fast_alerts_and_the_findings_group_iff_findings() {
+    // (fast_alerts, findings, the target ids of a notifying rule)
+    let cases: [(bool, bool, &[&str]); 4] = [
+        (true, false, &[TARGET_ID]),
+        (true, true, &[TARGET_ID, FINDINGS_TARGET]),
+        (false, true, &[FINDINGS_TARGET]),
+        (false, false, &[]),
+    ];
+    for (fast_alerts, findings, ids) in cases {
+        let spec = spec_with(two_stage(), fast_alerts, findings);
+        let names = names_of(&spec);
+        let topic = names.topic_arn();
+        for rule in wanted_reads(&spec, &names) {
+            let targets = read_targets(&spec, &names, &rule, &topic).expect("builds");
+            let got: Vec<&str> = targets.iter().map(Target::id).collect();
+            if rule.notifies {
+                assert_eq!(got, ids, "fast_alerts {fast_alerts}, findings {findings}");
+                for target in &targets {
+                    match target.id() {
+                        TARGET_ID => {
+                            assert_eq!(target.arn(), topic);
+                            assert!(target.input_transformer().is_some());
+                        }
+                        _ => {
+                            // The whole event is written: no transformer.
+                            assert_eq!(target.arn(), names.findings_log_group_arn());
+                            assert!(target.input_transformer().is_none());
+                        }
+                    }
+                }
+            } else {
+                // A caller rule forwards, whatever the notifying rules do.
+                assert_eq!(got, [BUS_TARGET]);
+                assert_eq!(targets[0].arn(), names.event_bus_arn());
+                assert!(targets[0].role_arn().is_none());
+            }
+        }
+    }
+}
+
+/// A rule as ListRules lists it.
+pub(super) fn listed_rule(
+    names: &Names,
+    bus: Bus,
+    name: &str,
+    pattern: &str,
+    state: RuleState,
+) -> ListedRule {
+    ListedRule::builder()
+        .name(name)
+        .arn(bus.rule_arn(names, name))
+        .state(state)
+        .event_pattern(pattern)
+        .build()
+}
+
+/// Everything each wanted rule must have, as listed.
+fn in_place_listing(spec: &PipelineSpec, names: &Names) -> Listing {
+    let topic = names.topic_arn();
+    let rules = wanted_reads(spec, names)
+        .into_iter()
+        .map(|rule| Listed {
+            bus: rule.bus,
+            rule: listed_rule(
+                names,
+                rule.bus,
+                &rule.name,
+                &rule.pattern,
+                Rule::Reads.state(),
+            ),
+            targets: read_targets(spec, names, &rule, &topic).expect("builds"),
+        })
+        .collect();
+    Listing {
+        rules,
+        bus_exists: spec.detection.rules.two_stage(),
+    }
+}
+
+#[test]
+fn read_rules_alert_only_when_every_wanted_rule_is_in_its_state_with_its_targets() {
+    let spec = spec_with(two_stage(), true, true);
+    let owned = names_of(&spec);
+    let names = &owned;
+    let topic = names.topic_arn();
+    let edit = |change: &dyn Fn(&mut Listing)| {
+        let mut listing = in_place_listing(&spec, names);
+        change(&mut listing);
+        observe(&spec, names, &topic, &listing)
+            .expect("judged")
+            .reads_alerting
+    };
+    let caller = |l: &mut Listing| {
+        l.rules
+            .iter()
+            .position(|r| r.bus == Bus::Default)
+            .unwrap_or(0)
+    };
+    let scope = |l: &mut Listing| {
+        l.rules
+            .iter()
+            .position(|r| r.bus == Bus::Pipeline)
+            .unwrap_or(0)
+    };
+    type Change<'a> = Box<dyn Fn(&mut Listing) + 'a>;
+    let cases: Vec<(&str, Change, bool)> = vec![
+        ("in place", Box::new(|_| {}), true),
+        (
+            "caller rule deleted",
+            Box::new(move |l| {
+                let at = caller(l);
+                l.rules.remove(at);
+            }),
+            false,
         ),
         (
-            "only another pipeline's rule",
-            vec![listed(other, in_state.clone())],
-            Some(our_target()),
-            None,
-        ),
-        (
-            "deleted before its targets were listed",
-            vec![listed(ours, in_state.clone())],
-            None,
-            None,
-        ),
-        (
-            "disabled",
-            vec![listed(ours, RuleState::Disabled)],
-            Some(our_target()),
-            Some(false),
+            "scope rule disabled",
+            Box::new(move |l| {
+                let at = scope(l);
+                let r = &l.rules[at].rule;
+                l.rules[at].rule = listed_rule(
+                    names,
+                    Bus::Pipeline,
+                    r.name().unwrap_or_default(),
+                    r.event_pattern().unwrap_or_default(),
+                    RuleState::Disabled,
+                );
+            }),
+            false,
         ),
         (
             "plain ENABLED sees no read-only events",
-            vec![listed(ours, RuleState::Enabled)],
-            Some(our_target()),
-            Some(false),
+            Box::new(move |l| {
+                let at = caller(l);
+                let r = &l.rules[at].rule;
+                l.rules[at].rule = listed_rule(
+                    names,
+                    Bus::Default,
+                    r.name().unwrap_or_default(),
+                    r.event_pattern().unwrap_or_default(),
+                    RuleState::Enabled,
+                );
+            }),
+            false,
         ),
         (
-            "no target",
-            vec![listed(ours, in_state.clone())],
-            Some(vec![]),
-            Some(false),
+            "caller forwards nowhere",
+            Box::new(move |l| {
+                let at = caller(l);
+                l.rules[at].targets.clear();
+            }),
+            false,
         ),
         (
-            "another topic",
-            vec![listed(ours, in_state.clone())],
-            Some(vec![target(
-                "arn:aws:sns:us-east-1:111122223333:other",
-                input_template(Rule::Reads, "prod"),
-            )]),
-            Some(false),
+            "findings target removed",
+            Box::new(move |l| {
+                let at = scope(l);
+                l.rules[at].targets.retain(|t| t.id() != FINDINGS_TARGET);
+            }),
+            false,
         ),
         (
-            "edited message",
-            vec![listed(ours, in_state.clone())],
-            Some(vec![target(&topic, "{}".to_owned())]),
-            Some(false),
+            "message edited",
+            Box::new(move |l| {
+                let at = scope(l);
+                for t in &mut l.rules[at].targets {
+                    if t.id() == TARGET_ID {
+                        *t = Target::builder()
+                            .id(TARGET_ID)
+                            .arn(t.arn())
+                            .input_transformer(
+                                InputTransformer::builder()
+                                    .input_template("{}")
+                                    .build()
+                                    .expect("template set"),
+                            )
+                            .build()
+                            .expect("id and arn set");
+                    }
+                }
+            }),
+            false,
+        ),
+        (
+            "a stranger's extra target",
+            Box::new(move |l| {
+                let at = scope(l);
+                l.rules[at].targets.push(
+                    Target::builder()
+                        .id("theirs")
+                        .arn("arn:aws:sqs:us-east-1:111122223333:q")
+                        .build()
+                        .expect("id and arn set"),
+                );
+            }),
+            true,
         ),
     ];
-    for (case, listing, targets, alerting) in cases {
-        let observed = wanted
-            .observe(Rule::Reads, &listing, Ok(targets))
-            .expect("no error given");
-        assert_eq!(observed.as_ref().map(|o| o.alerting), alerting, "{case}");
-        if let Some(observed) = observed {
-            assert_eq!(
-                observed.arn,
-                format!("arn:aws:events:us-east-1:111122223333:rule/{ours}"),
-                "{case}"
-            );
-            assert_eq!(
-                observed.pattern,
-                format!("{{\"listed\":\"{ours}\"}}"),
-                "{case}"
-            );
-        }
+    for (case, change, alerting) in cases {
+        assert_eq!(edit(&*change), alerting, "{case}");
     }
-    // A targets error counts only for a rule that is listed.
-    let failed = || Err(AwsError::new(C, "ListTargetsByRule", ours, "throttled"));
-    assert!(wanted
-        .observe(Rule::Reads, &[], failed())
-        .expect("not listed")
-        .is_none());
-    assert!(wanted
-        .observe(Rule::Reads, &[listed(ours, in_state)], failed())
-        .is_err());
+    // No per-event path: nothing alerts (the protection is not required then).
+    let none = spec_with(ReadRules::None, false, false);
+    let listing = Listing::default();
+    let seen = observe(&none, &names_of(&none), &topic, &listing).expect("judged");
+    assert!(!seen.reads_alerting && seen.reads.is_empty() && seen.read_rule_arn.is_none());
 }
 
 #[test]
-fn a_listed_read_pattern_that_means_the_generated_one_is_recorded_as_generated() {
-    let names = Names::derive(
-        &crate::terraform::desired::example_spec("prod"),
-        "111122223333",
-        "us-east-1",
-    );
+fn refresh_records_the_rules_in_layout_order_then_stale_ones_with_patterns_normalised() {
+    let spec = spec_with(two_stage(), true, false);
+    let names = names_of(&spec);
     let topic = names.topic_arn();
-    let generated =
-        r#"{"source":["aws.secretsmanager"],"detail":{"eventName":["GetSecretValue"]}}"#;
+    let mut listing = in_place_listing(&spec, &names);
+    // AWS lists by name, and formats patterns its own way.
+    listing.rules.reverse();
     let reformatted =
-        r#"{"detail": {"eventName": ["GetSecretValue"]}, "source": ["aws.secretsmanager"]}"#;
-    let edited = r#"{"source":["aws.secretsmanager"],"detail":{"eventName":["DescribeSecret"]}}"#;
-    // (rule, what ListRules returns, the generated read pattern, what refresh records)
+        r#"{"source": ["aws.secretsmanager"], "detail": {"eventName": ["GetSecretValue"]}}"#;
+    for l in &mut listing.rules {
+        if l.bus == Bus::Pipeline {
+            l.rule = listed_rule(
+                &names,
+                Bus::Pipeline,
+                l.name(),
+                reformatted,
+                Rule::Reads.state(),
+            );
+        }
+    }
+    // The single rule of an earlier layout, and a caller rule of another one.
+    let old_caller = names.plan.staged_rule('c', SINGLE);
+    for name in [names.read_rule.clone(), old_caller.clone()] {
+        listing.rules.push(Listed {
+            bus: Bus::Default,
+            rule: listed_rule(&names, Bus::Default, &name, SINGLE, Rule::Reads.state()),
+            targets: Vec::new(),
+        });
+    }
+    let seen = observe(&spec, &names, &topic, &listing).expect("judged");
+    let wanted = wanted_reads(&spec, &names);
+    let mut expected: Vec<Named> = wanted
+        .iter()
+        .map(|w| Named {
+            name: w.name.clone(),
+            pattern: w.pattern.clone(),
+        })
+        .collect();
+    let mut stale = vec![names.read_rule.clone(), old_caller];
+    stale.sort();
+    expected.extend(stale.into_iter().map(|name| Named {
+        name,
+        pattern: SINGLE.to_owned(),
+    }));
+    assert_eq!(seen.reads, expected);
+    assert_eq!(
+        seen.read_rule_arn,
+        Some(names.rule_arn(&wanted[0].name)),
+        "the first caller rule"
+    );
+    // Stale rules do not make the wanted ones alert less.
+    assert!(seen.reads_alerting);
+    // An edited pattern is recorded as listed.
+    let edited = r#"{"source":["aws.secretsmanager"]}"#;
+    let at = listing
+        .rules
+        .iter()
+        .position(|l| l.bus == Bus::Pipeline)
+        .expect("a scope rule");
+    let name = listing.rules[at].name().to_owned();
+    listing.rules[at].rule = listed_rule(&names, Bus::Pipeline, &name, edited, Rule::Reads.state());
+    let seen = observe(&spec, &names, &topic, &listing).expect("judged");
+    assert!(seen
+        .reads
+        .iter()
+        .any(|r| r.name == name && r.pattern == edited));
+}
+
+#[test]
+fn the_tamper_rule_alerts_only_in_its_state_with_our_message() {
+    let spec = spec_with(ReadRules::Single(SINGLE.to_owned()), true, false);
+    let names = names_of(&spec);
+    let topic = names.topic_arn();
+    let ours = topic_target(Rule::Tamper, "prod", &topic, &names.tamper_rule).expect("builds");
+    let reads = topic_target(Rule::Reads, "prod", &topic, &names.tamper_rule).expect("builds");
+    // (state, targets, alerting)
     let cases = [
-        (Rule::Reads, reformatted, Some(generated), generated),
-        (Rule::Reads, edited, Some(generated), edited),
-        (Rule::Reads, reformatted, None, reformatted),
-        (Rule::Tamper, reformatted, Some(generated), reformatted),
+        (RuleState::Enabled, vec![ours.clone()], true),
+        (RuleState::Disabled, vec![ours.clone()], false),
+        (RuleState::Enabled, vec![], false),
+        (RuleState::Enabled, vec![reads], false),
     ];
-    for (rule, listed_pattern, read_pattern, recorded) in cases {
-        let wanted = Wanted {
-            names: &names,
-            pipeline: "prod",
-            topic_arn: &topic,
-            read_pattern,
+    for (state, targets, alerting) in cases {
+        let listing = Listing {
+            rules: vec![Listed {
+                bus: Bus::Default,
+                rule: listed_rule(
+                    &names,
+                    Bus::Default,
+                    &names.tamper_rule,
+                    "{}",
+                    state.clone(),
+                ),
+                targets,
+            }],
+            bus_exists: false,
         };
-        let name = rule.name(&names);
-        let listed = ListedRule::builder()
-            .name(name)
-            .arn(format!("arn:aws:events:us-east-1:111122223333:rule/{name}"))
-            .state(rule.state())
-            .event_pattern(listed_pattern)
-            .build();
-        let observed = wanted
-            .observe(rule, &[listed], Ok(Some(vec![])))
-            .expect("no error given")
-            .expect("listed");
-        assert_eq!(observed.pattern, recorded, "{rule:?} {listed_pattern}");
+        let seen = observe(&spec, &names, &topic, &listing).expect("judged");
+        let tamper = seen.tamper.expect("listed");
+        assert_eq!(tamper.alerting, alerting, "{state:?}");
+        assert_eq!(tamper.arn, names.rule_arn(&names.tamper_rule));
+        // The tamper rule is no read rule.
+        assert!(seen.reads.is_empty());
     }
 }

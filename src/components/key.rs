@@ -40,6 +40,8 @@ pub fn key_policy(names: &Names) -> PolicyDocument {
             .actions(&["kms:DescribeKey"])
             .resources(["*"])
             .condition("StringEquals", "aws:SourceArn", trail_arn),
+        // The trail's group, and the findings group (always named, so that
+        // turning findings on or off does not rewrite the key policy).
         Statement::allow("CloudWatchLogsEncryptsThisLogGroup")
             .service(format!("logs.{}.amazonaws.com", names.region))
             .actions(&[
@@ -50,10 +52,10 @@ pub fn key_policy(names: &Names) -> PolicyDocument {
                 "kms:Describe*",
             ])
             .resources(["*"])
-            .condition(
+            .condition_any(
                 "ArnEquals",
                 "kms:EncryptionContext:aws:logs:arn",
-                names.log_group_arn(),
+                [names.log_group_arn(), names.findings_log_group_arn()],
             ),
         // Without this an alarm's notification to the encrypted topic is silently dropped.
         Statement::allow("CloudWatchAlarmsPublishToEncryptedTopic")

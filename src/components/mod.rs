@@ -16,7 +16,9 @@ pub mod alert_message;
 pub mod archive;
 mod contract;
 pub mod delivery_role;
+pub mod event_bus;
 pub mod event_rule;
+pub mod findings;
 pub mod key;
 pub mod log_group;
 pub mod metric_filter;
@@ -55,8 +57,9 @@ pub struct PipelineSpec {
     pub alarm: AlarmSpec,
     pub notification: NotificationSpec,
     pub kms: KmsSpec,
-    /// The metric filter pattern generated from the lists above.
-    pub filter_pattern: String,
+    /// The metric filters and read rules generated from the lists above
+    /// (`pattern::layout`).
+    pub detection: crate::pattern::layout::Detection,
     /// Per-event alerts through EventBridge, with the filter's semantics.
     pub fast_alerts: bool,
     /// Alerts on calls that attack the pipeline's own parts.
@@ -138,9 +141,11 @@ pub const PARTS: &[PartDef] = &[
     delivery_role::PART,
     trail::PART,
     metric_filter::PART,
+    findings::PART,
     alarm::PART,
     topic::PART,
     subscriptions::PART,
+    event_bus::PART,
     event_rule::PART,
     event_rule::TARGETS_PART,
 ];
@@ -161,6 +166,14 @@ pub fn expected_protections(spec: &PipelineSpec) -> Vec<(Protection, Component)>
                 .map(|protection| (*protection, part.id))
         })
         .collect()
+}
+
+/// A part of a set (a metric filter, a read rule) as AWS reports it: its
+/// name and pattern.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Named {
+    pub name: String,
+    pub pattern: String,
 }
 
 /// One SNS subscription as AWS reports it.
@@ -192,16 +205,27 @@ pub struct Observed {
     pub trail_multi_region: Option<bool>,
     pub trail_organization: Option<bool>,
     pub trail_log_file_validation: Option<bool>,
+    /// Set while any of the pipeline's metric filters exists on the trail's
+    /// log group.
     pub metric_filter_name: Option<String>,
-    pub filter_pattern: Option<String>,
+    /// Every metric filter of the pipeline on the trail's log group, in
+    /// layout order, then any the layout no longer has.
+    pub metric_filters: Vec<Named>,
     pub alarm_name: Option<String>,
     pub alarm_arn: Option<String>,
     pub alarm: Option<AlarmSpec>,
     pub topic_arn: Option<String>,
     pub subscriptions: Vec<Subscription>,
     pub read_rule_arn: Option<String>,
-    /// The read rule's event pattern as AWS reports it.
-    pub event_pattern: Option<String>,
+    /// Every read rule (caller rules, then the rules that notify), in layout
+    /// order, then any the layout no longer has.
+    pub read_rules: Vec<Named>,
+    /// The pipeline's own bus (two-stage per-event path).
+    pub event_bus_arn: Option<String>,
+    /// The findings log group (when the alarm counts findings).
+    pub findings_log_group_arn: Option<String>,
+    /// The metric filter on the findings log group, as AWS reports it.
+    pub findings_filter: Option<Named>,
     pub tamper_rule_arn: Option<String>,
     /// Each of [`expected_protections`] and whether it holds.
     pub protections: BTreeMap<String, bool>,

@@ -19,6 +19,13 @@ pub struct PlanNames {
     pub topic: String,
     pub read_rule: String,
     pub tamper_rule: String,
+    /// The pipeline's own event bus, where the scope rules of a two-stage
+    /// per-event path live.
+    pub event_bus: String,
+    /// Where the notifying rules write findings when the alarm counts them.
+    pub findings_log_group: String,
+    /// The metric filter on the findings log group.
+    pub findings_filter: String,
 }
 
 impl PlanNames {
@@ -38,11 +45,53 @@ impl PlanNames {
             topic: format!("{name}-alerts"),
             read_rule: truncate(&format!("{name}-secret-reads"), 64),
             tamper_rule: truncate(&format!("{name}-tamper"), 64),
+            event_bus: format!("{name}-secret-reads"),
+            findings_log_group: format!("/secretmonitor/{name}/findings"),
+            findings_filter: format!("{name}-findings"),
         }
     }
 
+    /// The metric filter holding `pattern`, the `index`-th of `count`: one
+    /// filter keeps the pipeline's filter name; several are named by their
+    /// content, so that a changed chunk is a new filter put in place before
+    /// the old one goes, and an unchanged one is left alone.
+    pub fn metric_filter_at(&self, count: usize, pattern: &str) -> String {
+        if count == 1 {
+            self.metric_filter.clone()
+        } else {
+            format!("{}-{}", self.metric_filter, content_id(pattern))
+        }
+    }
+
+    /// Whether `name` is one of this pipeline's metric filters on the
+    /// trail's log group.
+    pub fn is_metric_filter(&self, name: &str) -> bool {
+        name == self.metric_filter
+            || name
+                .strip_prefix(self.metric_filter.as_str())
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(is_content_id)
+    }
+
+    /// A read rule of the per-event path: `stage` is `c` (caller rules, on the
+    /// default bus) or `s` (scope rules, on the pipeline's bus); named by
+    /// content for the reason [`Self::metric_filter_at`] gives. The single
+    /// rule of a small pipeline keeps `read_rule`.
+    pub fn staged_rule(&self, stage: char, pattern: &str) -> String {
+        format!("{}-reads-{stage}-{}", self.trail, content_id(pattern))
+    }
+
+    /// Whether `name` is a rule [`Self::staged_rule`] names for `stage`.
+    pub fn is_staged_rule(&self, stage: char, name: &str) -> bool {
+        name.strip_prefix(self.trail.as_str())
+            .and_then(|rest| rest.strip_prefix("-reads-"))
+            .and_then(|rest| rest.strip_prefix(stage))
+            .and_then(|rest| rest.strip_prefix('-'))
+            .is_some_and(is_content_id)
+    }
+
     /// Every name, for checks that hold of all of them.
-    pub fn all(&self) -> [&str; 9] {
+    pub fn all(&self) -> [&str; 12] {
         [
             &self.key_alias,
             &self.trail,
@@ -53,8 +102,24 @@ impl PlanNames {
             &self.topic,
             &self.read_rule,
             &self.tamper_rule,
+            &self.event_bus,
+            &self.findings_log_group,
+            &self.findings_filter,
         ]
     }
+}
+
+/// Eight hex digits of the FNV-1a hash of `text`: stable across builds and
+/// platforms, which a name in AWS must be.
+pub fn content_id(text: &str) -> String {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("{:08x}", hash >> 32)
+}
+
+fn is_content_id(text: &str) -> bool {
+    text.len() == 8 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Names of every component, derived from the pipeline's name, account and
@@ -76,6 +141,11 @@ pub struct Names {
     pub read_rule: String,
     /// EventBridge rule of the tamper alerts.
     pub tamper_rule: String,
+    pub event_bus: String,
+    pub findings_log_group: String,
+    pub findings_filter: String,
+    /// What the names of the sets (filters, staged rules) derive from.
+    pub plan: PlanNames,
 }
 
 impl Names {
@@ -84,20 +154,24 @@ impl Names {
         Self {
             account_id: account_id.to_owned(),
             region: region.to_owned(),
-            key_alias: plan.key_alias,
+            key_alias: plan.key_alias.clone(),
             bucket: spec
                 .archive
                 .bucket_name
                 .clone()
                 .unwrap_or_else(|| default_bucket_name(&spec.name, account_id, region)),
-            trail: plan.trail,
-            log_group: plan.log_group,
-            delivery_role: plan.delivery_role,
-            metric_filter: plan.metric_filter,
-            alarm: plan.alarm,
-            topic: plan.topic,
-            read_rule: plan.read_rule,
-            tamper_rule: plan.tamper_rule,
+            trail: plan.trail.clone(),
+            log_group: plan.log_group.clone(),
+            delivery_role: plan.delivery_role.clone(),
+            metric_filter: plan.metric_filter.clone(),
+            alarm: plan.alarm.clone(),
+            topic: plan.topic.clone(),
+            read_rule: plan.read_rule.clone(),
+            tamper_rule: plan.tamper_rule.clone(),
+            event_bus: plan.event_bus.clone(),
+            findings_log_group: plan.findings_log_group.clone(),
+            findings_filter: plan.findings_filter.clone(),
+            plan,
         }
     }
 
@@ -136,6 +210,28 @@ impl Names {
         format!(
             "arn:aws:events:{}:{}:rule/{rule}",
             self.region, self.account_id
+        )
+    }
+
+    pub fn event_bus_arn(&self) -> String {
+        format!(
+            "arn:aws:events:{}:{}:event-bus/{}",
+            self.region, self.account_id, self.event_bus
+        )
+    }
+
+    /// A rule on the pipeline's bus: its ARN names the bus.
+    pub fn bus_rule_arn(&self, rule: &str) -> String {
+        format!(
+            "arn:aws:events:{}:{}:rule/{}/{rule}",
+            self.region, self.account_id, self.event_bus
+        )
+    }
+
+    pub fn findings_log_group_arn(&self) -> String {
+        format!(
+            "arn:aws:logs:{}:{}:log-group:{}",
+            self.region, self.account_id, self.findings_log_group
         )
     }
 
@@ -234,6 +330,9 @@ mod tests {
                 &applied.topic,
                 &applied.read_rule,
                 &applied.tamper_rule,
+                &applied.event_bus,
+                &applied.findings_log_group,
+                &applied.findings_filter,
             ];
             assert_eq!(plan.all(), at_apply.map(String::as_str), "{}", spec.name);
         }

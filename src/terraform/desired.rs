@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tf_provider::value::Value;
 
-use super::plan::filter_pattern;
+use super::plan::detection;
 use super::state::{
     known_strings, string_list, AlarmBlock, ArchiveBlock, KmsBlock, LogGroupBlock, PipelineState,
     StrList, StrMap, TrailBlock,
@@ -16,6 +16,7 @@ use super::state::{
 use crate::components::{
     AlarmSpec, ArchiveSpec, KmsSpec, NotificationSpec, PipelineSpec, TrailSpec,
 };
+use crate::pattern::layout::Detection;
 use crate::pattern::{PatternInput, DEFAULT_EVENT_PATTERN_MAX_LEN, DEFAULT_WATCHED_EVENTS};
 
 /// The defaults of the `trail` block.
@@ -384,7 +385,7 @@ impl Desired {
 
     /// The spec to build, with the provider's `default_tags` merged under
     /// the pipeline's tags; or which value is still unknown. Pattern errors
-    /// surface from [`filter_pattern`] (the validator reports them).
+    /// surface from [`detection`] (the validator reports them).
     pub fn spec(self, default_tags: &BTreeMap<String, String>) -> Result<PipelineSpec, Unknown> {
         let mut tags = default_tags.clone();
         tags.extend(self.tags.get("tags")?);
@@ -449,7 +450,7 @@ impl Desired {
                     .deletion_window_days
                     .get("kms.deletion_window_days")?,
             },
-            filter_pattern: String::new(),
+            detection: Detection::empty(),
             fast_alerts: self.fast_alerts.get("fast_alerts")?,
             tamper_alerts: self.tamper_alerts.get("tamper_alerts")?,
             event_pattern_max_len: pattern_max_len(
@@ -457,8 +458,8 @@ impl Desired {
                     .get("event_pattern_max_length")?,
             ),
         };
-        // The pattern is only as valid as its inputs; the validator reports why not.
-        spec.filter_pattern = filter_pattern(&spec).unwrap_or_default();
+        // The layout is only as valid as its inputs; the validator reports why not.
+        spec.detection = detection(&spec).unwrap_or_else(|_| Detection::empty());
         Ok(spec)
     }
 }

@@ -10,24 +10,20 @@ use std::time::Duration;
 
 use tf_provider::value::Value;
 
-use super::state::{opt, PipelineState, Planned, Role, SubscriptionValue, TimeoutsBlock, COMPUTED};
+use super::state::{
+    opt, string_list, PipelineState, Planned, Role, SubscriptionValue, TimeoutsBlock, COMPUTED,
+};
 use crate::components::{Observed, PipelineSpec, PlanNames, Subscription};
 use crate::pattern;
+use crate::pattern::layout::{Detection, LayoutError};
 
 pub use super::desired::{spec_of, tags_all, with_defaults, Unknown, DEFAULTS};
 
 pub const DEFAULT_TIMEOUT: Duration = DEFAULTS.timeout;
 
-pub fn filter_pattern(spec: &PipelineSpec) -> Result<String, pattern::PatternError> {
-    pattern::generate(&spec.pattern_input()).map(|p| p.text())
-}
-
-/// The read rule's event pattern, or null when `fast_alerts` is off.
-pub fn event_pattern(spec: &PipelineSpec) -> Result<Option<String>, pattern::PatternError> {
-    if !spec.fast_alerts {
-        return Ok(None);
-    }
-    pattern::event::read_alert_pattern(&spec.pattern_input()).map(|p| Some(p.to_json()))
+/// The metric filters and read rules the spec's lists lay out.
+pub fn detection(spec: &PipelineSpec) -> Result<Detection, LayoutError> {
+    pattern::layout::detection(&spec.pattern_input(), spec.fast_alerts)
 }
 
 /// Parses a Terraform-style duration: `90s`, `15m`, `1h`, `1h30m`.
@@ -120,8 +116,27 @@ pub fn state_from(
         Value::Null
     };
     state.subscriptions = Value::Value(subscriptions_value(&observed.subscriptions));
-    // Already normalised by the finder (event_rule::find_both).
-    state.event_pattern = opt(observed.event_pattern.clone());
+    // Already normalised by the finders.
+    let filters: Vec<String> = observed
+        .metric_filters
+        .iter()
+        .map(|f| f.pattern.clone())
+        .collect();
+    let rules: Vec<String> = observed
+        .read_rules
+        .iter()
+        .map(|r| r.pattern.clone())
+        .collect();
+    state.filter_pattern = one_of(&filters);
+    state.event_pattern = one_of(&rules);
+    state.filter_patterns = string_list(&filters);
+    state.event_patterns = string_list(&rules);
+    state.metric_filter_count = Value::Value(count(
+        filters.len() + usize::from(observed.findings_filter.is_some()),
+    ));
+    state.event_rule_count = Value::Value(count(
+        rules.len() + usize::from(observed.tamper_rule_arn.is_some()),
+    ));
     state.protections = Value::Value(
         observed
             .protections
@@ -148,6 +163,51 @@ pub fn subscriptions_value(subscriptions: &[Subscription]) -> Vec<SubscriptionVa
             pending_confirmation: Value::Value(s.pending_confirmation),
         })
         .collect()
+}
+
+/// The pattern of a set that has one member; null for none or several
+/// (the list attributes show those).
+fn one_of(patterns: &[String]) -> Value<String> {
+    match patterns {
+        [one] => Value::Value(one.clone()),
+        _ => Value::Null,
+    }
+}
+
+fn count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// The detection attributes as the layout of the configuration gives them,
+/// offline; unknown when no layout can be made (the validator says why).
+fn plan_detection(plan: &mut PipelineState, spec: &PipelineSpec) {
+    match detection(spec) {
+        Ok(d) => {
+            let rules: Vec<String> = d
+                .rules
+                .callers()
+                .iter()
+                .chain(d.rules.notifying())
+                .cloned()
+                .collect();
+            plan.filter_pattern = one_of(&d.filters);
+            plan.event_pattern = one_of(&rules);
+            plan.metric_filter_count =
+                Value::Value(count(d.filters.len() + usize::from(d.findings)));
+            plan.event_rule_count =
+                Value::Value(count(rules.len() + usize::from(spec.tamper_alerts)));
+            plan.filter_patterns = string_list(&d.filters);
+            plan.event_patterns = string_list(&rules);
+        }
+        Err(_) => {
+            plan.filter_pattern = Value::Unknown;
+            plan.filter_patterns = Value::Unknown;
+            plan.metric_filter_count = Value::Unknown;
+            plan.event_pattern = Value::Unknown;
+            plan.event_patterns = Value::Unknown;
+            plan.event_rule_count = Value::Unknown;
+        }
+    }
 }
 
 /// The identifiers a state records, as the pipeline's observation.
@@ -193,10 +253,21 @@ pub fn resolve_unknowns(state: &mut PipelineState) {
     }
     for field in [
         &mut state.console_url,
+        &mut state.filter_pattern,
         &mut state.event_pattern,
         &mut state.id,
     ] {
         null_if_unknown(field);
+    }
+    for list in [&mut state.filter_patterns, &mut state.event_patterns] {
+        if list.is_unknown() {
+            *list = Value::Value(Vec::new());
+        }
+    }
+    for n in [&mut state.metric_filter_count, &mut state.event_rule_count] {
+        if n.is_unknown() {
+            *n = Value::Value(0);
+        }
     }
     if state.trail_logging.is_unknown() {
         state.trail_logging = Value::Null;
@@ -237,11 +308,7 @@ pub fn planned(
             plan.log_group_name = Value::Value(names.log_group.clone());
             plan.metric_filter_name = Value::Value(names.metric_filter.clone());
             plan.alarm_name = Value::Value(names.alarm.clone());
-            plan.filter_pattern = filter_pattern(spec).map_or(Value::Unknown, Value::Value);
-            plan.event_pattern = match event_pattern(spec) {
-                Ok(pattern) => opt(pattern),
-                Err(_) => Value::Unknown,
-            };
+            plan_detection(&mut plan, spec);
             plan.trail_logging = if spec.trail.create {
                 Value::Value(true)
             } else {
@@ -348,6 +415,7 @@ pub fn planned(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::components::Named;
     use crate::terraform::state::NotificationBlock;
     use crate::terraform::state::{known_strings, string_list};
 
@@ -432,7 +500,15 @@ mod tests {
             trail_organization: Some(false),
             trail_log_file_validation: Some(true),
             metric_filter_name: Some("p-secret-access".into()),
-            filter_pattern: Some(spec.filter_pattern.clone()),
+            metric_filters: spec
+                .detection
+                .filters
+                .iter()
+                .map(|pattern| Named {
+                    name: "p-secret-access".into(),
+                    pattern: pattern.clone(),
+                })
+                .collect(),
             alarm_name: Some("p-secret-access".into()),
             alarm_arn: Some(
                 "arn:aws:cloudwatch:us-east-1:000000000000:alarm:p-secret-access".into(),
@@ -452,8 +528,20 @@ mod tests {
             read_rule_arn: Some("arn:aws:events:us-east-1:000000000000:rule/p-secret-reads".into()),
             // AWS's own formatting of the same pattern is normalised by the
             // finder (event_rule's tests), so an observation carries ours.
-            event_pattern: event_pattern(&spec).unwrap(),
+            read_rules: spec
+                .detection
+                .rules
+                .notifying()
+                .iter()
+                .map(|pattern| Named {
+                    name: "p-secret-reads".into(),
+                    pattern: pattern.clone(),
+                })
+                .collect(),
             tamper_rule_arn: Some("arn:aws:events:us-east-1:000000000000:rule/p-tamper".into()),
+            event_bus_arn: None,
+            findings_log_group_arn: None,
+            findings_filter: None,
         };
         let desired = planned(config, None, &BTreeMap::new(), Some("us-east-1"));
         state_from(&desired, &spec, &observed)

@@ -233,8 +233,10 @@ pub fn pipeline_schema() -> Schema {
             ("trail_logging", boolean(Computed, "Whether the trail is logging. A stopped trail shows as drift and is restarted by the next apply.")),
             ("log_group_name", string(Computed, "Name of the CloudWatch Logs group the trail delivers to.")),
             ("log_group_arn", string(Computed, "ARN of that log group.")),
-            ("metric_filter_name", string(Computed, "Name of the metric filter.")),
-            ("filter_pattern", string(Computed, "The CloudWatch Logs filter pattern generated from `secrets`, `allowed_principals`, `watched_events` and `alert_on_denied`.")),
+            ("metric_filter_name", string(Computed, "Name of the metric filter; with several, the stem of their names (`NAME-secret-access-XXXXXXXX`, named by content).")),
+            ("filter_pattern", string(Computed, "The CloudWatch Logs filter pattern generated from `secrets`, `allowed_principals`, `watched_events` and `alert_on_denied`, when one metric filter holds them; null when the layout needs several (see `filter_patterns`).")),
+            ("filter_patterns", strings(Computed, "Every metric filter pattern on the trail's log group, in layout order: one per chunk of `secrets`, each with the whole allow-list, all publishing the alarm's metric (docs/scale.md). Empty when the allow-list fits no filter and the alarm counts findings instead. A filter deleted or edited outside Terraform shows here.")),
+            ("metric_filter_count", number(Computed, "How many metric filters the pipeline manages: those on the trail's log group, plus the one on the findings log group when the alarm counts findings. Known at plan, computed offline from the configuration.")),
             ("alarm_name", string(Computed, "Name of the CloudWatch alarm.")),
             ("alarm_arn", string(Computed, "ARN of the alarm (null when the alarm is missing).")),
             ("topic_arn", string(Computed, "ARN of the SNS topic alerts go to.")),
@@ -258,10 +260,14 @@ pub fn pipeline_schema() -> Schema {
             ("kms_key_arn", string(Computed, "ARN of the KMS key in use.")),
             ("delivery_role_arn", string(Computed, "ARN of the role CloudTrail uses to deliver to CloudWatch Logs.")),
             ("console_url", string(Computed, "The alarm in the CloudWatch console.")),
-            ("read_rule_arn", string(Computed, "ARN of the EventBridge rule of per-event read alerts (null when `fast_alerts` is off).")),
+            ("read_rule_arn", string(Computed, "ARN of the EventBridge rule of per-event read alerts; with two stages, of the first caller rule (null when the pipeline has no per-event path).")),
             ("tamper_rule_arn", string(Computed, "ARN of the EventBridge rule of tamper alerts (null when `tamper_alerts` is off).")),
             ("last_verification", string_map(Computed, "The last `verify_on_apply` run: `time`, `alarm_path` and `event_path` (what AWS accepted, or `FAILED: ...`), and `ok`. Null until a verification has run.")),
-            ("event_pattern", string(Computed, "The read rule's EventBridge event pattern, generated from the same inputs as `filter_pattern` with the same meaning.")),
+            ("event_pattern", string(Computed, "The read rule's EventBridge event pattern, generated from the same inputs as `filter_pattern` with the same meaning, when one rule holds the per-event path; null with two stages (see `event_patterns`).")),
+            ("event_patterns", strings(Computed, "Every read rule's event pattern, in layout order: the single rule, or the caller rules on the default bus followed by the scope rules on the pipeline's bus (docs/scale.md). Empty when the pipeline has no per-event path. A rule deleted or edited outside Terraform shows here.")),
+            ("event_rule_count", number(Computed, "How many EventBridge rules the pipeline manages: its read rules (both stages) and the tamper rule. Known at plan, computed offline from the configuration.")),
+            ("event_bus_arn", string(Computed, "ARN of the pipeline's own event bus, which holds the scope rules of a two-stage per-event path; null when one rule on the default bus suffices.")),
+            ("findings_log_group_arn", string(Computed, "ARN of the findings log group the notifying rules write to when the allow-list fits no metric filter; the alarm then counts findings (as best-effort as EventBridge delivery). Null otherwise.")),
             ("protections", attr(
                 AttributeType::Map(Box::new(AttributeType::Bool)),
                 Computed,
@@ -269,8 +275,10 @@ pub fn pipeline_schema() -> Schema {
                  `trail_records_read_events` (event selectors still record read management events), \
                  `archive_blocks_public_access`, `archive_policy_in_place`, `topic_policy_in_place` (topic still \
                  encrypted, with our policy), `alarm_notifies_topic` (actions enabled, topic among them), `key_enabled` \
-                 (created key only), `read_rule_alerts` and `tamper_rule_alerts` (rule in the state its events need, \
-                 targeting the topic with the pipeline's message). A removed protection shows in the plan as this map changing back to `true`, \
+                 (created key only), `read_rule_alerts` and `tamper_rule_alerts` (every such rule in the state its events need, \
+                 with its targets: the topic with the pipeline's message, the pipeline's bus, the findings log group), \
+                 `findings_policy_in_place` (with findings only: the findings log group's resource policy still lets \
+                 the pipeline's rules, and only them, write to it). A removed protection shows in the plan as this map changing back to `true`, \
                  and apply restores it.",
             )),
         ],

@@ -71,6 +71,10 @@ pub struct PipelineState {
     #[serde(default)]
     pub filter_pattern: Str,
     #[serde(default)]
+    pub filter_patterns: StrList,
+    #[serde(default)]
+    pub metric_filter_count: Value<i64>,
+    #[serde(default)]
     pub alarm_name: Str,
     #[serde(default)]
     pub alarm_arn: Str,
@@ -94,6 +98,14 @@ pub struct PipelineState {
     pub tamper_rule_arn: Str,
     #[serde(default)]
     pub event_pattern: Str,
+    #[serde(default)]
+    pub event_patterns: StrList,
+    #[serde(default)]
+    pub event_rule_count: Value<i64>,
+    #[serde(default)]
+    pub event_bus_arn: Str,
+    #[serde(default)]
+    pub findings_log_group_arn: Str,
     #[serde(default)]
     pub last_verification: StrMap,
     #[serde(default)]
@@ -297,7 +309,6 @@ pub const COMPUTED: &[Computed] = &[
     ),
     computed!(trail_arn, Role::Existence, Planned::Assigned(with_trail)),
     computed!(metric_filter_name, Role::Existence, Planned::Derived),
-    computed!(filter_pattern, Role::Setting, Planned::Derived),
     computed!(alarm_name, Role::Identifier, Planned::Derived),
     computed!(alarm_arn, Role::Existence, Planned::Assigned(always)),
     computed!(topic_arn, Role::Existence, Planned::Assigned(always)),
@@ -310,6 +321,16 @@ pub const COMPUTED: &[Computed] = &[
         tamper_rule_arn,
         Role::Existence,
         Planned::Assigned(|spec| spec.tamper_alerts)
+    ),
+    computed!(
+        event_bus_arn,
+        Role::Existence,
+        Planned::Assigned(|spec| spec.detection.rules.two_stage())
+    ),
+    computed!(
+        findings_log_group_arn,
+        Role::Existence,
+        Planned::Assigned(|spec| spec.detection.findings)
     ),
 ];
 

@@ -33,34 +33,64 @@ fn page_with_pattern(world: &World, names: &[&str], next: Option<&str>, pattern:
     Answer::json(body)
 }
 
+/// A spec whose scope needs several metric filters: 30 prefixes of long names.
+fn chunked_world() -> World {
+    let mut spec = crate::terraform::desired::example_spec("audit");
+    spec.secrets = (0..30)
+        .map(|i| format!("team-{i:02}/service-with-a-long-name/*"))
+        .collect();
+    spec.detection = crate::terraform::plan::detection(&spec).expect("fits the layout");
+    assert!(
+        spec.detection.filters.len() > 2,
+        "the case needs several filters"
+    );
+    World::with_spec(spec)
+}
+
 #[tokio::test]
-async fn find_stops_at_the_page_that_lists_the_filter_and_knows_a_missing_group() {
-    // (DescribeMetricFilters' answer, what find says, calls made)
+async fn find_reads_the_whole_listing_and_knows_a_missing_group() {
+    // (DescribeMetricFilters' answers, how many filters find reports, calls made)
     let world = World::new();
-    let name = world.names.metric_filter.clone();
-    let cases = [
-        (page(&world, &[&name], Some("page-2")), Some(true), 1),
-        (page(&world, &[], None), Some(false), 1),
+    let stem = world.names.metric_filter.clone();
+    let ours_too = format!("{stem}-0123abcd");
+    let cases: Vec<(Vec<Answer>, Option<Option<usize>>, usize)> = vec![
         (
-            Answer::json_error(
+            vec![
+                page(&world, &[&stem], Some("page-2")),
+                page(&world, &[&ours_too], None),
+            ],
+            Some(Some(2)),
+            2,
+        ),
+        (vec![page(&world, &[], None)], Some(None), 1),
+        (
+            vec![Answer::json_error(
                 "ResourceNotFoundException",
                 "The specified log group does not exist.",
-            ),
-            Some(false),
+            )],
+            Some(None),
             1,
         ),
         (
-            Answer::json_error("InvalidParameterException", "from the test"),
+            vec![Answer::json_error(
+                "InvalidParameterException",
+                "from the test",
+            )],
             None,
             1,
         ),
     ];
-    for (answer, found, calls) in cases {
+    for (answers, found, calls) in cases {
         let world = World::new();
-        world.fake.on("DescribeMetricFilters", answer);
-        let result = metric_filter::find(&world.ctx(), &world.names.log_group, &name).await;
+        for answer in answers {
+            world.fake.on("DescribeMetricFilters", answer);
+        }
+        let result = metric_filter::find(&world.ctx(), &world.names.log_group).await;
         assert_eq!(
-            result.as_ref().ok().map(Option::is_some),
+            result
+                .as_ref()
+                .ok()
+                .map(|o| o.as_ref().map(|o| o.filters.len())),
             found,
             "{result:?}"
         );
@@ -69,30 +99,33 @@ async fn find_stops_at_the_page_that_lists_the_filter_and_knows_a_missing_group(
 }
 
 #[tokio::test]
-async fn find_reads_every_page_of_the_prefix_listing() {
+async fn find_keeps_only_this_pipelines_filters() {
+    // The prefix listing also returns filters of pipelines whose names
+    // extend this one's, and names that merely start like a content ID.
     let world = World::new();
-    let name = world.names.metric_filter.clone();
-    let longer = format!("{name}-copy");
+    let stem = world.names.metric_filter.clone();
+    let listed = [
+        stem.clone(),
+        format!("{stem}-copy"),
+        format!("{stem}-0123abcd"),
+        format!("{stem}-0123abcde"),
+        format!("{stem}-0123ABCD"),
+        format!("{stem}-x-0123abcd"),
+    ];
+    let listed: Vec<&str> = listed.iter().map(String::as_str).collect();
     world
         .fake
-        .on(
-            "DescribeMetricFilters",
-            page(&world, &[&longer], Some("page-2")),
-        )
-        .on("DescribeMetricFilters", page(&world, &[&name], None));
-    let found = metric_filter::find(&world.ctx(), &world.names.log_group, &name).await;
-    let found = found.expect("listed").expect("on the second page");
-    assert_eq!(found.name, name);
-    assert_eq!(found.pattern, "{ $.eventName = \"GetSecretValue\" }");
-    let calls = world.fake.calls();
-    assert_eq!(calls.len(), 2);
-    assert!(calls[1].body.contains("page-2"), "{:?}", calls[1].body);
+        .on("DescribeMetricFilters", page(&world, &listed, None));
+    let found = metric_filter::find(&world.ctx(), &world.names.log_group).await;
+    let found = found.expect("listed").expect("some are ours");
+    let names: Vec<&str> = found.filters.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, [stem.as_str(), &format!("{stem}-0123abcd")]);
 }
 
 #[tokio::test]
 async fn find_records_a_pattern_laid_out_anew_as_the_generated_one_and_an_edit_as_it_is() {
     let world = World::new();
-    let generated = world.spec.filter_pattern.clone();
+    let generated = world.spec.detection.filters[0].clone();
     assert!(
         generated.contains(' '),
         "the case needs white space to move"
@@ -113,8 +146,106 @@ async fn find_records_a_pattern_laid_out_anew_as_the_generated_one_and_an_edit_a
             "DescribeMetricFilters",
             page_with_pattern(&world, &[&name], None, &listed),
         );
-        let found = metric_filter::find(&world.ctx(), &world.names.log_group, &name).await;
+        let found = metric_filter::find(&world.ctx(), &world.names.log_group).await;
         let found = found.expect("answered").expect("listed");
-        assert_eq!(found.pattern, recorded, "{listed}");
+        assert_eq!(found.filters[0].pattern, recorded, "{listed}");
     }
+}
+
+/// A listing of `filters` as (name, pattern).
+fn listing(world: &World, filters: &[(String, String)]) -> Answer {
+    let filters: Vec<_> = filters
+        .iter()
+        .map(|(name, pattern)| {
+            json!({
+                "filterName": name,
+                "filterPattern": pattern,
+                "logGroupName": world.names.log_group,
+                "metricTransformations": [],
+            })
+        })
+        .collect();
+    Answer::json(json!({ "metricFilters": filters }))
+}
+
+#[tokio::test]
+async fn ensure_puts_what_is_missing_or_changed_before_it_deletes_what_the_layout_dropped() {
+    let world = chunked_world();
+    let wanted: Vec<(String, String)> = metric_filter::wanted(&world.ctx())
+        .into_iter()
+        .map(|f| (f.name, f.pattern))
+        .collect();
+    let stale = (
+        format!("{}-00000000", world.names.metric_filter),
+        "{ $.x = 1 }".to_owned(),
+    );
+    let edited = (wanted[1].0.clone(), "{ $.edited = 1 }".to_owned());
+    // Listed: the first wanted filter as it should be, the second edited,
+    // the rest missing, and one the layout no longer has.
+    let listed = vec![wanted[0].clone(), edited, stale.clone()];
+    world
+        .fake
+        .on("DescribeMetricFilters", listing(&world, &listed))
+        .on("PutMetricFilter", Answer::empty())
+        .on("DeleteMetricFilter", Answer::empty());
+    let rec = super::Recorder::new(crate::components::Observed {
+        log_group_name: Some(world.names.log_group.clone()),
+        ..Default::default()
+    });
+    metric_filter::ensure(&world.ctx(), &rec)
+        .await
+        .expect("ensured");
+    let calls = world.fake.calls();
+    let puts: Vec<usize> = (0..calls.len())
+        .filter(|i| calls[*i].operation == "PutMetricFilter")
+        .collect();
+    let deletes: Vec<usize> = (0..calls.len())
+        .filter(|i| calls[*i].operation == "DeleteMetricFilter")
+        .collect();
+    assert_eq!(
+        puts.len(),
+        wanted.len() - 1,
+        "every filter but the one in place"
+    );
+    assert!(!calls
+        .iter()
+        .any(|c| c.operation == "PutMetricFilter"
+            && c.body.contains(&format!("\"{}\"", wanted[0].0))));
+    assert_eq!(deletes.len(), 1);
+    assert!(calls[deletes[0]].body.contains(&stale.0));
+    assert!(
+        puts.iter().all(|p| *p < deletes[0]),
+        "a filter was deleted before the new ones were in: {:?}",
+        world.fake.operations()
+    );
+    let recorded = rec.snapshot();
+    let recorded: Vec<(String, String)> = recorded
+        .metric_filters
+        .into_iter()
+        .map(|f| (f.name, f.pattern))
+        .collect();
+    assert_eq!(recorded, wanted);
+}
+
+#[tokio::test]
+async fn several_filters_are_named_by_content_and_one_keeps_the_pipelines_name() {
+    let one = World::new();
+    let wanted = metric_filter::wanted(&one.ctx());
+    assert_eq!(wanted.len(), 1);
+    assert_eq!(wanted[0].name, one.names.metric_filter);
+
+    let world = chunked_world();
+    let wanted = metric_filter::wanted(&world.ctx());
+    for filter in &wanted {
+        assert!(
+            world.names.plan.is_metric_filter(&filter.name),
+            "{}",
+            filter.name
+        );
+        assert_ne!(filter.name, world.names.metric_filter);
+    }
+    let mut names: Vec<&str> = wanted.iter().map(|f| f.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), wanted.len(), "two chunks share a name");
 }

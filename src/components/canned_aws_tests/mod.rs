@@ -6,6 +6,8 @@
 mod alarm;
 mod archive;
 mod errors;
+mod event_bus;
+mod findings;
 mod key;
 mod log_group;
 mod metric_filter;

@@ -18,6 +18,10 @@ fn script_destroy(world: &World, delete_trail: Answer) {
         )
         .on("DeleteRule", Answer::json(json!({})))
         .on("DeleteAlarms", Answer::cbor_done())
+        .on(
+            "DescribeMetricFilters",
+            Answer::json(json!({ "metricFilters": [{ "filterName": world.names.metric_filter }] })),
+        )
         .on("DeleteMetricFilter", Answer::json(json!({})))
         .on(
             "ListSubscriptionsByTopic",

@@ -58,7 +58,7 @@ pub const MAX_SCOPE_RULES: usize = 30;
 pub enum CapacityError {
     /// One indivisible part (a group of overlapping scope entries, the whole
     /// allow-list of the metric path, one principal) is over the pattern limit.
-    #[error("{part} needs a {kind} of {len} characters, over the limit of {max}; {hint}")]
+    #[error("{part}: its {kind} would be {len} characters, over the limit of {max}; {hint}")]
     PartTooLong {
         kind: &'static str,
         part: String,
@@ -223,4 +223,108 @@ fn at_most(
         });
     }
     Ok(())
+}
+
+/// Everything a pipeline deploys to detect reads, as text AWS takes: the
+/// metric path (filters on the trail's log group, or the per-event path's
+/// findings) and the per-event rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detection {
+    /// The metric filter patterns on the trail's log group, in layout order;
+    /// empty when the alarm counts findings instead.
+    pub filters: Vec<String>,
+    /// The allow-list does not fit a metric filter (or the scope needs more
+    /// filters than the layout may use): the notifying rules also write
+    /// every match to the pipeline's findings log group, and the alarm counts
+    /// that group. The alarm is then as best-effort as EventBridge.
+    pub findings: bool,
+    pub rules: ReadRules,
+}
+
+/// The per-event rules, as event pattern JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ReadRules {
+    /// No per-event path: `fast_alerts` is off and the metric filters hold
+    /// everything.
+    #[default]
+    None,
+    /// One rule on the default bus, which notifies.
+    Single(String),
+    /// Caller rules on the default bus forward to the pipeline's bus, whose
+    /// scope rules notify.
+    TwoStage {
+        callers: Vec<String>,
+        scopes: Vec<String>,
+    },
+}
+
+impl ReadRules {
+    /// The rules that notify (and write findings): the single rule or the
+    /// scope rules.
+    pub fn notifying(&self) -> &[String] {
+        match self {
+            ReadRules::None => &[],
+            ReadRules::Single(p) => std::slice::from_ref(p),
+            ReadRules::TwoStage { scopes, .. } => scopes,
+        }
+    }
+
+    /// The caller rules (two stages only).
+    pub fn callers(&self) -> &[String] {
+        match self {
+            ReadRules::TwoStage { callers, .. } => callers,
+            _ => &[],
+        }
+    }
+
+    /// How many rules, both stages.
+    pub fn count(&self) -> usize {
+        self.callers().len() + self.notifying().len()
+    }
+
+    pub fn two_stage(&self) -> bool {
+        matches!(self, ReadRules::TwoStage { .. })
+    }
+}
+
+impl Detection {
+    /// Nothing to deploy: what a spec whose lists are invalid carries (the
+    /// validator reports why).
+    pub fn empty() -> Self {
+        Self {
+            filters: Vec::new(),
+            findings: false,
+            rules: ReadRules::None,
+        }
+    }
+}
+
+/// The detection of `input`: metric filters when the allow-list fits them,
+/// findings otherwise; the per-event rules when `fast_alerts` is on or
+/// findings need them. Errors when neither path can hold the configuration.
+pub fn detection(input: &PatternInput, fast_alerts: bool) -> Result<Detection, LayoutError> {
+    let (filters, findings) = match filter_layout(input) {
+        Ok(layout) => (
+            layout.filters.iter().map(FilterPattern::text).collect(),
+            false,
+        ),
+        Err(LayoutError::Capacity(_)) => (Vec::new(), true),
+        Err(err) => return Err(err),
+    };
+    let rules = if fast_alerts || findings {
+        match event_layout(input)? {
+            EventLayout::Single(p) => ReadRules::Single(p.to_json()),
+            EventLayout::TwoStage { callers, scopes } => ReadRules::TwoStage {
+                callers: callers.iter().map(EventPattern::to_json).collect(),
+                scopes: scopes.iter().map(EventPattern::to_json).collect(),
+            },
+        }
+    } else {
+        ReadRules::None
+    };
+    Ok(Detection {
+        filters,
+        findings,
+        rules,
+    })
 }

@@ -3,7 +3,12 @@
 
 use super::{known_at, shown, Findings, Input};
 use crate::arn::Arn;
-use crate::pattern::{self, PatternError, PatternInput, EVENT_PATTERN_API_MAX_LEN};
+use crate::pattern::layout::{
+    self, LayoutError, MAX_CALLER_RULES, MAX_METRIC_FILTERS, MAX_SCOPE_RULES,
+};
+use crate::pattern::{
+    self, PatternError, PatternInput, EVENT_PATTERN_API_MAX_LEN, MAX_PATTERN_LEN,
+};
 use crate::terraform::desired::Known;
 use crate::terraform::desired::DEFAULTS;
 use crate::terraform::diagnostics::attr;
@@ -166,9 +171,12 @@ fn event_entries(config: &PipelineState, findings: &mut Findings) {
     }
 }
 
-/// The pattern, when every input is known, must fit CloudWatch's limit.
-/// Only valid lists are measured: an invalid entry is reported by its own
-/// rule, and a pattern of it would mean nothing.
+/// The configuration, when every input is known, must fit the detection
+/// layout (`pattern::layout`): metric filters, or findings, and EventBridge
+/// rules, each within its AWS limit. When it does not, the error names the
+/// limit, how much is used and what to change. Only valid lists are
+/// measured: an invalid entry is reported by its own rule, and a layout of
+/// it would mean nothing.
 pub(super) fn pattern_length(input: &Input<'_>, findings: &mut Findings) {
     let config = input.state;
     let mut list_findings = Findings::default();
@@ -184,50 +192,43 @@ pub(super) fn pattern_length(input: &Input<'_>, findings: &mut Findings) {
     let fast_alerts = !matches!(input.desired.fast_alerts, Known::Known(false));
     let input = lists.input();
     let (secrets, principals) = (input.secrets.len(), input.allowed_principals.len());
-    match pattern::generate(&input) {
-        Ok(_) if fast_alerts => {
-            // The event pattern is longer text for the same lists; its limit
-            // (the account's quota, event_pattern_max_length) is reached
-            // later than the filter's, but a lowered limit can be.
-            if let Err(PatternError::TooLong { len, max }) =
-                pattern::event::read_alert_pattern(&input)
-            {
-                let fit = pattern::event_fitting_entries(&input)
-                    .map_or((0, 0), |f| (f.secrets, f.allowed_principals));
-                findings.error(
-                    attr("secrets"),
-                    "Event pattern too long",
-                    format!("secrets ({secrets} entries) and allowed_principals ({principals} entries) generate an EventBridge event pattern of {len} characters, over event_pattern_max_length = {max} (the account's EventBridge \"Event pattern size\" quota: {} by default, at most {EVENT_PATTERN_API_MAX_LEN} once raised). With the other lists as they are, {} of {secrets} secrets fit, or {} of {principals} allowed principals. If the account's quota was raised, set event_pattern_max_length to it (up to {EVENT_PATTERN_API_MAX_LEN}); otherwise use fewer entries: name prefixes (\"prod/*\") to cover several secrets at once, account IDs instead of single roles, or split the pipeline; or set fast_alerts = false.", DEFAULTS.event_pattern_max_length, fit.0, fit.1),
-                );
-            }
+    match layout::detection(&input, fast_alerts) {
+        Ok(detection) if detection.findings => {
+            let why = match layout::filter_layout(&input) {
+                Err(LayoutError::Capacity(capacity)) => capacity.to_string(),
+                _ => "the metric filters cannot hold the configuration".to_owned(),
+            };
+            findings.warning(
+                attr("allowed_principals"),
+                "The alarm counts per-event findings",
+                format!("secrets ({secrets} entries) and allowed_principals ({principals} entries) do not fit the metric filters of the trail's log group: {why}. The per-event rules write each unauthorised read to the pipeline's findings log group instead, and the alarm counts that group. The alarm is then as best-effort as EventBridge's delivery of CloudTrail events, not as durable as CloudTrail's delivery to CloudWatch Logs (docs/scale.md)."),
+            );
         }
         Ok(_) => {}
-        Err(PatternError::TooLong { len, max }) => {
-            let advice = pattern::fitting_entries(&input).ok().map_or_else(String::new, |fit| {
-                format!(
-                    " With the other lists as they are, {} of {secrets} secrets fit, or {} of {principals} allowed principals.",
-                    fit.secrets, fit.allowed_principals
-                )
-            });
+        Err(LayoutError::Capacity(capacity)) => {
             // Denied alerts match each entry in errorMessage too, for denied
             // reads logged without a secret ID: say when that is what tips it.
-            let successes_only = input.alert_on_denied.then(|| {
-                pattern::generate(&PatternInput {
-                    alert_on_denied: false,
-                    ..input
-                })
-            });
-            let denied_hint = match successes_only {
-                Some(Ok(p)) => format!(" With alert_on_denied = false the pattern is {} characters and fits: denied alerts add errorMessage clauses for each entry, for denied reads logged without a secret ID.", p.len()),
-                _ => String::new(),
+            let successes_only = input.alert_on_denied
+                && layout::detection(
+                    &PatternInput {
+                        alert_on_denied: false,
+                        ..input
+                    },
+                    fast_alerts,
+                )
+                .is_ok();
+            let denied_hint = if successes_only {
+                " With alert_on_denied = false it fits: denied alerts add errorMessage clauses for each entry, for denied reads logged without a secret ID."
+            } else {
+                ""
             };
             findings.error(
                 attr("secrets"),
-                "Filter pattern too long",
-                format!("secrets ({secrets} entries) and allowed_principals ({principals} entries) generate a filter pattern of {len} characters; CloudWatch Logs accepts at most {max}.{advice} Use name prefixes (\"prod/*\") to cover several secrets at once, allow account IDs instead of single roles, or split the pipeline.{denied_hint}"),
+                "Configuration over the pipeline's capacity",
+                format!("secrets ({secrets} entries) and allowed_principals ({principals} entries) do not fit the detection layout: {capacity}. Limits: CloudWatch Logs filter patterns of {MAX_PATTERN_LEN} characters, at most {MAX_METRIC_FILTERS} filters; EventBridge patterns of event_pattern_max_length = {} characters (the account's \"Event pattern size\" quota: {} by default, at most {EVENT_PATTERN_API_MAX_LEN} once raised), at most {MAX_CALLER_RULES} caller rules on the default bus and {MAX_SCOPE_RULES} scope rules on the pipeline's bus (docs/scale.md).{denied_hint}", input.event_pattern_max_len, DEFAULTS.event_pattern_max_length),
             );
         }
-        Err(err) => findings.error(
+        Err(LayoutError::Pattern(err)) => findings.error(
             attr("secrets"),
             "Cannot build the filter pattern",
             format!("{err}. Check secrets, allowed_principals and watched_events."),

@@ -8,7 +8,6 @@ use tf_provider::value::Value;
 use super::*;
 use crate::arn::{bucket_problem, log_group_problem};
 use crate::components::Names;
-use crate::terraform::desired::DEFAULTS;
 use crate::terraform::diagnostics::{path_text, Severity};
 use crate::terraform::plan;
 use crate::terraform::state::{
@@ -473,14 +472,14 @@ fn invalid_cases() -> Vec<(&'static str, Edit, &'static str, &'static str, &'sta
             "too many secrets",
             |c| {
                 c.secrets = string_list(
-                    &(0..200)
+                    &(0..1000)
                         .map(|i| format!("team-{i}/secret-{i}"))
                         .collect::<Vec<_>>(),
                 )
             },
             "secrets",
-            "Filter pattern too long",
-            "secrets fit",
+            "Configuration over the pipeline's capacity",
+            "scope rules",
         ),
         (
             "event pattern limit over the API's",
@@ -504,7 +503,7 @@ fn invalid_cases() -> Vec<(&'static str, Edit, &'static str, &'static str, &'sta
                 c.secrets = list(&["prod/db", "prod/api"]);
             },
             "secrets",
-            "Event pattern too long",
+            "Configuration over the pipeline's capacity",
             "event_pattern_max_length = 300",
         ),
         (
@@ -777,58 +776,95 @@ fn findings_named<'a>(findings: &'a [Finding], summary: &str) -> Vec<&'a Finding
 
 /// Over its limit, the read rule's pattern is reported with its capacity:
 /// which quota, how long the pattern is, how many entries fit, what to raise.
+/// Over the layout's capacity, the error names the limit that binds, how
+/// much the configuration needs and what to change; under it, the same
+/// lists plan.
 #[test]
-fn event_pattern_over_the_limit_reports_its_capacity() {
-    let mut config = base();
-    config.tamper_alerts = Value::Value(false);
-    let secrets: Vec<String> = (0..4).map(|i| format!("team-{i}/db")).collect();
-    config.secrets = string_list(&secrets);
-    // Successes only, so that the metric filter (1,024) fits and the event
-    // pattern's limit is the one reached.
-    config.alert_on_denied = Value::Value(false);
-    // The pattern's length, measured without a limit.
-    let lists = crate::terraform::desired::PatternLists {
-        secrets,
-        allowed_principals: Vec::new(),
-        watched_events: DEFAULTS
-            .watched_events
-            .iter()
-            .map(|e| (*e).to_owned())
-            .collect(),
-        alert_on_denied: false,
-        event_pattern_max_len: usize::MAX,
-    };
-    let four = crate::pattern::read_alert_pattern(&lists.input())
-        .map(|p| p.len())
-        .unwrap();
-    let limit = i64::try_from(four - 1).unwrap();
-    let findings = validate(&with_limit(&config, limit));
-    let [f] = findings_named(&findings, "Event pattern too long")[..] else {
-        panic!("{findings:#?}")
-    };
-    assert_eq!(path_text(&f.path), "secrets");
-    for fragment in [
-        format!("of {four} characters"),
-        format!("event_pattern_max_length = {limit}"),
-        "\"Event pattern size\" quota: 2048 by default".to_owned(),
-        "3 of 4 secrets fit".to_owned(),
-        "set event_pattern_max_length to it (up to 4096)".to_owned(),
-        "fast_alerts = false".to_owned(),
-    ] {
-        assert!(
-            f.detail.contains(&fragment),
-            "{fragment:?} not in {}",
-            f.detail
-        );
+fn a_configuration_over_capacity_names_the_limit_the_need_and_the_fix() {
+    // (what, edit, fragments of the error)
+    type Case = (
+        &'static str,
+        fn(&mut PipelineState),
+        &'static [&'static str],
+    );
+    let cases: [Case; 2] = [
+        (
+            "too many scope rules",
+            |c| {
+                c.secrets = string_list(
+                    &(0..1000)
+                        .map(|i| format!("team-{i}/secret-{i}"))
+                        .collect::<Vec<_>>(),
+                )
+            },
+            &[
+                "scope rules on the pipeline's event bus",
+                "over the 30 this pipeline may use",
+                "raise event_pattern_max_length",
+                "secrets (1000 entries)",
+            ],
+        ),
+        (
+            "one scope entry over a lowered limit",
+            |c| {
+                c.event_pattern_max_length = Value::Value(300);
+                c.tamper_alerts = Value::Value(false);
+                c.secrets = list(&["prod/db", "prod/api"]);
+            },
+            &["event_pattern_max_length = 300", "over the limit of 300"],
+        ),
+    ];
+    for (what, edit, fragments) in cases {
+        let mut config = base();
+        edit(&mut config);
+        let findings = validate(&config);
+        let [f] = findings_named(&findings, "Configuration over the pipeline's capacity")[..]
+        else {
+            panic!("{what}: {findings:#?}")
+        };
+        assert_eq!(path_text(&f.path), "secrets", "{what}");
+        for fragment in fragments {
+            assert!(
+                f.detail.contains(fragment),
+                "{what}: {fragment:?} not in {}",
+                f.detail
+            );
+        }
     }
-    // At the pattern's length it fits; so it does by default, and with
-    // fast_alerts off it is not built at all.
-    let fits =
-        |c: &PipelineState| findings_named(&validate(c), "Event pattern too long").is_empty();
-    assert!(fits(&with_limit(&config, limit + 1)));
-    assert!(fits(&config));
-    config.fast_alerts = Value::Value(false);
-    assert!(fits(&with_limit(&config, 1)));
+}
+
+/// Hundreds of principals fit no metric filter: the plan accepts them, and
+/// warns that the alarm then counts the per-event path's findings.
+#[test]
+fn an_allow_list_too_long_for_a_filter_plans_with_a_findings_warning() {
+    let principals = |n: usize| -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                format!("arn:aws:iam::111122223333:role/service-role/payments-api-{i:03}-prod")
+            })
+            .collect()
+    };
+    for (n, warned) in [(3, false), (500, true)] {
+        let mut config = base();
+        config.allowed_principals = string_list(&principals(n));
+        let findings = validate(&config);
+        assert!(errors(&findings).is_empty(), "{n}: {findings:#?}");
+        let warnings = findings_named(&findings, "The alarm counts per-event findings");
+        assert_eq!(warnings.len(), usize::from(warned), "{n}: {findings:#?}");
+        if let [w] = warnings[..] {
+            assert_eq!(path_text(&w.path), "allowed_principals");
+            assert!(
+                w.detail.contains("as best-effort as EventBridge"),
+                "{}",
+                w.detail
+            );
+            assert!(
+                w.detail.contains("cannot split the allow-list"),
+                "{}",
+                w.detail
+            );
+        }
+    }
 }
 
 /// The metric filter (1024) binds first today: for every form of entry, the
