@@ -5,7 +5,7 @@ after destroy are found here, not through the provider under test.
 Usage: aws_check.py leftovers NAME [ACCOUNT]
        aws_check.py drift NAME SCENARIO
          (two-stage layout: caller-rule-deleted, scope-rule-pattern-edited,
-          scope-rule-targets-removed, chunk-filter-deleted,
+          scope-rule-targets-removed, pipeline-bus-deleted, chunk-filter-deleted,
           findings-filter-deleted, findings-group-deleted)
        aws_check.py keys NAME   (how many of its keys are not pending deletion)
        aws_check.py multi-account setup|teardown LOG_GROUP ACCOUNT...
@@ -348,6 +348,19 @@ def drift(name, scenario):
     elif scenario == "findings-filter-deleted":
         client("logs").delete_metric_filter(logGroupName=findings_group(name), filterName=f"{name}-findings")
         print(f"deleted metric filter {name}-findings of {findings_group(name)}")
+    elif scenario == "pipeline-bus-deleted":
+        # AWS deletes a bus only once its rules are gone, so they go first.
+        events, bus = client("events"), pipeline_bus(name)
+        if not bus_exists(name):
+            raise SystemExit(f"drift: no event bus {bus} to change")
+        rules = bus_rules(name)
+        for rule in rules:
+            targets = events.list_targets_by_rule(Rule=rule, EventBusName=bus)["Targets"]
+            if targets:
+                events.remove_targets(Rule=rule, EventBusName=bus, Ids=[t["Id"] for t in targets])
+            events.delete_rule(Name=rule, EventBusName=bus)
+        events.delete_event_bus(Name=bus)
+        print(f"deleted event bus {bus} and its {len(rules)} rule(s)")
     elif scenario == "findings-group-deleted":
         client("logs").delete_log_group(logGroupName=findings_group(name))
         print(f"deleted log group {findings_group(name)}")

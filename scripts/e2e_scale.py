@@ -636,6 +636,7 @@ DRIFT = [
     ("caller-rule-deleted", "event_patterns"),
     ("scope-rule-pattern-edited", "event_patterns"),
     ("scope-rule-targets-removed", "read_rule_alerts"),
+    ("pipeline-bus-deleted", "event_bus_arn"),
     ("findings-filter-deleted", "metric_filter_count"),
     ("findings-group-deleted", "findings_log_group_arn"),
 ]
