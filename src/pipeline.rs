@@ -439,7 +439,7 @@ mod coverage {
     use super::*;
     use crate::components::PARTS;
 
-    /// The drift scenarios (scripts/acceptance.sh) and fault points
+    /// The drift scenarios (scripts/acceptance.sh, scripts/e2e_scale.py) and fault points
     /// (tests/faults/exercised-operations.txt, written by scripts/fault_tests.py)
     /// that cover each component. The match has no wildcard: a new component
     /// does not compile here until it has a row, and the row's scenarios and
@@ -504,7 +504,7 @@ mod coverage {
                 &["create events:PutRule", "delete events:DeleteRule"],
             ),
             Component::RuleTargets => (
-                &["read-rule-target-removed"],
+                &["read-rule-target-removed", "scope-rule-targets-removed"],
                 &["create events:PutTargets", "delete events:RemoveTargets"],
             ),
             Component::EventBus => (
@@ -529,6 +529,9 @@ mod coverage {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let acceptance = std::fs::read_to_string(root.join("scripts/acceptance.sh"))
             .expect("scripts/acceptance.sh");
+        // The parts only a pipeline at scale has drift in the scale suite.
+        let at_scale = std::fs::read_to_string(root.join("scripts/e2e_scale.py"))
+            .expect("scripts/e2e_scale.py");
         let tamper = std::fs::read_to_string(root.join("scripts/aws_check.py"))
             .expect("scripts/aws_check.py");
         let exercised = std::fs::read_to_string(root.join("tests/faults/exercised-operations.txt"))
@@ -547,8 +550,9 @@ mod coverage {
             }
             for scenario in scenarios {
                 assert!(
-                    acceptance.contains(&format!("{scenario}:")),
-                    "{component}: drift scenario {scenario} is not run by scripts/acceptance.sh"
+                    acceptance.contains(&format!("{scenario}:"))
+                        || at_scale.contains(&format!("(\"{scenario}\",")),
+                    "{component}: drift scenario {scenario} is run neither by scripts/acceptance.sh nor by scripts/e2e_scale.py"
                 );
                 assert!(
                     tamper.contains(&format!("\"{scenario}\"")),

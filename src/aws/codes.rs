@@ -36,6 +36,7 @@ pub mod kms {
 /// EventBridge (JSON 1.1).
 pub mod events {
     pub const RESOURCE_NOT_FOUND: &str = "ResourceNotFoundException";
+    pub const RESOURCE_ALREADY_EXISTS: &str = "ResourceAlreadyExistsException";
 }
 
 /// S3 (REST-XML: the `<Code>` of the error document).

@@ -116,7 +116,8 @@ impl Protection {
         match self {
             // A customer's key is the customer's to enable or disable.
             Protection::KeyEnabled => spec.kms.key_arn.is_none(),
-            Protection::ReadRuleAlerts => spec.fast_alerts,
+            // With findings the alarm counts what the read rules write.
+            Protection::ReadRuleAlerts => spec.fast_alerts || spec.detection.findings,
             Protection::TamperRuleAlerts => spec.tamper_alerts,
             Protection::FindingsPolicyInPlace => spec.detection.findings,
             _ => true,

@@ -24,9 +24,6 @@ use crate::aws::{codes, Absence, AwsError};
 
 const C: Component = Component::EventBus;
 
-/// CreateEventBus of a bus that exists (EventBridge, JSON 1.1).
-pub const RESOURCE_ALREADY_EXISTS: &str = "ResourceAlreadyExistsException";
-
 /// Whether the bus may exist: the layout wants it, or the state recorded it.
 pub fn may_exist(ctx: &Ctx<'_>, recorded: &Observed) -> bool {
     ctx.spec.detection.rules.two_stage() || recorded.event_bus_arn.is_some()
@@ -85,7 +82,7 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), PipelineError> 
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(C, "CreateEventBus", name, e))
-        .found_if(&[RESOURCE_ALREADY_EXISTS])?;
+        .found_if(&[codes::events::RESOURCE_ALREADY_EXISTS])?;
     let arn = created
         .and_then(|out| out.event_bus_arn)
         .unwrap_or_else(|| ctx.names.event_bus_arn());

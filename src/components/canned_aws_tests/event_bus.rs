@@ -129,7 +129,7 @@ async fn the_bus_is_created_with_tags_adopted_when_it_exists_and_left_out_of_one
         (
             two_stage(),
             Some(Answer::json_error(
-                event_bus::RESOURCE_ALREADY_EXISTS,
+                crate::aws::codes::events::RESOURCE_ALREADY_EXISTS,
                 "Event bus audit-secret-reads already exists.",
             )),
             Some(bus_arn(&world_for_arn)),

@@ -1,7 +1,11 @@
 //! The event rules' pure parts: which rules and targets a layout wants,
 //! the listing prefix, and what refresh makes of a listing.
 
+use super::listing::{common_prefix, default_prefix};
+use super::wanted::is_read_rule;
 use super::*;
+use crate::pattern::layout::ReadRules;
+use aws_sdk_eventbridge::types::InputTransformer;
 
 const ACCOUNT: &str = "111122223333";
 const REGION: &str = "us-east-1";

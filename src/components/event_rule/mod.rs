@@ -29,36 +29,41 @@
 //! should delivery need it, it is a role trusted by `events.amazonaws.com`
 //! with `events:PutEvents` on the pipeline's bus alone.
 
-use aws_sdk_eventbridge::types::{InputTransformer, Rule as ListedRule, RuleState, Tag, Target};
+use aws_sdk_eventbridge::types::{Rule as ListedRule, RuleState, Tag, Target};
 
-use super::alert_message::{input_paths, input_template};
 use futures::{FutureExt, StreamExt, TryFutureExt, TryStreamExt};
 
 use super::{
     always, Component, Ctx, Deleted, Named, Names, Observed, PartDef, PipelineError, PipelineSpec,
     Protection, Recorder, Seen,
 };
-use crate::aws::{codes, Absence, AwsError, MAX_PAGES};
+use crate::aws::{codes, Absence, AwsError};
 use crate::pattern::event::{
     read_alert_pattern, tamper_pattern, EventPattern, KeyTarget, TamperTargets, TrailTarget,
 };
-use crate::pattern::layout::ReadRules;
 
-const C: Component = Component::EventRules;
-const TARGETS: Component = Component::RuleTargets;
+mod listing;
+mod wanted;
+
+pub use listing::{find, list, observe, Listed, Listing, RuleObservation, RulesObservation};
+use wanted::{read_targets, same_target, topic_target};
+pub use wanted::{wanted_reads, Bus, ReadRule};
+
+pub(super) const C: Component = Component::EventRules;
+pub(super) const TARGETS: Component = Component::RuleTargets;
 
 /// The topic target of each rule that notifies, and of the tamper rule.
-const TARGET_ID: &str = "secretmonitor-topic";
+pub(super) const TARGET_ID: &str = "secretmonitor-topic";
 /// The findings log group target of each rule that notifies.
-const FINDINGS_TARGET: &str = "secretmonitor-findings";
+pub(super) const FINDINGS_TARGET: &str = "secretmonitor-findings";
 /// The pipeline's bus, target of each caller rule.
-const BUS_TARGET: &str = "secretmonitor-bus";
+pub(super) const BUS_TARGET: &str = "secretmonitor-bus";
 /// The targets the pipeline puts: only these are removed from a rule it
 /// keeps.
 const OUR_TARGETS: [&str; 3] = [TARGET_ID, FINDINGS_TARGET, BUS_TARGET];
 
 /// How many rules are listed, put or deleted at once.
-const CONCURRENCY: usize = 8;
+pub(super) const CONCURRENCY: usize = 8;
 
 /// Which of the two rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +91,7 @@ impl Rule {
 
     /// Read-only management events (every secret read) reach only rules in
     /// this state; the tamper rule's calls are all writes.
-    fn state(self) -> RuleState {
+    pub(super) fn state(self) -> RuleState {
         match self {
             Rule::Reads => RuleState::EnabledWithAllCloudtrailManagementEvents,
             Rule::Tamper => RuleState::Enabled,
@@ -150,445 +155,6 @@ pub fn pattern(
             Ok(pattern)
         }
     }
-}
-
-/// Where a rule lives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Bus {
-    /// The account's default bus: the single rule, the caller rules, the
-    /// tamper rule.
-    Default,
-    /// The pipeline's own bus: the scope rules.
-    Pipeline,
-}
-
-impl Bus {
-    pub const BOTH: [Bus; 2] = [Bus::Default, Bus::Pipeline];
-
-    /// The `EventBusName` of the calls; `None` is the default bus.
-    pub fn name(self, names: &Names) -> Option<String> {
-        match self {
-            Bus::Default => None,
-            Bus::Pipeline => Some(names.event_bus.clone()),
-        }
-    }
-
-    pub fn rule_arn(self, names: &Names, rule: &str) -> String {
-        match self {
-            Bus::Default => names.rule_arn(rule),
-            Bus::Pipeline => names.bus_rule_arn(rule),
-        }
-    }
-}
-
-/// One read rule of the layout.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadRule {
-    pub name: String,
-    pub bus: Bus,
-    pub pattern: String,
-    /// It notifies (the single rule, a scope rule); else it forwards to the
-    /// pipeline's bus (a caller rule).
-    pub notifies: bool,
-}
-
-/// The read rules the spec wants, in layout order: the caller rules, then
-/// the rules that notify.
-pub fn wanted_reads(spec: &PipelineSpec, names: &Names) -> Vec<ReadRule> {
-    let plan = &names.plan;
-    match &spec.detection.rules {
-        ReadRules::None => Vec::new(),
-        ReadRules::Single(pattern) => vec![ReadRule {
-            name: names.read_rule.clone(),
-            bus: Bus::Default,
-            pattern: pattern.clone(),
-            notifies: true,
-        }],
-        ReadRules::TwoStage { callers, scopes } => {
-            let callers = callers.iter().map(|pattern| ReadRule {
-                name: plan.staged_rule('c', pattern),
-                bus: Bus::Default,
-                pattern: pattern.clone(),
-                notifies: false,
-            });
-            let scopes = scopes.iter().map(|pattern| ReadRule {
-                name: plan.staged_rule('s', pattern),
-                bus: Bus::Pipeline,
-                pattern: pattern.clone(),
-                notifies: true,
-            });
-            callers.chain(scopes).collect()
-        }
-    }
-}
-
-/// Whether `name` on `bus` is one of the pipeline's read rules (of any
-/// layout).
-fn is_read_rule(names: &Names, bus: Bus, name: &str) -> bool {
-    match bus {
-        Bus::Default => name == names.read_rule || names.plan.is_staged_rule('c', name),
-        Bus::Pipeline => names.plan.is_staged_rule('s', name),
-    }
-}
-
-/// The targets a read rule must have: a caller rule forwards to the
-/// pipeline's bus; a rule that notifies publishes to the topic (with
-/// `fast_alerts`) and writes the whole event to the findings log group
-/// (when the alarm counts findings).
-fn read_targets(
-    spec: &PipelineSpec,
-    names: &Names,
-    rule: &ReadRule,
-    topic_arn: &str,
-) -> Result<Vec<Target>, AwsError> {
-    let built = |b: aws_sdk_eventbridge::types::builders::TargetBuilder| {
-        b.build()
-            .map_err(|e| AwsError::new(TARGETS, "PutTargets", &rule.name, e.to_string()))
-    };
-    if !rule.notifies {
-        return Ok(vec![built(
-            Target::builder().id(BUS_TARGET).arn(names.event_bus_arn()),
-        )?]);
-    }
-    let mut targets = Vec::new();
-    if spec.fast_alerts {
-        targets.push(topic_target(
-            Rule::Reads,
-            &spec.name,
-            topic_arn,
-            &rule.name,
-        )?);
-    }
-    if spec.detection.findings {
-        targets.push(built(
-            Target::builder()
-                .id(FINDINGS_TARGET)
-                .arn(names.findings_log_group_arn()),
-        )?);
-    }
-    Ok(targets)
-}
-
-/// The topic target of `rule`, with its message.
-fn topic_target(
-    rule: Rule,
-    pipeline: &str,
-    topic_arn: &str,
-    name: &str,
-) -> Result<Target, AwsError> {
-    let mut transformer =
-        InputTransformer::builder().input_template(input_template(rule, pipeline));
-    for (placeholder, path) in input_paths(rule) {
-        transformer = transformer.input_paths_map(placeholder, path);
-    }
-    Target::builder()
-        .id(TARGET_ID)
-        .arn(topic_arn)
-        .input_transformer(
-            transformer
-                .build()
-                .map_err(|e| AwsError::new(TARGETS, "PutTargets", name, e.to_string()))?,
-        )
-        .build()
-        .map_err(|e| AwsError::new(TARGETS, "PutTargets", name, e.to_string()))
-}
-
-/// Whether `listed` holds `wanted`: same id, same ARN, same message (or
-/// none where none is wanted).
-fn same_target(wanted: &Target, listed: &Target) -> bool {
-    wanted.id() == listed.id()
-        && wanted.arn() == listed.arn()
-        && wanted
-            .input_transformer()
-            .map(InputTransformer::input_template)
-            == listed
-                .input_transformer()
-                .map(InputTransformer::input_template)
-}
-
-/// Whether a rule in this state with these targets does its work.
-fn in_place(
-    state: Option<&RuleState>,
-    want: &RuleState,
-    targets: &[Target],
-    wanted: &[Target],
-) -> bool {
-    state == Some(want)
-        && wanted
-            .iter()
-            .all(|w| targets.iter().any(|t| same_target(w, t)))
-}
-
-/// One of the pipeline's rules as listed, with its targets.
-#[derive(Debug, Clone)]
-pub struct Listed {
-    pub bus: Bus,
-    pub rule: ListedRule,
-    pub targets: Vec<Target>,
-}
-
-impl Listed {
-    fn name(&self) -> &str {
-        self.rule.name().unwrap_or_default()
-    }
-}
-
-/// What the listing of the pipeline's rules found.
-#[derive(Debug, Clone, Default)]
-pub struct Listing {
-    /// The pipeline's read rules on both buses, and the tamper rule.
-    pub rules: Vec<Listed>,
-    /// Whether the pipeline's bus exists (`false` when it was not listed).
-    pub bus_exists: bool,
-}
-
-impl Listing {
-    fn find(&self, bus: Bus, name: &str) -> Option<&Listed> {
-        self.rules.iter().find(|l| l.bus == bus && l.name() == name)
-    }
-
-    fn reads(&self, names: &Names) -> impl Iterator<Item = &Listed> + '_ {
-        let names = names.clone();
-        self.rules
-            .iter()
-            .filter(move |l| is_read_rule(&names, l.bus, l.name()))
-    }
-}
-
-/// The prefix every rule of the pipeline on the default bus starts with.
-fn default_prefix(names: &Names) -> String {
-    let staged = format!("{}-reads-", names.plan.trail);
-    let prefix = common_prefix(&names.read_rule, &names.tamper_rule);
-    common_prefix(prefix, &staged).to_owned()
-}
-
-/// The pipeline's rules on `bus` (one `ListRules` by name prefix, 100 a
-/// page, every page); `None` when the bus does not exist.
-async fn list_bus(ctx: &Ctx<'_>, bus: Bus) -> Result<Option<Vec<ListedRule>>, AwsError> {
-    let names = ctx.names;
-    let prefix = match bus {
-        Bus::Default => default_prefix(names),
-        Bus::Pipeline => format!("{}-reads-s-", names.plan.trail),
-    };
-    let ours = |name: &str| match bus {
-        Bus::Default => name == names.tamper_rule || is_read_rule(names, bus, name),
-        Bus::Pipeline => is_read_rule(names, bus, name),
-    };
-    let mut found: Vec<ListedRule> = Vec::new();
-    let mut next = None;
-    for _ in 0..MAX_PAGES {
-        let page = ctx
-            .clients
-            .events
-            .list_rules()
-            // The names start with the pipeline's name; an empty prefix
-            // (which the API rejects) cannot occur but would list every rule.
-            .set_name_prefix((!prefix.is_empty()).then(|| prefix.clone()))
-            .set_event_bus_name(bus.name(names))
-            .limit(100)
-            .set_next_token(next)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(C, "ListRules", &prefix, e))
-            .found_if(&[codes::events::RESOURCE_NOT_FOUND])?;
-        let Some(page) = page else {
-            return Ok(None);
-        };
-        for rule in page.rules.unwrap_or_default() {
-            let Some(name) = rule.name() else { continue };
-            // Other pipelines' rules share the prefix, and a page boundary
-            // that moves may list one rule twice.
-            if ours(name) && !found.iter().any(|r| r.name() == Some(name)) {
-                found.push(rule);
-            }
-        }
-        next = page.next_token;
-        if next.is_none() {
-            return Ok(Some(found));
-        }
-    }
-    Err(AwsError::new(
-        C,
-        "ListRules",
-        &prefix,
-        format!("{MAX_PAGES} pages listed without reaching the end of the listing"),
-    ))
-}
-
-/// The rule's targets; `None` when the rule does not exist (any more).
-async fn list_targets(
-    ctx: &Ctx<'_>,
-    bus: Bus,
-    name: &str,
-) -> Result<Option<Vec<Target>>, AwsError> {
-    let listed = ctx
-        .clients
-        .events
-        .list_targets_by_rule()
-        .rule(name)
-        .set_event_bus_name(bus.name(ctx.names))
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk(C, "ListTargetsByRule", name, e))
-        .found_if(&[codes::events::RESOURCE_NOT_FOUND])?;
-    Ok(listed.map(|out| out.targets.unwrap_or_default()))
-}
-
-/// The pipeline's rules on the default bus and, when it may exist
-/// ([`super::event_bus::may_exist`]), on its own bus, each with its
-/// targets (listed `CONCURRENCY` at a time). A rule deleted between the
-/// listings is left out. The buses are listed one after the other, so
-/// that the pages of each come in order.
-pub async fn list(ctx: &Ctx<'_>, recorded: &Observed) -> Result<Listing, AwsError> {
-    let default = list_bus(ctx, Bus::Default).await;
-    let pipeline = if super::event_bus::may_exist(ctx, recorded) {
-        list_bus(ctx, Bus::Pipeline).await
-    } else {
-        Ok(None)
-    };
-    let default = default?.unwrap_or_default();
-    let pipeline = pipeline?;
-    let bus_exists = pipeline.is_some();
-    let rules: Vec<(Bus, ListedRule)> = default
-        .into_iter()
-        .map(|r| (Bus::Default, r))
-        .chain(
-            pipeline
-                .unwrap_or_default()
-                .into_iter()
-                .map(|r| (Bus::Pipeline, r)),
-        )
-        .collect();
-    let listed: Vec<Option<Listed>> = futures::stream::iter(rules)
-        .map(|(bus, rule)| async move {
-            let name = rule.name().unwrap_or_default().to_owned();
-            let targets = list_targets(ctx, bus, &name).await?;
-            Ok::<_, AwsError>(targets.map(|targets| Listed { bus, rule, targets }))
-        })
-        .buffered(CONCURRENCY)
-        .try_collect()
-        .await?;
-    Ok(Listing {
-        rules: listed.into_iter().flatten().collect(),
-        bus_exists,
-    })
-}
-
-/// What refresh learns of the pipeline's rules.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RulesObservation {
-    /// The read rules as listed, in layout order, then those the layout no
-    /// longer has; each pattern normalised against the one wanted under its
-    /// name.
-    pub reads: Vec<Named>,
-    pub read_rule_arn: Option<String>,
-    /// Every wanted read rule exists in its state with its targets.
-    pub reads_alerting: bool,
-    pub tamper: Option<RuleObservation>,
-}
-
-/// What refresh learns about the tamper rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleObservation {
-    pub arn: String,
-    pub pattern: String,
-    /// In the state its events need, targeting the topic with our message.
-    pub alerting: bool,
-}
-
-/// Judges a listing against the spec: what [`RulesObservation`] says.
-pub fn observe(
-    spec: &PipelineSpec,
-    names: &Names,
-    topic_arn: &str,
-    listing: &Listing,
-) -> Result<RulesObservation, AwsError> {
-    let wanted = wanted_reads(spec, names);
-    let read_state = Rule::Reads.state();
-    let mut reads_alerting = !wanted.is_empty();
-    for rule in &wanted {
-        let targets = read_targets(spec, names, rule, topic_arn)?;
-        let holds = listing
-            .find(rule.bus, &rule.name)
-            .is_some_and(|l| in_place(l.rule.state(), &read_state, &l.targets, &targets));
-        reads_alerting &= holds;
-    }
-    let rank = |l: &Listed| {
-        wanted
-            .iter()
-            .position(|w| w.bus == l.bus && w.name == l.name())
-            .unwrap_or(usize::MAX)
-    };
-    let mut reads: Vec<&Listed> = listing.reads(names).collect();
-    reads.sort_by(|a, b| {
-        rank(a)
-            .cmp(&rank(b))
-            .then_with(|| a.bus.cmp(&b.bus))
-            .then_with(|| a.name().cmp(b.name()))
-    });
-    let read_rule_arn = reads.first().map(|l| {
-        l.rule
-            .arn()
-            .map_or_else(|| l.bus.rule_arn(names, l.name()), str::to_owned)
-    });
-    let reads = reads
-        .into_iter()
-        .map(|l| {
-            let want = wanted.iter().find(|w| w.bus == l.bus && w.name == l.name());
-            Named {
-                name: l.name().to_owned(),
-                pattern: crate::pattern::as_observed(
-                    l.rule.event_pattern().unwrap_or_default(),
-                    want.map(|w| w.pattern.as_str()),
-                    crate::pattern::event::same_json,
-                ),
-            }
-        })
-        .collect();
-    let tamper = match listing.find(Bus::Default, &names.tamper_rule) {
-        None => None,
-        Some(l) => {
-            let target = topic_target(Rule::Tamper, &spec.name, topic_arn, &names.tamper_rule)?;
-            Some(RuleObservation {
-                arn: l
-                    .rule
-                    .arn()
-                    .map_or_else(|| names.rule_arn(&names.tamper_rule), str::to_owned),
-                pattern: l.rule.event_pattern().unwrap_or_default().to_owned(),
-                alerting: in_place(
-                    l.rule.state(),
-                    &Rule::Tamper.state(),
-                    &l.targets,
-                    std::slice::from_ref(&target),
-                ),
-            })
-        }
-    };
-    Ok(RulesObservation {
-        reads,
-        read_rule_arn,
-        reads_alerting,
-        tamper,
-    })
-}
-
-pub async fn find(
-    ctx: &Ctx<'_>,
-    recorded: &Observed,
-    topic_arn: &str,
-) -> Result<RulesObservation, AwsError> {
-    let listing = list(ctx, recorded).await?;
-    observe(ctx.spec, ctx.names, topic_arn, &listing)
-}
-
-/// The longest prefix `a` and `b` share, cut at a character boundary.
-fn common_prefix<'a>(a: &'a str, b: &str) -> &'a str {
-    let shared = a
-        .char_indices()
-        .zip(b.chars())
-        .find(|((_, x), y)| x != y)
-        .map_or(a.len().min(b.len()), |((at, _), _)| at);
-    &a[..shared]
 }
 
 /// Records the read rules known to exist: the wanted ones, then `left`
@@ -1031,5 +597,4 @@ impl Seen for RulesObservation {
 }
 
 #[cfg(test)]
-#[path = "event_rule_tests.rs"]
 mod tests;

@@ -1,0 +1,282 @@
+//! What exists of the pipeline's rules: one listing per bus, each rule with
+//! its targets, judged against what the layout wants.
+
+use aws_sdk_eventbridge::types::{Rule as ListedRule, Target};
+use futures::{StreamExt, TryStreamExt};
+
+use super::wanted::{in_place, is_read_rule, read_targets, topic_target, wanted_reads, Bus};
+use super::{Rule, C, CONCURRENCY};
+use crate::aws::{codes, Absence, AwsError, MAX_PAGES};
+use crate::components::{Ctx, Named, Names, Observed, PipelineSpec};
+
+/// One of the pipeline's rules as listed, with its targets.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub bus: Bus,
+    pub rule: ListedRule,
+    pub targets: Vec<Target>,
+}
+
+impl Listed {
+    pub(super) fn name(&self) -> &str {
+        self.rule.name().unwrap_or_default()
+    }
+}
+
+/// What the listing of the pipeline's rules found.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// The pipeline's read rules on both buses, and the tamper rule.
+    pub rules: Vec<Listed>,
+    /// Whether the pipeline's bus exists (`false` when it was not listed).
+    pub bus_exists: bool,
+}
+
+impl Listing {
+    pub(super) fn find(&self, bus: Bus, name: &str) -> Option<&Listed> {
+        self.rules.iter().find(|l| l.bus == bus && l.name() == name)
+    }
+
+    pub(super) fn reads(&self, names: &Names) -> impl Iterator<Item = &Listed> + '_ {
+        let names = names.clone();
+        self.rules
+            .iter()
+            .filter(move |l| is_read_rule(&names, l.bus, l.name()))
+    }
+}
+
+/// The prefix every rule of the pipeline on the default bus starts with.
+pub(super) fn default_prefix(names: &Names) -> String {
+    let staged = format!("{}-reads-", names.plan.trail);
+    let prefix = common_prefix(&names.read_rule, &names.tamper_rule);
+    common_prefix(prefix, &staged).to_owned()
+}
+
+/// The pipeline's rules on `bus` (one `ListRules` by name prefix, 100 a
+/// page, every page); `None` when the bus does not exist.
+pub(super) async fn list_bus(ctx: &Ctx<'_>, bus: Bus) -> Result<Option<Vec<ListedRule>>, AwsError> {
+    let names = ctx.names;
+    let prefix = match bus {
+        Bus::Default => default_prefix(names),
+        Bus::Pipeline => format!("{}-reads-s-", names.plan.trail),
+    };
+    let ours = |name: &str| match bus {
+        Bus::Default => name == names.tamper_rule || is_read_rule(names, bus, name),
+        Bus::Pipeline => is_read_rule(names, bus, name),
+    };
+    let mut found: Vec<ListedRule> = Vec::new();
+    let mut next = None;
+    for _ in 0..MAX_PAGES {
+        let page = ctx
+            .clients
+            .events
+            .list_rules()
+            // The names start with the pipeline's name; an empty prefix
+            // (which the API rejects) cannot occur but would list every rule.
+            .set_name_prefix((!prefix.is_empty()).then(|| prefix.clone()))
+            .set_event_bus_name(bus.name(names))
+            .limit(100)
+            .set_next_token(next)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(C, "ListRules", &prefix, e))
+            .found_if(&[codes::events::RESOURCE_NOT_FOUND])?;
+        let Some(page) = page else {
+            return Ok(None);
+        };
+        for rule in page.rules.unwrap_or_default() {
+            let Some(name) = rule.name() else { continue };
+            // Other pipelines' rules share the prefix, and a page boundary
+            // that moves may list one rule twice.
+            if ours(name) && !found.iter().any(|r| r.name() == Some(name)) {
+                found.push(rule);
+            }
+        }
+        next = page.next_token;
+        if next.is_none() {
+            return Ok(Some(found));
+        }
+    }
+    Err(AwsError::new(
+        C,
+        "ListRules",
+        &prefix,
+        format!("{MAX_PAGES} pages listed without reaching the end of the listing"),
+    ))
+}
+
+/// The rule's targets; `None` when the rule does not exist (any more).
+pub(super) async fn list_targets(
+    ctx: &Ctx<'_>,
+    bus: Bus,
+    name: &str,
+) -> Result<Option<Vec<Target>>, AwsError> {
+    let listed = ctx
+        .clients
+        .events
+        .list_targets_by_rule()
+        .rule(name)
+        .set_event_bus_name(bus.name(ctx.names))
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(C, "ListTargetsByRule", name, e))
+        .found_if(&[codes::events::RESOURCE_NOT_FOUND])?;
+    Ok(listed.map(|out| out.targets.unwrap_or_default()))
+}
+
+/// The pipeline's rules on the default bus and, when it may exist
+/// ([`crate::components::event_bus::may_exist`]), on its own bus, each with its
+/// targets (listed `CONCURRENCY` at a time). A rule deleted between the
+/// listings is left out. The buses are listed one after the other, so
+/// that the pages of each come in order.
+pub async fn list(ctx: &Ctx<'_>, recorded: &Observed) -> Result<Listing, AwsError> {
+    let default = list_bus(ctx, Bus::Default).await;
+    let pipeline = if crate::components::event_bus::may_exist(ctx, recorded) {
+        list_bus(ctx, Bus::Pipeline).await
+    } else {
+        Ok(None)
+    };
+    let default = default?.unwrap_or_default();
+    let pipeline = pipeline?;
+    let bus_exists = pipeline.is_some();
+    let rules: Vec<(Bus, ListedRule)> = default
+        .into_iter()
+        .map(|r| (Bus::Default, r))
+        .chain(
+            pipeline
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| (Bus::Pipeline, r)),
+        )
+        .collect();
+    let listed: Vec<Option<Listed>> = futures::stream::iter(rules)
+        .map(|(bus, rule)| async move {
+            let name = rule.name().unwrap_or_default().to_owned();
+            let targets = list_targets(ctx, bus, &name).await?;
+            Ok::<_, AwsError>(targets.map(|targets| Listed { bus, rule, targets }))
+        })
+        .buffered(CONCURRENCY)
+        .try_collect()
+        .await?;
+    Ok(Listing {
+        rules: listed.into_iter().flatten().collect(),
+        bus_exists,
+    })
+}
+
+/// What refresh learns of the pipeline's rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RulesObservation {
+    /// The read rules as listed, in layout order, then those the layout no
+    /// longer has; each pattern normalised against the one wanted under its
+    /// name.
+    pub reads: Vec<Named>,
+    pub read_rule_arn: Option<String>,
+    /// Every wanted read rule exists in its state with its targets.
+    pub reads_alerting: bool,
+    pub tamper: Option<RuleObservation>,
+}
+
+/// What refresh learns about the tamper rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleObservation {
+    pub arn: String,
+    pub pattern: String,
+    /// In the state its events need, targeting the topic with our message.
+    pub alerting: bool,
+}
+
+/// Judges a listing against the spec: what [`RulesObservation`] says.
+pub fn observe(
+    spec: &PipelineSpec,
+    names: &Names,
+    topic_arn: &str,
+    listing: &Listing,
+) -> Result<RulesObservation, AwsError> {
+    let wanted = wanted_reads(spec, names);
+    let read_state = Rule::Reads.state();
+    let mut reads_alerting = !wanted.is_empty();
+    for rule in &wanted {
+        let targets = read_targets(spec, names, rule, topic_arn)?;
+        let holds = listing
+            .find(rule.bus, &rule.name)
+            .is_some_and(|l| in_place(l.rule.state(), &read_state, &l.targets, &targets));
+        reads_alerting &= holds;
+    }
+    let rank = |l: &Listed| {
+        wanted
+            .iter()
+            .position(|w| w.bus == l.bus && w.name == l.name())
+            .unwrap_or(usize::MAX)
+    };
+    let mut reads: Vec<&Listed> = listing.reads(names).collect();
+    reads.sort_by(|a, b| {
+        rank(a)
+            .cmp(&rank(b))
+            .then_with(|| a.bus.cmp(&b.bus))
+            .then_with(|| a.name().cmp(b.name()))
+    });
+    let read_rule_arn = reads.first().map(|l| {
+        l.rule
+            .arn()
+            .map_or_else(|| l.bus.rule_arn(names, l.name()), str::to_owned)
+    });
+    let reads = reads
+        .into_iter()
+        .map(|l| {
+            let want = wanted.iter().find(|w| w.bus == l.bus && w.name == l.name());
+            Named {
+                name: l.name().to_owned(),
+                pattern: crate::pattern::as_observed(
+                    l.rule.event_pattern().unwrap_or_default(),
+                    want.map(|w| w.pattern.as_str()),
+                    crate::pattern::event::same_json,
+                ),
+            }
+        })
+        .collect();
+    let tamper = match listing.find(Bus::Default, &names.tamper_rule) {
+        None => None,
+        Some(l) => {
+            let target = topic_target(Rule::Tamper, &spec.name, topic_arn, &names.tamper_rule)?;
+            Some(RuleObservation {
+                arn: l
+                    .rule
+                    .arn()
+                    .map_or_else(|| names.rule_arn(&names.tamper_rule), str::to_owned),
+                pattern: l.rule.event_pattern().unwrap_or_default().to_owned(),
+                alerting: in_place(
+                    l.rule.state(),
+                    &Rule::Tamper.state(),
+                    &l.targets,
+                    std::slice::from_ref(&target),
+                ),
+            })
+        }
+    };
+    Ok(RulesObservation {
+        reads,
+        read_rule_arn,
+        reads_alerting,
+        tamper,
+    })
+}
+
+pub async fn find(
+    ctx: &Ctx<'_>,
+    recorded: &Observed,
+    topic_arn: &str,
+) -> Result<RulesObservation, AwsError> {
+    let listing = list(ctx, recorded).await?;
+    observe(ctx.spec, ctx.names, topic_arn, &listing)
+}
+
+/// The longest prefix `a` and `b` share, cut at a character boundary.
+pub(super) fn common_prefix<'a>(a: &'a str, b: &str) -> &'a str {
+    let shared = a
+        .char_indices()
+        .zip(b.chars())
+        .find(|((_, x), y)| x != y)
+        .map_or(a.len().min(b.len()), |((at, _), _)| at);
+    &a[..shared]
+}
