@@ -4,6 +4,9 @@ after destroy are found here, not through the provider under test.
 
 Usage: aws_check.py leftovers NAME [ACCOUNT]
        aws_check.py drift NAME SCENARIO
+         (two-stage layout: caller-rule-deleted, scope-rule-pattern-edited,
+          scope-rule-targets-removed, pipeline-bus-deleted, chunk-filter-deleted,
+          findings-filter-deleted, findings-group-deleted)
        aws_check.py keys NAME   (how many of its keys are not pending deletion)
        aws_check.py multi-account setup|teardown LOG_GROUP ACCOUNT...
 """
@@ -83,6 +86,58 @@ def pipeline_rules(name):
     return {r["Name"] for r in every("events", "list_rules", "Rules", NamePrefix=f"{name}-")} & ours
 
 
+def pipeline_bus(name):
+    """The pipeline's own event bus, where the scope rules live (two-stage layout)."""
+    return f"{name}-secret-reads"
+
+
+def default_bus_rules(name):
+    """Every rule on the default bus named after the pipeline: the read and
+    tamper rules, and the caller rules of the two-stage layout."""
+    return sorted(r["Name"] for r in every("events", "list_rules", "Rules", NamePrefix=f"{name}-"))
+
+
+def bus_exists(name):
+    try:
+        client("events").describe_event_bus(Name=pipeline_bus(name))
+        return True
+    except ClientError:
+        return False
+
+
+def bus_rules(name):
+    """The rules on the pipeline's bus (empty when the bus is gone)."""
+    try:
+        return sorted(r["Name"] for r in every("events", "list_rules", "Rules", EventBusName=pipeline_bus(name)))
+    except ClientError:
+        return []
+
+
+def caller_rules(name):
+    """The default bus's rules that forward to the pipeline's bus."""
+    events = client("events")
+    bus_arn_suffix = f":event-bus/{pipeline_bus(name)}"
+    return [r for r in default_bus_rules(name)
+            if any(t["Arn"].endswith(bus_arn_suffix) for t in events.list_targets_by_rule(Rule=r)["Targets"])]
+
+
+def findings_group(name):
+    return f"/secretmonitor/{name}/findings"
+
+
+def pipeline_filters(name):
+    """(group, filter) of every metric filter of the account and region named
+    as the pipeline's: `NAME-secret-access`, `NAME-secret-access-*` (one per
+    scope chunk) and `NAME-findings`, in whatever group holds them (a reused
+    trail's group too)."""
+    found = []
+    for f in every("logs", "describe_metric_filters", "metricFilters"):
+        n = f["filterName"]
+        if n == f"{name}-findings" or n == f"{name}-secret-access" or n.startswith(f"{name}-secret-access-"):
+            found.append((f["logGroupName"], n))
+    return sorted(found)
+
+
 def archive_bucket(name):
     account = client("sts").get_caller_identity()["Account"]
     return f"{name}-archive-{account}-{REGION}"
@@ -101,8 +156,17 @@ def leftovers(name):
         found.append(f"trail {name}")
     except ClientError:
         pass
-    for g in client("logs").describe_log_groups(logGroupNamePrefix=log_group(name))["logGroups"]:
+    # The trail's group and the findings group.
+    for g in every("logs", "describe_log_groups", "logGroups", logGroupNamePrefix=f"/secretmonitor/{name}/"):
         found.append(f"log group {g['logGroupName']}")
+    for group, f in pipeline_filters(name):
+        found.append(f"metric filter {f} (group {group})")
+    # Account-level ones (a policy per pipeline would be one of the account's
+    # 10) and those scoped to a group (which should go with their group).
+    for scope in ("ACCOUNT", "RESOURCE"):
+        for p in client("logs").describe_resource_policies(policyScope=scope).get("resourcePolicies", []):
+            if f"/secretmonitor/{name}/" in p.get("policyDocument", "") + p.get("resourceArn", ""):
+                found.append(f"logs resource policy {p.get('policyName') or p.get('resourceArn')} ({scope})")
     for a in client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{name}-")["MetricAlarms"]:
         found.append(f"alarm {a['AlarmName']}")
     for arn in topic_arns(name):
@@ -117,8 +181,12 @@ def leftovers(name):
             if versions.get("Versions") or versions.get("DeleteMarkers"):
                 continue  # kept on purpose: it holds audit logs
             found.append(f"empty bucket {b['Name']}")
-    for rule in sorted(pipeline_rules(name)):
+    for rule in default_bus_rules(name):
         found.append(f"EventBridge rule {rule}")
+    if bus_exists(name):
+        found.append(f"event bus {pipeline_bus(name)}")
+        for rule in bus_rules(name):
+            found.append(f"EventBridge rule {rule} (bus {pipeline_bus(name)})")
     for alias in every("kms", "list_aliases", "Aliases"):
         if alias["AliasName"] == f"alias/secretmonitor/{name}":
             found.append(f"key alias {alias['AliasName']}")
@@ -248,8 +316,62 @@ def drift(name, scenario):
         if targets:
             events.remove_targets(Rule=f"{name}-tamper", Ids=[t["Id"] for t in targets])
         events.delete_rule(Name=f"{name}-tamper")
+    # The two-stage layout's parts. Each picks the first of its kind (sorted by
+    # name), prints what it changed and fails if there is none to change, so a
+    # scenario never passes by doing nothing.
+    elif scenario == "caller-rule-deleted":
+        events = client("events")
+        rule = _first(caller_rules(name), "caller rule forwarding to the pipeline bus")
+        targets = events.list_targets_by_rule(Rule=rule)["Targets"]
+        events.remove_targets(Rule=rule, Ids=[t["Id"] for t in targets])
+        events.delete_rule(Name=rule)
+        print(f"deleted caller rule {rule}")
+    elif scenario == "scope-rule-pattern-edited":
+        events = client("events")
+        rule = _first(bus_rules(name), f"rule on bus {pipeline_bus(name)}")
+        current = events.describe_rule(Name=rule, EventBusName=pipeline_bus(name))
+        events.put_rule(Name=rule, EventBusName=pipeline_bus(name), State=current["State"],
+                        EventPattern=json.dumps({"source": ["aws.secretsmanager"], "detail": {"eventName": ["NothingAtAll"]}}))
+        print(f"edited the pattern of scope rule {rule}")
+    elif scenario == "scope-rule-targets-removed":
+        events = client("events")
+        rule = _first(bus_rules(name), f"rule on bus {pipeline_bus(name)}")
+        targets = events.list_targets_by_rule(Rule=rule, EventBusName=pipeline_bus(name))["Targets"]
+        _first([t["Id"] for t in targets], f"target of scope rule {rule}")
+        events.remove_targets(Rule=rule, EventBusName=pipeline_bus(name), Ids=[t["Id"] for t in targets])
+        print(f"removed the {len(targets)} target(s) of scope rule {rule}")
+    elif scenario == "chunk-filter-deleted":
+        group, f = _first([(g, f) for g, f in pipeline_filters(name) if f.startswith(f"{name}-secret-access-")],
+                          f"metric filter {name}-secret-access-*")
+        client("logs").delete_metric_filter(logGroupName=group, filterName=f)
+        print(f"deleted metric filter {f} of {group}")
+    elif scenario == "findings-filter-deleted":
+        client("logs").delete_metric_filter(logGroupName=findings_group(name), filterName=f"{name}-findings")
+        print(f"deleted metric filter {name}-findings of {findings_group(name)}")
+    elif scenario == "pipeline-bus-deleted":
+        # AWS deletes a bus only once its rules are gone, so they go first.
+        events, bus = client("events"), pipeline_bus(name)
+        if not bus_exists(name):
+            raise SystemExit(f"drift: no event bus {bus} to change")
+        rules = bus_rules(name)
+        for rule in rules:
+            targets = events.list_targets_by_rule(Rule=rule, EventBusName=bus)["Targets"]
+            if targets:
+                events.remove_targets(Rule=rule, EventBusName=bus, Ids=[t["Id"] for t in targets])
+            events.delete_rule(Name=rule, EventBusName=bus)
+        events.delete_event_bus(Name=bus)
+        print(f"deleted event bus {bus} and its {len(rules)} rule(s)")
+    elif scenario == "findings-group-deleted":
+        client("logs").delete_log_group(logGroupName=findings_group(name))
+        print(f"deleted log group {findings_group(name)}")
     else:
         raise SystemExit(f"unknown drift scenario {scenario}")
+
+
+def _first(items, what):
+    if not items:
+        raise SystemExit(f"drift: no {what} to change")
+    return sorted(items)[0]
 
 
 def archive(name, action):

@@ -5,6 +5,12 @@ Applied once at LocalStack start-up (see plugins.py), before any service is
 loaded; `apply_all` also installs CloudTrail recording/delivery and the
 metric filter replacement."""
 
+import logging
+import re
+import threading
+
+LOG = logging.getLogger(__name__)
+
 
 def replace_metric_filters_by_name() -> None:
     """AWS PutMetricFilter replaces a filter of the same name in the same log
@@ -26,6 +32,32 @@ def replace_metric_filters_by_name() -> None:
 
     add_filter._secretmonitor_fixed = True
     MetricFilters.add_filter = add_filter
+
+
+def log_group_deletion_takes_its_filters() -> None:
+    """AWS DeleteLogGroup deletes the group's metric filters (and its
+    resource-scoped policy, logs_resource_policies) with it; the bundled moto
+    kept the filters (DescribeMetricFilters still listed them, and a
+    group created again under the same name would count with them), so a
+    check for leftovers after destroy would blame the provider for them."""
+    from moto.logs.models import LogsBackend
+
+    if getattr(LogsBackend.delete_log_group, "_secretmonitor_fixed", False):
+        return
+    original = LogsBackend.delete_log_group
+
+    def delete_log_group(self, log_group_name: str) -> None:
+        from . import logs_resource_policies
+
+        original(self, log_group_name)
+        self.filters.metric_filters = [
+            f for f in self.filters.metric_filters if f.get("logGroupName") != log_group_name
+        ]
+        # A resource policy scoped to the group goes with it too.
+        logs_resource_policies.forget_group(self.account_id, self.region_name, log_group_name)
+
+    delete_log_group._secretmonitor_fixed = True
+    LogsBackend.delete_log_group = delete_log_group
 
 
 CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
@@ -73,11 +105,180 @@ def event_rules_honour_state() -> None:
     EventsProvider._process_rules_async = _process_rules_async
 
 
+# --- event bus to event bus -----------------------------------------------------------
+
+# Per thread: whether the PutEvents request being served came from another
+# bus's rule (request thread), and whether the rules being run are those of an
+# event that did (the worker thread LocalStack starts for them).
+_hop = threading.local()
+FROM_A_BUS = "secretmonitor_received_from_a_bus"
+
+
+def _is_bus_arn(arn: str) -> bool:
+    return str(arn).startswith("arn:") and ":event-bus/" in str(arn)
+
+
+def forwarded_events_one_hop() -> None:
+    """AWS ("Sending and receiving events between event buses in the same
+    account and Region"; the cross-account page says the same): an event a
+    bus received from another bus is matched against the receiving bus's
+    rules and sent to their targets, but never on to a third event bus.
+    LocalStack forwards it again, so a rule on the pipeline's bus that
+    targets another bus would work in the emulator and do nothing in AWS.
+
+    How a forwarded event is told apart: LocalStack's event-bus target calls
+    PutEvents through its internal client on behalf of the `events` service
+    principal, with the forwarding rule as source ARN. `_process_entry` (which
+    sees that request) marks its thread; the worker thread it starts for the
+    event's rules gets the mark in its parameters; and the event-bus target
+    sender, which runs in that worker thread, skips the event. Other targets
+    (SNS, SQS, CloudWatch Logs, ...) still receive it."""
+    from localstack.services.events import provider as events_provider
+    from localstack.services.events.target import EventsTargetSender
+
+    provider_class = events_provider.EventsProvider
+    if getattr(provider_class._process_entry, "_secretmonitor_fixed", False):
+        return
+    original_process_entry = provider_class._process_entry
+    original_start = events_provider.start_worker_thread
+    original_rules = provider_class._process_rules_async
+    original_send = EventsTargetSender.process_event
+
+    def _process_entry(self, entry, processed_entries, failed_entry_count, context):
+        params = getattr(context, "internal_request_params", None) or {}
+        _hop.request_from_a_rule = params.get("service_principal") == "events" and ":rule/" in str(
+            params.get("source_arn") or ""
+        )
+        try:
+            return original_process_entry(self, entry, processed_entries, failed_entry_count, context)
+        finally:
+            _hop.request_from_a_rule = False
+
+    def start_worker_thread(method, params=None, name=None):
+        if getattr(_hop, "request_from_a_rule", False) and isinstance(params, dict):
+            params = {**params, FROM_A_BUS: True}
+        return original_start(method, params=params, name=name)
+
+    def _process_rules_async(self, params: dict) -> None:
+        _hop.forwarded = bool(params.get(FROM_A_BUS))
+        try:
+            return original_rules(self, params)
+        finally:
+            _hop.forwarded = False
+
+    def process_event(self, event, trace_header):
+        if getattr(_hop, "forwarded", False) and _is_bus_arn(self.arn):
+            LOG.info(
+                "secretmonitor: event %s came from another event bus; not forwarded again to %s (AWS: one hop)",
+                event.get("id") if isinstance(event, dict) else None,
+                self.arn,
+            )
+            return None
+        return original_send(self, event, trace_header)
+
+    for fn in (_process_entry, _process_rules_async, process_event):
+        fn._secretmonitor_fixed = True
+    provider_class._process_entry = _process_entry
+    provider_class._process_rules_async = _process_rules_async
+    events_provider.start_worker_thread = start_worker_thread
+    EventsTargetSender.process_event = process_event
+
+
+# --- event pattern wildcards -----------------------------------------------------------
+
+
+def wildcard_regex(pattern: str) -> str:
+    """AWS's `wildcard` as a regular expression: `*` matches any run of
+    characters, including an empty one; `\\*` is a literal star and `\\\\` a
+    literal backslash (event-ruler). Other characters are literal."""
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern) and pattern[i + 1] in "*\\":
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if c == "*" else re.escape(c))
+        i += 1
+    return "".join(out)
+
+
+def event_pattern_wildcards_as_aws() -> None:
+    """LocalStack's `wildcard` (plain and inside `anything-but`) turns each
+    `*` into `.+`, so a `*` needs at least one character, and it knows no
+    escapes. AWS's `*` matches zero or more characters (the pattern
+    `*:secret:prod/*` matches `arn:...:secret:prod/`). Replace the matcher."""
+    from localstack.services.events.event_rule_engine import EventRuleEngine
+
+    if getattr(EventRuleEngine._evaluate_wildcard, "_secretmonitor_fixed", False):
+        return
+
+    def _evaluate_wildcard(condition, value) -> bool:
+        return isinstance(value, str) and re.fullmatch(wildcard_regex(condition), value, re.DOTALL) is not None
+
+    _evaluate_wildcard._secretmonitor_fixed = True
+    EventRuleEngine._evaluate_wildcard = staticmethod(_evaluate_wildcard)
+
+
+# --- event pattern size ----------------------------------------------------------------
+
+PATTERN_MAX_ENV = "SECRETMONITOR_EVENT_PATTERN_MAX_LEN"
+DEFAULT_PATTERN_MAX = 2048  # EventBridge quota "Event pattern size", default
+API_PATTERN_MAX = 4096  # Rule.EventPattern's length constraint in the API
+
+
+def event_pattern_size_quota() -> None:
+    """AWS refuses a PutRule whose EventPattern is longer than the account's
+    "Event pattern size" quota (2,048 characters unless raised, 4,096 at
+    most); LocalStack takes any length, so a layout whose rules outgrow the
+    quota would deploy here and fail in AWS. The quota is
+    $SECRETMONITOR_EVENT_PATTERN_MAX_LEN (default 2048, capped at 4096).
+    AWS's error code for the quota is not documented (a 400); the emulator
+    answers LimitExceededException, ValidationException past 4096."""
+    import os
+
+    from localstack.aws.api.events import LimitExceededException
+    from localstack.services.events.models import ValidationException
+    from localstack.services.events.provider import EventsProvider
+
+    if getattr(EventsProvider.put_rule, "_secretmonitor_fixed", False):
+        return
+    original = EventsProvider.put_rule
+
+    def put_rule(self, context, name, schedule_expression=None, event_pattern=None, *args, **kwargs):
+        if event_pattern is not None:
+            try:
+                quota = min(int(os.environ.get(PATTERN_MAX_ENV, DEFAULT_PATTERN_MAX)), API_PATTERN_MAX)
+            except ValueError:
+                quota = DEFAULT_PATTERN_MAX
+            if len(event_pattern) > API_PATTERN_MAX:
+                raise ValidationException(
+                    "1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: "
+                    f"Member must have length less than or equal to {API_PATTERN_MAX}"
+                )
+            if len(event_pattern) > quota:
+                raise LimitExceededException(
+                    f"Event pattern is {len(event_pattern)} characters, over the account's Event pattern size "
+                    f"quota of {quota} (emulated by secretmonitor-localstack)"
+                )
+        return original(self, context, name, schedule_expression, event_pattern, *args, **kwargs)
+
+    put_rule._secretmonitor_fixed = True
+    EventsProvider.put_rule = put_rule
+
+
 def apply_all() -> None:
     replace_metric_filters_by_name()
+    log_group_deletion_takes_its_filters()
     event_rules_honour_state()
+    forwarded_events_one_hop()
+    event_pattern_wildcards_as_aws()
+    event_pattern_size_quota()
 
-    from . import cloudtrail_recorder, metric_filters, status
+    from . import cloudtrail_recorder, logs_resource_policies, metric_filters, status
+
+    # Resource policies scoped to one log group (resourceArn), with revisions.
+    logs_resource_policies.install()
 
     # Filters count only their own group's events, judged by our evaluator.
     metric_filters.install()
