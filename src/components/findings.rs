@@ -77,11 +77,6 @@ const C: Component = Component::Findings;
 /// CloudWatch Logs targets.
 pub const WRITERS: [&str; 2] = ["events.amazonaws.com", "delivery.logs.amazonaws.com"];
 
-/// The name of the group's resource policy.
-pub fn policy_name(names: &Names) -> String {
-    format!("{}-writers", names.findings_filter)
-}
-
 /// The ARNs of the rules that may write findings: the single read rule on
 /// the default bus, and the scope rules on the pipeline's bus (named
 /// `<pipeline>-reads-s-<content>`, [`super::PlanNames::staged_rule`]).
@@ -261,7 +256,6 @@ struct ListedPolicy {
 
 async fn find_policy(ctx: &Ctx<'_>) -> Result<Option<ListedPolicy>, AwsError> {
     let arn = ctx.names.findings_log_group_arn();
-    let name = policy_name(ctx.names);
     let mut next = None;
     for _ in 0..MAX_PAGES {
         let listed = ctx
@@ -278,11 +272,10 @@ async fn find_policy(ctx: &Ctx<'_>) -> Result<Option<ListedPolicy>, AwsError> {
         let Some(listed) = listed else {
             return Ok(None);
         };
-        if let Some(ours) = listed
-            .resource_policies()
-            .iter()
-            .find(|p| p.policy_name() == Some(name.as_str()))
-        {
+        // A group has at most one resource-scoped policy, named by the
+        // group's ARN alone (CloudWatch Logs takes no policy name with
+        // `resourceArn`): whatever is listed for it is the one we manage.
+        if let Some(ours) = listed.resource_policies().first() {
             return Ok(Some(ListedPolicy {
                 document: ours.policy_document().unwrap_or_default().to_owned(),
                 revision: ours.revision_id().map(str::to_owned),
@@ -387,7 +380,6 @@ async fn ensure_policy(ctx: &Ctx<'_>) -> Result<(), AwsError> {
     ctx.clients
         .logs
         .put_resource_policy()
-        .policy_name(policy_name(ctx.names))
         .policy_document(wanted.to_json())
         .resource_arn(&arn)
         // The revision replaced; none when the policy is new.
@@ -480,7 +472,6 @@ pub async fn delete(ctx: &Ctx<'_>) -> Result<(), AwsError> {
         };
         let arn = ctx.names.findings_log_group_arn();
         logs.delete_resource_policy()
-            .policy_name(policy_name(ctx.names))
             .resource_arn(&arn)
             .set_expected_revision_id(existing.revision)
             .send()

@@ -190,6 +190,10 @@ fn plan_detection(plan: &mut PipelineState, spec: &PipelineSpec) {
                 .chain(d.rules.notifying())
                 .cloned()
                 .collect();
+            // With findings no filter is on the trail's group.
+            if d.filters.is_empty() {
+                plan.metric_filter_name = Value::Null;
+            }
             plan.filter_pattern = one_of(&d.filters);
             plan.event_pattern = one_of(&rules);
             plan.metric_filter_count =
@@ -200,6 +204,7 @@ fn plan_detection(plan: &mut PipelineState, spec: &PipelineSpec) {
             plan.event_patterns = string_list(&rules);
         }
         Err(_) => {
+            plan.metric_filter_name = Value::Unknown;
             plan.filter_pattern = Value::Unknown;
             plan.filter_patterns = Value::Unknown;
             plan.metric_filter_count = Value::Unknown;
@@ -428,6 +433,80 @@ mod tests {
                 ..Default::default()
             }),
             ..Default::default()
+        }
+    }
+
+    /// The plan shows how many filters and rules the layout makes, offline,
+    /// and which parts of the layout a pipeline has.
+    #[test]
+    fn the_plan_shows_the_layout_of_each_size() {
+        let roles = |n: usize| -> Vec<String> {
+            (0..n)
+                .map(|i| {
+                    format!("arn:aws:iam::111122223333:role/service-role/payments-api-{i:03}-prod")
+                })
+                .collect()
+        };
+        let prefixes: Vec<String> = [
+            "payments", "identity", "search", "billing", "ledger", "mail",
+        ]
+        .iter()
+        .map(|t| format!("{t}/*"))
+        .collect();
+        // (what, secrets, principals, filters, findings, read rules > 1, bus)
+        type Case = (&'static str, Vec<String>, Vec<String>, usize, bool, bool);
+        let cases: [Case; 3] = [
+            (
+                "one of each",
+                vec!["prod/*".to_owned()],
+                roles(1),
+                1,
+                false,
+                false,
+            ),
+            (
+                "six prefixes: two filters, one rule",
+                prefixes,
+                Vec::new(),
+                2,
+                false,
+                false,
+            ),
+            (
+                "500 principals: findings, two stages",
+                vec!["prod/*".to_owned()],
+                roles(500),
+                0,
+                true,
+                true,
+            ),
+        ];
+        for (what, secrets, principals, filters, findings, two_stage) in cases {
+            let mut c = config("p");
+            c.secrets = string_list(&secrets);
+            c.allowed_principals = string_list(&principals);
+            let plan = planned(&c, None, &BTreeMap::new(), Some("us-east-1"));
+            let n = |v: &Value<i64>| v.as_ref_option().copied().unwrap_or(-1);
+            let listed = |v: &super::super::state::StrList| known_strings(v).map(|l| l.len());
+            assert_eq!(listed(&plan.filter_patterns), Some(filters), "{what}");
+            assert_eq!(
+                n(&plan.metric_filter_count),
+                (filters + usize::from(findings)) as i64,
+                "{what}"
+            );
+            let rules = listed(&plan.event_patterns).expect("known");
+            assert_eq!(
+                n(&plan.event_rule_count),
+                rules as i64 + 1,
+                "{what}: the tamper rule too"
+            );
+            assert_eq!(rules > 1, two_stage, "{what}");
+            assert_eq!(plan.filter_pattern.is_value(), filters == 1, "{what}");
+            assert_eq!(plan.event_pattern.is_value(), !two_stage, "{what}");
+            assert_eq!(plan.metric_filter_name.is_null(), filters == 0, "{what}");
+            // Assigned by AWS: unknown on create where the layout has the part.
+            assert_eq!(plan.findings_log_group_arn.is_unknown(), findings, "{what}");
+            assert_eq!(plan.event_bus_arn.is_unknown(), two_stage, "{what}");
         }
     }
 

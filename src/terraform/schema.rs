@@ -233,7 +233,7 @@ pub fn pipeline_schema() -> Schema {
             ("trail_logging", boolean(Computed, "Whether the trail is logging. A stopped trail shows as drift and is restarted by the next apply.")),
             ("log_group_name", string(Computed, "Name of the CloudWatch Logs group the trail delivers to.")),
             ("log_group_arn", string(Computed, "ARN of that log group.")),
-            ("metric_filter_name", string(Computed, "Name of the metric filter; with several, the stem of their names (`NAME-secret-access-XXXXXXXX`, named by content).")),
+            ("metric_filter_name", string(Computed, "Name of the metric filter on the trail's log group; with several, the stem of their names (`NAME-secret-access-XXXXXXXX`, named by content). Null when the alarm counts findings.")),
             ("filter_pattern", string(Computed, "The CloudWatch Logs filter pattern generated from `secrets`, `allowed_principals`, `watched_events` and `alert_on_denied`, when one metric filter holds them; null when the layout needs several (see `filter_patterns`).")),
             ("filter_patterns", strings(Computed, "Every metric filter pattern on the trail's log group, in layout order: one per chunk of `secrets`, each with the whole allow-list, all publishing the alarm's metric (docs/scale.md). Empty when the allow-list fits no filter and the alarm counts findings instead. A filter deleted or edited outside Terraform shows here.")),
             ("metric_filter_count", number(Computed, "How many metric filters the pipeline manages: those on the trail's log group, plus the one on the findings log group when the alarm counts findings. Known at plan, computed offline from the configuration.")),

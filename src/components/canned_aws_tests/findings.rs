@@ -56,7 +56,7 @@ fn wanted_pattern() -> String {
 /// The group's resource policies: ours with `document`, at revision `r1`.
 fn policy(world: &World, document: &str) -> Answer {
     Answer::json(json!({ "resourcePolicies": [{
-        "policyName": findings::policy_name(&world.names),
+        "policyName": "AWS-assigned",
         "policyDocument": document,
         "policyScope": "RESOURCE",
         "resourceArn": world.names.findings_log_group_arn(),
@@ -131,7 +131,8 @@ async fn ensure_on_nothing_creates_the_encrypted_group_its_policy_and_its_filter
     assert_eq!(retention["retentionInDays"], world.spec.log_retention_days);
     let put = body(&world, "PutResourcePolicy");
     assert_eq!(put["resourceArn"], world.names.findings_log_group_arn());
-    assert_eq!(put["policyName"], findings::policy_name(&world.names));
+    // With `resourceArn`, the group names the policy: no name is sent.
+    assert!(put.get("policyName").is_none(), "{put}");
     assert!(put.get("expectedRevisionId").is_none(), "{put}");
     let document = put["policyDocument"].as_str().expect("a document");
     assert!(crate::policy::equivalent(

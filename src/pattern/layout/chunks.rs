@@ -90,14 +90,25 @@ pub(super) fn chunk_scope(
                 .map(describe_secret)
                 .collect::<Vec<_>>()
                 .join(", ");
+            let (part, hint) = if group.len() == 1 {
+                (
+                    format!("the scope entry {part} alone"),
+                    "a pattern holds at least one whole entry with its outcome clauses: raise event_pattern_max_length if the account's quota allows, or watch fewer events",
+                )
+            } else {
+                (
+                    format!(
+                        "the scope entries {{{part}}}, which overlap and must share one pattern"
+                    ),
+                    "replace overlapping entries by one prefix, or list fewer principals",
+                )
+            };
             return Err(CapacityError::PartTooLong {
                 kind,
-                part: format!(
-                    "the scope entries {{{part}}}, which overlap and must share one pattern,"
-                ),
+                part,
                 len: measure(&with(group.clone(), chunks.is_empty()))?,
                 max,
-                hint: "replace overlapping entries by one prefix, or list fewer principals",
+                hint,
             }
             .into());
         }
