@@ -178,6 +178,12 @@ if [ "${E2E_TESTS:-1}" = 1 ]; then
   [ "${PIPESTATUS[0]}" = 0 ] || exit 1
 fi
 
+if [ "${E2E_TESTS:-1}" = 1 ]; then
+  echo "==> detection at scale: one pipeline of 500 principals and 200 scopes, both paths, drift on its new parts (scripts/e2e_scale.py)"
+  TF="$TF" "$PY" scripts/e2e_scale.py | tee "$ROOT/.tools/e2e-scale-summary.txt"
+  [ "${PIPESTATUS[0]}" = 0 ] || exit 1
+fi
+
 if [ "${FAULT_TESTS:-1}" = 1 ]; then
   echo "==> fault injection (scripts/faultproxy.py between the provider and LocalStack)"
   TF="$TF" "$PY" scripts/fault_tests.py | tee "$ROOT/.tools/fault-summary.txt"
@@ -186,5 +192,8 @@ fi
 summary="$ROOT/.tools/test-summary.txt"
 echo "drift scenarios detected and healed ($("$TF" version | head -1)): $healed/${#scenarios[@]}" | tee -a "$summary"
 if [ "${FAULT_TESTS:-1}" = 1 ]; then tail -1 "$ROOT/.tools/fault-summary.txt" | tee -a "$summary"; fi
-if [ "${E2E_TESTS:-1}" = 1 ]; then grep -E "^(reads|tamper|median)" "$ROOT/.tools/e2e-summary.txt" | tee -a "$summary"; fi
+if [ "${E2E_TESTS:-1}" = 1 ]; then
+  grep -E "^(reads|tamper|median)" "$ROOT/.tools/e2e-summary.txt" | tee -a "$summary"
+  grep -E "^(scale:|plan shows)" "$ROOT/.tools/e2e-scale-summary.txt" | tee -a "$summary"
+fi
 true

@@ -11,6 +11,7 @@ Usage: aws_check.py leftovers NAME [ACCOUNT]
        aws_check.py multi-account setup|teardown LOG_GROUP ACCOUNT...
 """
 import json
+import re
 import os
 import sys
 
@@ -218,12 +219,20 @@ def inventory(name):
     groups = client("logs").describe_log_groups(logGroupNamePrefix=log_group(name))["logGroups"]
     if groups:
         found.add("log_group_name")
+    chunk = re.compile(re.escape(f"{name}-secret-access") + r"(-[0-9a-f]{8})?")
     if any(
-        f["filterName"] == f"{name}-secret-access"
+        chunk.fullmatch(f["filterName"])
         for g in groups
         for f in client("logs").describe_metric_filters(logGroupName=g["logGroupName"])["metricFilters"]
     ):
         found.add("metric_filter_name")
+    if client("logs").describe_log_groups(logGroupNamePrefix=findings_group(name))["logGroups"]:
+        found.add("findings_log_group_arn")
+    try:
+        client("events").describe_event_bus(Name=pipeline_bus(name))
+        found.add("event_bus_arn")
+    except ClientError:
+        pass
     if client("cloudwatch").describe_alarms(AlarmNames=[f"{name}-secret-access"])["MetricAlarms"]:
         found.add("alarm_name")
     if topic_arns(name):
@@ -236,7 +245,8 @@ def inventory(name):
     if any(b["Name"] == archive_bucket(name) for b in client("s3").list_buckets()["Buckets"]):
         found.add("archive_bucket_name")
     rules = pipeline_rules(name)
-    if f"{name}-secret-reads" in rules:
+    staged = re.compile(re.escape(f"{name}-reads-c-") + r"[0-9a-f]{8}")
+    if f"{name}-secret-reads" in rules or any(staged.fullmatch(r) for r in default_bus_rules(name)):
         found.add("read_rule_arn")
     if f"{name}-tamper" in rules:
         found.add("tamper_rule_arn")

@@ -157,6 +157,24 @@ def configuration(rng, real_secret_arns):
     }
 
 
+# The configuration the layout's unit test proves exact, on every chunk
+# boundary (src/pattern/tests/layout.rs, the_end_to_end_configuration_...).
+PROVEN = os.path.join(ROOT, "tests", "scale", "e2e-500x200.json")
+
+
+def check_proven(config, real_arn):
+    """Refuses to run on another configuration than the proven one: the same
+    lists, the read secret's ARN aside (LocalStack's suffix, of the same
+    length as the placeholder, so the chunks are the same)."""
+    with open(PROVEN) as f:
+        proven = json.load(f)
+    placeholder = real_arn[:-6] + "XXXXXX"
+    secrets = [placeholder if s == real_arn else s for s in config["secrets"]]
+    if secrets != proven["secrets"] or config["principals"] != proven["principals"]:
+        raise SystemExit(f"the configuration differs from {PROVEN}, which the layout test proves exact; "
+                         "regenerate that file from configuration() and rerun cargo test")
+
+
 # --- terraform --------------------------------------------------------------------------
 
 MAIN_TF = """
@@ -390,6 +408,7 @@ def run(rng, iam, sts, sqs, sm, cw, logs, made, failures, counts):
             secret_arns[name] = sm.describe_secret(SecretId=name)["ARN"]
         made["secrets"].append(name)
     config = configuration(rng, secret_arns)
+    check_proven(config, secret_arns["zeta/vault-root-token"])
     log(f"configuration: {len(config['principals'])} allowed principals, {len(config['secrets'])} secrets entries; "
         f"first principal {config['principals'][0]}, last {config['principals'][-1]}; "
         f"first entry {config['secrets'][0]}, middle {config['secrets'][100]}, last {config['secrets'][-1]}")
