@@ -55,7 +55,7 @@
 //!   findings are not wanted `ensure`, `find` and `delete` act only on what
 //!   the state recorded: nothing recorded, no AWS call at all.
 
-use aws_sdk_cloudwatchlogs::types::{MetricFilter, MetricTransformation, PolicyScope};
+use aws_sdk_cloudwatchlogs::types::{MetricFilter, PolicyScope};
 
 use futures::FutureExt;
 
@@ -63,7 +63,7 @@ use super::{
     always, seen, Component, Ctx, Deleted, Named, Names, Observed, PartDef, PipelineError,
     Protection, Recorder, Seen,
 };
-use crate::aws::{codes, retry_while, Absence, AwsError, RetryPolicy, MAX_PAGES};
+use crate::aws::{codes, Absence, AwsError, MAX_PAGES};
 use crate::engine::Usable;
 use crate::pattern::{
     AstError, Expr, FilterPattern, Selector, StrPattern, SECRETS_MANAGER_EVENT_SOURCE,
@@ -316,27 +316,7 @@ async fn ensure_group(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), PipelineError
     let name = ctx.names.findings_log_group.as_str();
     let logs = &ctx.clients.logs;
     let key_arn = rec.require(C, "KMS key ARN", |o| o.kms_key_arn.clone())?;
-    // CloudWatch Logs may not see the key policy naming this group for a
-    // few seconds after the key's ensure put it in place.
-    let key_policy_not_seen =
-        |err: &AwsError| err.has_code(&[codes::logs::ACCESS_DENIED]) && err.message.contains("KMS");
-    let create = || {
-        retry_while(
-            RetryPolicy::PROPAGATION,
-            ctx.deadline,
-            key_policy_not_seen,
-            || async {
-                logs.create_log_group()
-                    .log_group_name(name)
-                    .kms_key_id(&key_arn)
-                    .set_tags(Some(ctx.spec.tags.clone().into_iter().collect()))
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|err| AwsError::from_sdk(C, "CreateLogGroup", name, err))
-            },
-        )
-    };
+    let create = || super::log_group::create_encrypted(ctx, C, name, &key_arn);
     const EXISTS: &[&str] = &[codes::logs::RESOURCE_ALREADY_EXISTS];
     // A group the state knows is looked up first; one it does not know is
     // most likely new, so creating it first saves a round trip.
@@ -405,23 +385,7 @@ async fn ensure_filter(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
         .as_ref()
         .is_some_and(|f| as_named(f, &wanted) == wanted && publishes_the_metric(f));
     if !in_place {
-        let name = wanted.name.as_str();
-        let transformation = MetricTransformation::builder()
-            .metric_name(&alarm.metric_name)
-            .metric_namespace(&alarm.namespace)
-            .metric_value("1")
-            .build()
-            .map_err(|e| AwsError::new(C, "PutMetricFilter", name, e.to_string()))?;
-        ctx.clients
-            .logs
-            .put_metric_filter()
-            .log_group_name(&ctx.names.findings_log_group)
-            .filter_name(name)
-            .filter_pattern(&wanted.pattern)
-            .metric_transformations(transformation)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(C, "PutMetricFilter", name, e))?;
+        super::metric_filter::put_counting(ctx, C, &ctx.names.findings_log_group, &wanted).await?;
     }
     rec.update(|o| o.findings_filter = Some(wanted));
     Ok(())

@@ -88,27 +88,7 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder, usable: Usable) -> Result<(),
         return Ok(());
     }
     let key_arn = rec.require(GROUP, "KMS key ARN", |o| o.kms_key_arn.clone())?;
-    // The group starts as soon as the key exists: CloudWatch Logs may not
-    // see the key policy that lets it use the key for a few seconds.
-    let key_policy_not_seen =
-        |err: &AwsError| err.has_code(&[codes::logs::ACCESS_DENIED]) && err.message.contains("KMS");
-    let create = || {
-        retry_while(
-            RetryPolicy::PROPAGATION,
-            ctx.deadline,
-            key_policy_not_seen,
-            || async {
-                logs.create_log_group()
-                    .log_group_name(name)
-                    .kms_key_id(&key_arn)
-                    .set_tags(Some(ctx.spec.tags.clone().into_iter().collect()))
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|err| AwsError::from_sdk(GROUP, "CreateLogGroup", name, err))
-            },
-        )
-    };
+    let create = || create_encrypted(ctx, GROUP, name, &key_arn);
     const EXISTS: &[&str] = &[codes::logs::RESOURCE_ALREADY_EXISTS];
     // A group the state knows is looked up first; one it does not know is
     // most likely new, so creating it first saves a round trip on create.
@@ -191,4 +171,37 @@ impl Seen for LogGroupObservation {
         observed.log_group_arn = Some(self.arn.clone());
         observed.log_retention_days = self.retention_days;
     }
+}
+
+/// Creates the group `name`, encrypted with `key_arn` and tagged; errors name
+/// `component` (the findings group is created the same way). The group
+/// starts as soon as the key exists, and CloudWatch Logs may not see the key
+/// policy that lets it use the key for a few seconds: that refusal is retried
+/// until the deadline.
+pub(super) async fn create_encrypted(
+    ctx: &Ctx<'_>,
+    component: Component,
+    name: &str,
+    key_arn: &str,
+) -> Result<(), AwsError> {
+    let key_policy_not_seen =
+        |err: &AwsError| err.has_code(&[codes::logs::ACCESS_DENIED]) && err.message.contains("KMS");
+    retry_while(
+        RetryPolicy::PROPAGATION,
+        ctx.deadline,
+        key_policy_not_seen,
+        || async {
+            ctx.clients
+                .logs
+                .create_log_group()
+                .log_group_name(name)
+                .kms_key_id(key_arn)
+                .set_tags(Some(ctx.spec.tags.clone().into_iter().collect()))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|err| AwsError::from_sdk(component, "CreateLogGroup", name, err))
+        },
+    )
+    .await
 }

@@ -142,7 +142,7 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), PipelineError> 
         .collect();
     let group = log_group.as_str();
     futures::stream::iter(to_put)
-        .map(|filter| async move { put(ctx, group, &filter).await })
+        .map(|filter| async move { put_counting(ctx, C, group, &filter).await })
         .buffer_unordered(CONCURRENCY)
         .try_collect::<Vec<()>>()
         .await?;
@@ -176,7 +176,15 @@ fn record(rec: &Recorder, names: &Names, wanted: &[Named], left: &[Named]) {
     });
 }
 
-async fn put(ctx: &Ctx<'_>, log_group: &str, filter: &Named) -> Result<(), AwsError> {
+/// Puts `filter` on `log_group`, publishing 1 to the alarm's metric for each
+/// matching event; errors name `component` (the findings group's filter
+/// is put the same way).
+pub(super) async fn put_counting(
+    ctx: &Ctx<'_>,
+    component: Component,
+    log_group: &str,
+    filter: &Named,
+) -> Result<(), AwsError> {
     let name = filter.name.as_str();
     let alarm = &ctx.spec.alarm;
     let transformation = MetricTransformation::builder()
@@ -184,7 +192,7 @@ async fn put(ctx: &Ctx<'_>, log_group: &str, filter: &Named) -> Result<(), AwsEr
         .metric_namespace(&alarm.namespace)
         .metric_value("1")
         .build()
-        .map_err(|e| AwsError::new(C, "PutMetricFilter", name, e.to_string()))?;
+        .map_err(|e| AwsError::new(component, "PutMetricFilter", name, e.to_string()))?;
     ctx.clients
         .logs
         .put_metric_filter()
@@ -194,7 +202,7 @@ async fn put(ctx: &Ctx<'_>, log_group: &str, filter: &Named) -> Result<(), AwsEr
         .metric_transformations(transformation)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk(C, "PutMetricFilter", name, e))?;
+        .map_err(|e| AwsError::from_sdk(component, "PutMetricFilter", name, e))?;
     Ok(())
 }
 
