@@ -203,16 +203,20 @@ fn plan_detection(plan: &mut PipelineState, spec: &PipelineSpec) {
             plan.filter_patterns = string_list(&d.filters);
             plan.event_patterns = string_list(&rules);
         }
-        Err(_) => {
-            plan.metric_filter_name = Value::Unknown;
-            plan.filter_pattern = Value::Unknown;
-            plan.filter_patterns = Value::Unknown;
-            plan.metric_filter_count = Value::Unknown;
-            plan.event_pattern = Value::Unknown;
-            plan.event_patterns = Value::Unknown;
-            plan.event_rule_count = Value::Unknown;
-        }
+        Err(_) => unknown_detection(plan),
     }
+}
+
+/// The detection attributes while the layout cannot be known (an unknown
+/// value in the lists, or lists the validator refuses).
+fn unknown_detection(plan: &mut PipelineState) {
+    plan.metric_filter_name = Value::Unknown;
+    plan.filter_pattern = Value::Unknown;
+    plan.filter_patterns = Value::Unknown;
+    plan.metric_filter_count = Value::Unknown;
+    plan.event_pattern = Value::Unknown;
+    plan.event_patterns = Value::Unknown;
+    plan.event_rule_count = Value::Unknown;
 }
 
 /// The identifiers a state records, as the pipeline's observation.
@@ -334,10 +338,8 @@ pub fn planned(
         }
         None => {
             plan.log_group_name = Value::Unknown;
-            plan.metric_filter_name = Value::Unknown;
             plan.alarm_name = Value::Unknown;
-            plan.filter_pattern = Value::Unknown;
-            plan.event_pattern = Value::Unknown;
+            unknown_detection(&mut plan);
             plan.trail_logging = Value::Unknown;
             plan.console_url = Value::Unknown;
             plan.protections = Value::Unknown;
@@ -792,5 +794,8 @@ mod tests {
         config.secrets = Value::Unknown;
         let plan = planned(&config, None, &BTreeMap::new(), Some("us-east-1"));
         assert!(plan.filter_pattern.is_unknown());
+        // So is every attribute of the layout: apply will know them.
+        assert!(plan.filter_patterns.is_unknown() && plan.event_patterns.is_unknown());
+        assert!(plan.metric_filter_count.is_unknown() && plan.event_rule_count.is_unknown());
     }
 }
