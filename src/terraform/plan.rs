@@ -15,7 +15,7 @@ use super::state::{
 };
 use crate::components::{Observed, PipelineSpec, PlanNames, Subscription};
 use crate::pattern;
-use crate::pattern::layout::{Detection, LayoutError};
+use crate::pattern::layout::{Detection, LayoutError, ReadRules};
 
 pub use super::desired::{spec_of, tags_all, with_defaults, Unknown, DEFAULTS};
 
@@ -207,6 +207,17 @@ fn plan_detection(plan: &mut PipelineState, spec: &PipelineSpec) {
     }
 }
 
+/// The name of the read rule `read_rule_arn` records: the single rule, or
+/// the first caller rule of two stages.
+fn first_read_rule(spec: &PipelineSpec) -> Option<String> {
+    let names = PlanNames::of(spec);
+    match &spec.detection.rules {
+        ReadRules::None => None,
+        ReadRules::Single(_) => Some(names.read_rule),
+        ReadRules::TwoStage { callers, .. } => callers.first().map(|p| names.staged_rule('c', p)),
+    }
+}
+
 /// The detection attributes while the layout cannot be known (an unknown
 /// value in the lists, or lists the validator refuses).
 fn unknown_detection(plan: &mut PipelineState) {
@@ -358,6 +369,14 @@ pub fn planned(
         if let Planned::Assigned(needs) = row.planned {
             let needed = spec.as_ref().is_none_or(needs);
             *(row.state_mut)(&mut plan) = keep(row.state, needed);
+        }
+    }
+    // `read_rule_arn` is the first read rule's: another rule once the layout
+    // changes shape (one rule to two stages, or another first caller rule).
+    if let (Some(spec), Value::Value(arn)) = (&spec, &plan.read_rule_arn) {
+        let first = first_read_rule(spec);
+        if first.is_none_or(|name| !arn.ends_with(&format!("/{name}"))) {
+            plan.read_rule_arn = Value::Unknown;
         }
     }
     let Some(prior) = prior else {
@@ -638,6 +657,32 @@ mod tests {
             Some("us-east-1"),
         );
         assert_eq!(plan, prior);
+    }
+
+    /// Growing into two stages makes a caller rule the first read rule: its
+    /// ARN is not known until apply, and the rest of the state stays.
+    #[test]
+    fn the_read_rule_arn_is_unknown_when_the_layout_changes_shape() {
+        let prior = applied(&config("p"));
+        let mut grown = config("p");
+        grown.allowed_principals = string_list(
+            &(0..30)
+                .map(|i| {
+                    format!("arn:aws:iam::111122223333:role/service-role/payments-api-{i:03}-prod")
+                })
+                .collect::<Vec<_>>(),
+        );
+        let plan = planned(&grown, Some(&prior), &BTreeMap::new(), Some("us-east-1"));
+        assert!(plan.read_rule_arn.is_unknown(), "{:?}", plan.read_rule_arn);
+        assert!(plan.event_bus_arn.is_unknown() && plan.findings_log_group_arn.is_unknown());
+        assert_eq!(plan.topic_arn, prior.topic_arn);
+        let same = planned(
+            &config("p"),
+            Some(&prior),
+            &BTreeMap::new(),
+            Some("us-east-1"),
+        );
+        assert_eq!(same.read_rule_arn, prior.read_rule_arn);
     }
 
     /// verify_on_apply verifies at applies that happen anyway; it never makes

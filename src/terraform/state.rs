@@ -315,7 +315,8 @@ pub const COMPUTED: &[Computed] = &[
     computed!(
         read_rule_arn,
         Role::Existence,
-        Planned::Assigned(|spec| spec.fast_alerts)
+        // With findings the rules are there even with `fast_alerts` off.
+        Planned::Assigned(|spec| spec.detection.rules.count() > 0)
     ),
     computed!(
         tamper_rule_arn,

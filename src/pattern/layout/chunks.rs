@@ -66,6 +66,8 @@ pub(super) fn chunk_scope(
     scope: &Scope,
     kind: &'static str,
     max: usize,
+    // What to change when one entry alone is over `max`.
+    one_entry_hint: &'static str,
     measure: impl Fn(&Scope) -> Result<usize, PatternError>,
 ) -> Result<Vec<Scope>, LayoutError> {
     let fits = |s: &Scope| -> Result<bool, PatternError> { Ok(measure(s)? <= max) };
@@ -91,10 +93,7 @@ pub(super) fn chunk_scope(
                 .collect::<Vec<_>>()
                 .join(", ");
             let (part, hint) = if group.len() == 1 {
-                (
-                    format!("the scope entry {part} alone"),
-                    "a pattern holds at least one whole entry with its outcome clauses: raise event_pattern_max_length if the account's quota allows, or watch fewer events",
-                )
+                (format!("the scope entry {part} alone"), one_entry_hint)
             } else {
                 (
                     format!(

@@ -157,7 +157,7 @@ pub fn filter_layout(input: &PatternInput) -> Result<FilterLayout, LayoutError> 
         }
         .into());
     }
-    let chunks = chunk_scope(&scope, "metric filter pattern", MAX_PATTERN_LEN, |s| {
+    let chunks = chunk_scope(&scope, "metric filter pattern", MAX_PATTERN_LEN, "each filter repeats the whole allow-list beside its entries: allow whole accounts where you can, or list fewer principals", |s| {
         Ok(build_filter(s)?.len())
     })?;
     at_most(chunks.len(), MAX_METRIC_FILTERS, "metric filters", "use prefixes instead of single secrets, or fewer principals (each filter repeats the whole allow-list)")?;
@@ -184,9 +184,13 @@ pub fn event_layout(input: &PatternInput) -> Result<EventLayout, LayoutError> {
     let scopes = if scope.secrets.is_empty() {
         vec![build_read_alert(&without_principals)?]
     } else {
-        chunk_scope(&without_principals, "event pattern", max_len, |s| {
-            Ok(build_read_alert(s)?.len())
-        })?
+        chunk_scope(
+            &without_principals,
+            "event pattern",
+            max_len,
+            "raise event_pattern_max_length if the account's quota allows, or watch fewer events",
+            |s| Ok(build_read_alert(s)?.len()),
+        )?
         .iter()
         .map(build_read_alert)
         .collect::<Result<Vec<_>, _>>()?
