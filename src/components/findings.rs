@@ -153,42 +153,11 @@ struct Group {
 }
 
 async fn find_group(ctx: &Ctx<'_>) -> Result<Option<Group>, AwsError> {
-    let name = ctx.names.findings_log_group.as_str();
-    // A prefix listing: groups whose names extend this one may come first.
-    let mut next = None;
-    for _ in 0..MAX_PAGES {
-        let listed = ctx
-            .clients
-            .logs
-            .describe_log_groups()
-            .log_group_name_prefix(name)
-            .set_next_token(next)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(C, "DescribeLogGroups", name, e))?;
-        let found = listed
-            .log_groups()
-            .iter()
-            .find(|g| g.log_group_name() == Some(name));
-        if found.is_some() || listed.next_token.is_none() {
-            return Ok(found.map(|g| Group {
-                // `arn` ends in ":*"; the bare ARN is what policies name.
-                arn: g
-                    .log_group_arn()
-                    .map(str::to_owned)
-                    .or_else(|| g.arn().map(|a| a.trim_end_matches(":*").to_owned()))
-                    .unwrap_or_else(|| ctx.names.findings_log_group_arn()),
-                retention_days: g.retention_in_days().map(i64::from),
-            }));
-        }
-        next = listed.next_token;
-    }
-    Err(AwsError::new(
-        C,
-        "DescribeLogGroups",
-        name,
-        format!("{MAX_PAGES} pages listed without reaching the end of the listing"),
-    ))
+    let found = super::log_group::find_as(ctx, C, &ctx.names.findings_log_group).await?;
+    Ok(found.map(|g| Group {
+        arn: g.arn,
+        retention_days: g.retention_days,
+    }))
 }
 
 /// The group's filter of our name, as listed; `None` when it (or the group)

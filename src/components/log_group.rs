@@ -18,6 +18,16 @@ pub struct LogGroupObservation {
 }
 
 pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<LogGroupObservation>, AwsError> {
+    find_as(ctx, GROUP, name).await
+}
+
+/// The group `name`, with errors naming `component` (the findings group is
+/// found the same way).
+pub(super) async fn find_as(
+    ctx: &Ctx<'_>,
+    component: Component,
+    name: &str,
+) -> Result<Option<LogGroupObservation>, AwsError> {
     // A prefix listing: other groups whose names extend this one may come
     // first, so pages are read until the name itself turns up.
     let mut next = None;
@@ -30,7 +40,7 @@ pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<LogGroupObservatio
             .set_next_token(next)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk(GROUP, "DescribeLogGroups", name, e))?;
+            .map_err(|e| AwsError::from_sdk(component, "DescribeLogGroups", name, e))?;
         let found = listed
             .log_groups()
             .iter()
@@ -41,7 +51,7 @@ pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<LogGroupObservatio
         next = listed.next_token;
     }
     Err(AwsError::new(
-        GROUP,
+        component,
         "DescribeLogGroups",
         name,
         format!("{MAX_PAGES} pages listed without reaching the end of the listing"),
@@ -53,6 +63,7 @@ fn observation(
     name: &str,
     g: &aws_sdk_cloudwatchlogs::types::LogGroup,
 ) -> LogGroupObservation {
+    let names = ctx.names;
     LogGroupObservation {
         name: name.to_owned(),
         // `arn` ends in ":*"; the bare ARN is what policies and CloudTrail compare.
@@ -60,7 +71,12 @@ fn observation(
             .log_group_arn()
             .map(str::to_owned)
             .or_else(|| g.arn().map(|a| a.trim_end_matches(":*").to_owned()))
-            .unwrap_or_else(|| ctx.names.log_group_arn()),
+            .unwrap_or_else(|| {
+                format!(
+                    "arn:aws:logs:{}:{}:log-group:{name}",
+                    names.region, names.account_id
+                )
+            }),
         retention_days: g.retention_in_days().map(i64::from),
     }
 }
