@@ -286,6 +286,32 @@ def main():
         print(f"    {'ok  ' if not failure else 'FAIL'} {what}, re-run adopted what existed", flush=True)
         if failure:
             print(failure, flush=True)
+
+        # The one window no look-up by name covers: the key exists, its alias
+        # does not (CreateKey takes no idempotency token). The alias call is
+        # held until the apply is killed, so the window is hit every run.
+        clean()
+        proxy.configure(hold_operation="kms:CreateAlias")
+        process = subprocess.Popen(
+            [TF, f"-chdir={ws.dir}", "apply", "-no-color", "-input=false", "-auto-approve",
+             "-var", f"name={NAME}", "-var", "s3_use_path_style=true"],
+            env=ws.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        waited = time.monotonic() + 120
+        while "kms:CreateAlias" not in proxy.stats()["mutating_operations"] and process.poll() is None \
+                and time.monotonic() < waited:
+            time.sleep(0.05)
+        reached = "kms:CreateAlias" in proxy.stats()["mutating_operations"]
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        proxy.configure()
+        what = "apply killed between CreateKey and CreateAlias"
+        failure = None if reached else f"{what}: the apply never reached CreateAlias"
+        failure = failure or converge_and_clean(ws, proxy, (), what)
+        results.append((what, failure))
+        print(f"    {'ok  ' if not failure else 'FAIL'} {what}, re-run adopted the unaliased key", flush=True)
+        if failure:
+            print(failure, flush=True)
     finally:
         proxy.configure()
         ws.tf("destroy")

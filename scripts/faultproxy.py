@@ -16,6 +16,9 @@ Control (JSON over HTTP on the same port, under /__fault/):
                                                              false): a reply then leaves at once instead
                                                              of possibly waiting for the client's
                                                              delayed ACK (~40 ms)
+                         "hold_operation": "kms:CreateAlias", never answer this operation (its
+                                                             caller waits until killed; the call is not
+                                                             forwarded), to kill an apply between two calls
                          "seed": 1}
                         Resets the counters.
   GET  /__fault/stats   {"calls", "mutating_calls", "injected": [...], "throttled", "operations": [...],
@@ -67,6 +70,9 @@ class State:
             self.iam_until = time.monotonic() + float(config.get("iam_propagation_seconds", 0) or 0)
             self.latency = float(config.get("latency_ms", 0) or 0) / 1000.0
             self.nodelay = bool(config.get("tcp_nodelay", False))
+            self.hold_operation = config.get("hold_operation")
+            # A new configuration releases the calls held under the old one.
+            self.generation = getattr(self, "generation", 0) + 1
             self.random = random.Random(config.get("seed", 1))
             self.calls = 0
             self.mutating = 0
@@ -205,7 +211,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def handle_call(self, call, body, entry):
         fault = None
+        held = None
         with STATE.lock:
+            if STATE.hold_operation == f"{call.service}:{call.operation}":
+                held = STATE.generation
             STATE.calls += 1
             STATE.operations.append(f"{call.service}:{call.operation}")
             STATE.timeline.append(entry)
@@ -225,6 +234,11 @@ class Handler(BaseHTTPRequestHandler):
             if fault is None and STATE.throttle_ratio and STATE.random.random() < STATE.throttle_ratio:
                 STATE.throttled += 1
                 fault = call.throttle()
+        if held is not None:
+            deadline = time.monotonic() + 600
+            while STATE.generation == held and time.monotonic() < deadline:
+                time.sleep(0.05)
+            fault = call.error(400, "HeldCall", "held by the fault proxy, never forwarded")
         if latency:
             time.sleep(latency)
         if fault:

@@ -47,10 +47,17 @@ def main() -> None:
     print(f"LocalStack at {ENDPOINT}, account {account}")
 
     print("supporting resources")
-    key = kms.create_key(Description=f"smoke {SUFFIX}")["KeyMetadata"]
+    owner_tag = {"TagKey": "secretmonitor:pipeline", "TagValue": f"smoke-{SUFFIX}"}
+    key = kms.create_key(Description=f"smoke {SUFFIX}", Tags=[owner_tag])["KeyMetadata"]
     key_id, key_arn = key["KeyId"], key["Arn"]
     on_cleanup("kms key", lambda: kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7))
     check(key_arn.startswith("arn:aws:kms:"), "KMS key created")
+    tagged = client("resourcegroupstaggingapi").get_resources(
+        ResourceTypeFilters=["kms:key"],
+        TagFilters=[{"Key": owner_tag["TagKey"], "Values": [owner_tag["TagValue"]]}],
+    )["ResourceTagMappingList"]
+    check([m["ResourceARN"] for m in tagged] == [key_arn],
+          "Tagging API GetResources lists the KMS key by its tag (and no other)")
 
     bucket = f"smoke-trail-{SUFFIX}"
     s3.create_bucket(Bucket=bucket)

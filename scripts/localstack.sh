@@ -40,7 +40,7 @@ EXCLUDE_NEWER="2026-03-24"
 ENDPOINT="http://$HOST:$PORT"
 HEALTH_URL="$ENDPOINT/_localstack/health"
 START_TIMEOUT="${LOCALSTACK_START_TIMEOUT:-120}"
-SERVICES="s3,kms,logs,cloudwatch,sns,sqs,iam,sts,secretsmanager,events,cloudtrail"
+SERVICES="s3,kms,logs,cloudwatch,sns,sqs,iam,sts,secretsmanager,events,cloudtrail,resourcegroupstaggingapi"
 # The emulator's metric filters are judged by the project's own filter pattern
 # evaluator (localstack-extension/secretmonitor_localstack/metric_filters.py).
 # Without it they count nothing and the alarm path never fires.

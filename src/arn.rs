@@ -210,14 +210,17 @@ pub fn sqs_problem(value: &str) -> Option<String> {
     None
 }
 
+/// The group a log group ARN names, with or without CloudTrail's `:*`.
+pub fn log_group_name(arn: &str) -> Option<&str> {
+    arn.split(":log-group:")
+        .nth(1)
+        .map(|name| name.trim_end_matches(":*"))
+}
+
 /// A CloudWatch Logs group name (the name, not its ARN).
 pub fn log_group_problem(name: &str) -> Option<String> {
     if name.starts_with("arn:") {
-        let bare = name
-            .split(":log-group:")
-            .nth(1)
-            .map(|n| n.trim_end_matches(":*"))
-            .unwrap_or("NAME");
+        let bare = log_group_name(name).unwrap_or("NAME");
         return Some(format!(
             "that is an ARN; write the log group's name: {bare:?}"
         ));

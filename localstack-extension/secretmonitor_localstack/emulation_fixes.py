@@ -267,6 +267,46 @@ def event_pattern_size_quota() -> None:
     EventsProvider.put_rule = put_rule
 
 
+def kms_keys_in_tagging_api() -> None:
+    """The Resource Groups Tagging API's GetResources lists KMS keys with
+    their tags in AWS; LocalStack answers it from moto, whose KMS backend is
+    empty because LocalStack serves KMS itself, so no key was ever listed.
+    Moto's KMS section of GetResources is pointed at LocalStack's KMS store
+    (keys and their tags); its tag filters and paging are unchanged."""
+    from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
+
+    if getattr(ResourceGroupsTaggingAPIBackend, "_secretmonitor_kms", False):
+        return
+
+    class LocalStackKeys:
+        """The two calls moto's GetResources makes of its KMS backend."""
+
+        def __init__(self, account_id: str, region: str):
+            from localstack.services.kms.models import kms_stores
+
+            self._store = kms_stores[account_id][region]
+
+        def list_keys(self):
+            from types import SimpleNamespace
+
+            return [
+                SimpleNamespace(id=key.metadata["KeyId"], arn=key.metadata["Arn"])
+                for key in list(self._store.keys.values())
+            ]
+
+        def list_resource_tags(self, key_id: str) -> dict:
+            key = self._store.keys.get(key_id)
+            if key is None:
+                return {"Tags": []}
+            tags = self._store.tags.get_tags(key.metadata["Arn"])
+            return {"Tags": [{"TagKey": k, "TagValue": v} for k, v in tags.items()]}
+
+    ResourceGroupsTaggingAPIBackend.kms_backend = property(
+        lambda self: LocalStackKeys(self.account_id, self.region_name)
+    )
+    ResourceGroupsTaggingAPIBackend._secretmonitor_kms = True
+
+
 def apply_all() -> None:
     replace_metric_filters_by_name()
     log_group_deletion_takes_its_filters()
@@ -274,6 +314,7 @@ def apply_all() -> None:
     forwarded_events_one_hop()
     event_pattern_wildcards_as_aws()
     event_pattern_size_quota()
+    kms_keys_in_tagging_api()
 
     from . import cloudtrail_recorder, logs_resource_policies, metric_filters, status
 

@@ -23,6 +23,8 @@ pub struct Endpoints {
     pub iam: Option<String>,
     pub sts: Option<String>,
     pub events: Option<String>,
+    /// `resourcegroupstaggingapi` in the provider block, as in the hashicorp/aws provider.
+    pub tagging: Option<String>,
 }
 
 /// The provider block, resolved: everything needed to build the AWS clients.
@@ -68,6 +70,7 @@ pub struct Clients {
     pub sts: aws_sdk_sts::Client,
     pub cloudtrail: aws_sdk_cloudtrail::Client,
     pub events: aws_sdk_eventbridge::Client,
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
     /// Looked up once, on first need: refreshing a hundred pipelines costs one STS call.
     account_id: OnceCell<String>,
 }
@@ -175,6 +178,9 @@ impl Clients {
             events: aws_sdk_eventbridge::Client::from_conf(
                 client!(aws_sdk_eventbridge, &endpoints.events).build(),
             ),
+            tagging: aws_sdk_resourcegroupstagging::Client::from_conf(
+                client!(aws_sdk_resourcegroupstagging, &endpoints.tagging).build(),
+            ),
             account_id: OnceCell::new(),
         })
     }
@@ -217,6 +223,9 @@ impl Clients {
             sts: aws_sdk_sts::Client::from_conf(client!(aws_sdk_sts).build()),
             cloudtrail: aws_sdk_cloudtrail::Client::from_conf(client!(aws_sdk_cloudtrail).build()),
             events: aws_sdk_eventbridge::Client::from_conf(client!(aws_sdk_eventbridge).build()),
+            tagging: aws_sdk_resourcegroupstagging::Client::from_conf(
+                client!(aws_sdk_resourcegroupstagging).build(),
+            ),
             account_id: OnceCell::new(),
         }
     }

@@ -95,6 +95,9 @@ pub struct Lookup {
     /// The ARN the state recorded, else the alias.
     key_id: String,
     found: Result<Option<KeyObservation>, AwsError>,
+    /// Whether `found` came through the alias: false for a recorded ARN and
+    /// for a key found by its owner tag, whose alias is still to be made.
+    through_alias: bool,
 }
 
 /// What the key is looked up by: the ARN the state recorded, else the alias.
@@ -116,9 +119,59 @@ impl Lookup {
             return None;
         }
         let key_id = lookup_id(recorded, &spec.name);
-        let found = find(clients, &key_id).await;
-        Some(Self { key_id, found })
+        let by_alias = recorded.kms_key_arn.is_none();
+        let (found, through_alias) = match find(clients, &key_id).await {
+            Ok(None) if by_alias => (find_unaliased(clients, &spec.name).await, false),
+            found => (found, by_alias),
+        };
+        Some(Self {
+            key_id,
+            found,
+            through_alias,
+        })
     }
+}
+
+/// The key an earlier apply created but died before aliasing: the one tagged
+/// with this pipeline's name that is neither aliased nor pending deletion.
+/// Without this look-up a re-run would create a second key and orphan the
+/// first (CreateKey takes no idempotency token).
+pub async fn find_unaliased(
+    clients: &Clients,
+    pipeline: &str,
+) -> Result<Option<KeyObservation>, AwsError> {
+    use aws_sdk_resourcegroupstagging::types::TagFilter;
+    let filter = TagFilter::builder()
+        .key(Names::KEY_OWNER_TAG)
+        .values(pipeline)
+        .build();
+    let mut arns = Vec::new();
+    let mut pages = clients
+        .tagging
+        .get_resources()
+        .resource_type_filters("kms:key")
+        .tag_filters(filter)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::from_sdk(C, "GetResources", pipeline, e))?;
+        arns.extend(
+            page.resource_tag_mapping_list
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|mapping| mapping.resource_arn),
+        );
+    }
+    // Oldest crash first, so that two re-runs adopt the same key.
+    arns.sort();
+    for arn in arns {
+        if let Some(key) = find(clients, &arn).await? {
+            if !key.pending_deletion {
+                return Ok(Some(key));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// Finds a key by ARN or alias.
@@ -155,6 +208,7 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder, usable: Usable) -> Result<(),
     let Some(Lookup {
         key_id: lookup,
         found,
+        through_alias,
     }) = lookup
     else {
         // A customer-managed key is the customer's to configure; we only use it.
@@ -203,7 +257,12 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder, usable: Usable) -> Result<(),
                     ctx.spec.name
                 ))
                 .policy(&policy);
-            for (key, value) in ctx.tags() {
+            let owner = (Names::KEY_OWNER_TAG, ctx.spec.name.as_str());
+            let user_tags = ctx
+                .tags()
+                .filter(|(key, _)| key.as_str() != Names::KEY_OWNER_TAG)
+                .map(|(key, value)| (key.as_str(), value.as_str()));
+            for (key, value) in user_tags.chain(std::iter::once(owner)) {
                 let tag = Tag::builder()
                     .tag_key(key)
                     .tag_value(value)
@@ -225,10 +284,11 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder, usable: Usable) -> Result<(),
         }
     };
     usable.now();
-    // Found through the alias: it points here already. Just created: it cannot.
-    let alias_points_here = if created {
+    // Found through the alias: it points here already. Just created, or found
+    // by its owner tag: it cannot.
+    let alias_points_here = if created || (by_alias && !through_alias) {
         Some(false)
-    } else if by_alias {
+    } else if through_alias {
         Some(true)
     } else {
         None

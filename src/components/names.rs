@@ -181,6 +181,11 @@ impl Names {
         format!("alias/secretmonitor/{pipeline}")
     }
 
+    /// The tag every key the provider creates carries, valued with the
+    /// pipeline's name: the alias comes one call after the key, so a key whose
+    /// apply died in between is found by this tag alone.
+    pub const KEY_OWNER_TAG: &'static str = "secretmonitor:pipeline";
+
     pub fn trail_arn(&self) -> String {
         format!(
             "arn:aws:cloudtrail:{}:{}:trail/{}",

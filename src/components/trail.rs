@@ -2,6 +2,7 @@
 //! validation, KMS-encrypted, delivering to the archive and the log group,
 //! recording read and write management events, and started.
 
+use aws_sdk_cloudtrail::operation::get_event_selectors::GetEventSelectorsOutput;
 use aws_sdk_cloudtrail::types::{EventSelector, ReadWriteType, Tag};
 
 use futures::FutureExt;
@@ -9,7 +10,7 @@ use futures::FutureExt;
 use super::{
     seen, with_trail, Ctx, Deleted, Observed, PartDef, PipelineError, Protection, Recorder, Seen,
 };
-use crate::aws::{codes, retry_while, Absence, AwsError, Component, RetryPolicy};
+use crate::aws::{codes, retry_while, Absence, AwsError, Clients, Component, RetryPolicy};
 
 const C: Component = Component::Trail;
 
@@ -107,39 +108,130 @@ pub async fn find(ctx: &Ctx<'_>, name: &str) -> Result<Option<TrailObservation>,
     }))
 }
 
-/// Whether the trail still records read management events: the reads we
-/// alert on. Basic and advanced selectors are both understood.
-pub async fn records_read_events(ctx: &Ctx<'_>, name: &str) -> Result<bool, AwsError> {
-    let selectors = ctx
-        .clients
+/// Which management events a trail's selectors record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ManagementEvents {
+    pub reads: bool,
+    pub writes: bool,
+}
+
+impl ManagementEvents {
+    /// Basic and advanced selectors are both understood; a selector that
+    /// records management events of both kinds counts for both.
+    pub fn of(selectors: &GetEventSelectorsOutput) -> Self {
+        let mut recorded = Self::default();
+        for s in selectors.event_selectors() {
+            if !s.include_management_events().unwrap_or(true) {
+                continue;
+            }
+            let kind = s.read_write_type();
+            recorded.reads |= !matches!(kind, Some(ReadWriteType::WriteOnly));
+            recorded.writes |= !matches!(kind, Some(ReadWriteType::ReadOnly));
+        }
+        for s in selectors.advanced_event_selectors() {
+            let fields = s.field_selectors();
+            let equals = |field: &str, value: &str| {
+                fields
+                    .iter()
+                    .any(|f| f.field() == field && f.equals().iter().any(|v| v == value))
+            };
+            if !equals("eventCategory", "Management") {
+                continue;
+            }
+            recorded.reads |= !equals("readOnly", "false");
+            recorded.writes |= !equals("readOnly", "true");
+        }
+        recorded
+    }
+
+    pub fn any(self) -> bool {
+        self.reads || self.writes
+    }
+}
+
+async fn management_events(
+    clients: &Clients,
+    trail: &str,
+) -> Result<Option<ManagementEvents>, AwsError> {
+    let selectors = clients
         .cloudtrail
         .get_event_selectors()
-        .trail_name(name)
+        .trail_name(trail)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk(C, "GetEventSelectors", name, e))
+        .map_err(|e| AwsError::from_sdk(C, "GetEventSelectors", trail, e))
         .found_if(&[codes::cloudtrail::TRAIL_NOT_FOUND])?;
-    let Some(selectors) = selectors else {
-        return Ok(false);
-    };
-    let basic = selectors.event_selectors().iter().any(|s| {
-        s.include_management_events().unwrap_or(true)
-            && matches!(
-                s.read_write_type(),
-                Some(ReadWriteType::All) | Some(ReadWriteType::ReadOnly) | None
-            )
+    Ok(selectors.as_ref().map(ManagementEvents::of))
+}
+
+/// Whether the trail still records read management events: the reads we
+/// alert on.
+pub async fn records_read_events(ctx: &Ctx<'_>, name: &str) -> Result<bool, AwsError> {
+    Ok(management_events(ctx.clients, name)
+        .await?
+        .is_some_and(|recorded| recorded.reads))
+}
+
+/// Another trail that records this region's management events, so that a
+/// trail this pipeline creates is a further, billed copy of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherTrail {
+    pub name: String,
+    pub home_region: Option<String>,
+    pub organization: bool,
+    /// Its CloudWatch Logs group, which `trail.create = false` can reuse.
+    pub log_group_name: Option<String>,
+}
+
+/// The account's logging trails, other than `own_trail` of this region, that
+/// record management events here: its own trails and the multi-region and
+/// organization trails homed elsewhere (DescribeTrails' shadow trails).
+pub async fn other_management_trails(
+    clients: &Clients,
+    own_trail: &str,
+) -> Result<Vec<OtherTrail>, AwsError> {
+    let described = clients
+        .cloudtrail
+        .describe_trails()
+        .include_shadow_trails(true)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk(C, "DescribeTrails", own_trail, e))?;
+    let others = described
+        .trail_list
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| {
+            let own = t.name.as_deref() == Some(own_trail)
+                && t.home_region.as_deref() == Some(clients.region.as_str());
+            !own && t.trail_arn.is_some()
+        });
+    let checks = others.map(|trail| async move {
+        let arn = trail.trail_arn.clone().unwrap_or_default();
+        let (status, recorded) = tokio::join!(
+            clients.cloudtrail.get_trail_status().name(&arn).send(),
+            management_events(clients, &arn)
+        );
+        let logging = status
+            .map_err(|e| AwsError::from_sdk(C, "GetTrailStatus", &arn, e))?
+            .is_logging
+            .unwrap_or(false);
+        let recorded = recorded?.unwrap_or_default();
+        Ok::<_, AwsError>((logging && recorded.any()).then(|| {
+            OtherTrail {
+                name: trail.name.unwrap_or(arn.clone()),
+                home_region: trail.home_region,
+                organization: trail.is_organization_trail.unwrap_or(false),
+                log_group_name: trail
+                    .cloud_watch_logs_log_group_arn
+                    .as_deref()
+                    .and_then(crate::arn::log_group_name)
+                    .map(str::to_owned),
+            }
+        }))
     });
-    let advanced = selectors.advanced_event_selectors().iter().any(|s| {
-        let fields = s.field_selectors();
-        let management = fields
-            .iter()
-            .any(|f| f.field() == "eventCategory" && f.equals().iter().any(|v| v == "Management"));
-        let writes_only = fields
-            .iter()
-            .any(|f| f.field() == "readOnly" && f.equals().iter().any(|v| v == "false"));
-        management && !writes_only
-    });
-    Ok(basic || advanced)
+    let found = futures::future::try_join_all(checks).await?;
+    Ok(found.into_iter().flatten().collect())
 }
 
 pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), PipelineError> {

@@ -3,7 +3,53 @@
 use tf_provider::{AttributePath, Diagnostic, Diagnostics};
 
 use crate::aws::AwsError;
+use crate::components::trail::OtherTrail;
 use crate::components::{labels, PipelineError};
+
+/// CloudTrail's price of every copy of management events after the first
+/// (<https://aws.amazon.com/cloudtrail/pricing/>, read 2026-12-01; docs/cost.md).
+pub const FURTHER_COPY_PRICE: &str = "$2.00 per 100,000 management events";
+
+/// The warning of a create that adds a trail where others already record
+/// the region's management events: what it costs and how to reuse one.
+pub fn second_trail_cost(own_trail: &str, others: &[OtherTrail]) -> String {
+    let described: Vec<String> = others
+        .iter()
+        .map(|t| {
+            let mut about = Vec::new();
+            if t.organization {
+                about.push("organization trail".to_owned());
+            }
+            if let Some(home) = &t.home_region {
+                about.push(format!("home region {home}"));
+            }
+            match &t.log_group_name {
+                Some(group) => about.push(format!("delivers to log group {group:?}")),
+                None => about.push("no CloudWatch Logs group".to_owned()),
+            }
+            format!("{:?} ({})", t.name, about.join(", "))
+        })
+        .collect();
+    let reuse = match others.iter().find_map(|t| t.log_group_name.as_deref()) {
+        Some(group) => format!(
+            "To reuse it instead, set `trail {{ create = false, existing_log_group_name = {group:?} }}` \
+             (this replaces the pipeline)."
+        ),
+        None => "To reuse one instead, give it a CloudWatch Logs group and set \
+                 `trail { create = false, existing_log_group_name = \"...\" }`."
+            .to_owned(),
+    };
+    format!(
+        "This pipeline created trail {own_trail:?}, and {} this region's management events: {}. AWS bills the first copy of management events free and every further copy at \
+         {FURTHER_COPY_PRICE}, so {own_trail:?} is a paid copy (docs/cost.md has the figures). {reuse}",
+        if others.len() == 1 {
+            "another trail already records"
+        } else {
+            "other trails already record"
+        },
+        described.join("; "),
+    )
+}
 
 /// One problem with the configuration, at an attribute.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -79,6 +79,8 @@ pub struct EndpointsBlock {
     pub sts: Str,
     #[serde(default)]
     pub events: Str,
+    #[serde(default)]
+    pub resourcegroupstaggingapi: Str,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -163,6 +165,7 @@ pub fn settings_from(config: &ProviderConfig) -> Result<ClientSettings, String> 
             iam: text(&endpoints.iam),
             sts: text(&endpoints.sts),
             events: text(&endpoints.events),
+            tagging: text(&endpoints.resourcegroupstaggingapi),
         },
         s3_use_path_style: config
             .s3_use_path_style

@@ -19,7 +19,7 @@ use super::schema::pipeline_schema;
 use super::state::PipelineState;
 use super::validate::{validate, validate_merged_tags};
 use crate::aws::Clients;
-use crate::components::{Observed, PipelineSpec, Recorder};
+use crate::components::{trail, Observed, PipelineSpec, Recorder};
 use crate::pipeline::{self, Parallelism};
 
 pub struct PipelineResource {
@@ -110,19 +110,40 @@ impl PipelineResource {
                 return prior.cloned();
             }
         };
+        let creates_trail = spec.trail.create && recorded.trail_arn.is_none();
         let recorder = Recorder::new(recorded);
         let deadline = tokio::time::Instant::now() + timeout;
-        let errors = pipeline::apply(
-            &clients,
-            &spec,
-            &start,
-            &recorder,
-            self.parallelism(),
-            deadline,
-        )
-        .await;
+        let (errors, other_trails) = tokio::join!(
+            pipeline::apply(
+                &clients,
+                &spec,
+                &start,
+                &recorder,
+                self.parallelism(),
+                deadline,
+            ),
+            async {
+                // At apply, never at plan: a new pipeline plans offline.
+                if creates_trail {
+                    trail::other_management_trails(&clients, &start.names.trail).await
+                } else {
+                    Ok(Vec::new())
+                }
+            }
+        );
         for err in &errors {
             pipeline_error(diags, err);
+        }
+        match other_trails {
+            Ok(others) if !others.is_empty() => {
+                diags.root_warning(
+                    "Another trail already records these management events",
+                    crate::terraform::diagnostics::second_trail_cost(&start.names.trail, &others),
+                );
+            }
+            // The check only informs: a denied DescribeTrails is no failed
+            // apply (the call and its error code are in the provider's log).
+            Ok(_) | Err(_) => {}
         }
         let observed = recorder.snapshot();
         if prior.is_none() && !errors.is_empty() && observed.nothing_exists() {

@@ -123,7 +123,7 @@ pub fn provider_schema() -> Schema {
         "endpoints".to_owned(),
         NestedBlock::Optional(block(
             "Per-service endpoint URLs, for emulators or VPC endpoints. The `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>` environment variables are honoured as well.",
-            ["cloudtrail", "logs", "cloudwatch", "sns", "s3", "kms", "iam", "sts", "events"]
+            ["cloudtrail", "logs", "cloudwatch", "sns", "s3", "kms", "iam", "sts", "events", "resourcegroupstaggingapi"]
                 .into_iter()
                 .map(|s| (s, string(Optional, "Endpoint URL of this service.")))
                 .collect(),

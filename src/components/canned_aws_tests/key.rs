@@ -101,3 +101,97 @@ async fn delete_is_done_for_a_key_already_gone_or_pending_deletion() {
         assert_eq!(deleted.is_ok(), done, "{code}: {deleted:?}");
     }
 }
+
+#[tokio::test]
+async fn a_key_whose_alias_was_never_made_is_found_by_its_owner_tag() {
+    // (state of the key tagged with the pipeline's name, if any; whether it is adopted)
+    let cases = [
+        (None, false),
+        (Some("Enabled"), true),
+        (Some("Disabled"), true),
+        (Some("PendingDeletion"), false),
+    ];
+    for (tagged_state, adopted) in cases {
+        let world = World::new();
+        let orphan = world.key_arn();
+        let new_key = format!(
+            "arn:aws:kms:{}:{}:key/0000bbbb-00bb-00bb-00bb-000000000000",
+            super::REGION,
+            super::ACCOUNT
+        );
+        let tagged: Vec<_> = tagged_state
+            .map(|_| json!({ "ResourceARN": orphan, "Tags": [] }))
+            .into_iter()
+            .collect();
+        world
+            .fake
+            .on(
+                "DescribeKey",
+                Answer::json_error("NotFoundException", "Alias is not found."),
+            )
+            .on(
+                "DescribeKey",
+                described(&orphan, tagged_state.unwrap_or("Enabled")),
+            )
+            .on(
+                "GetResources",
+                Answer::json(json!({ "ResourceTagMappingList": tagged, "PaginationToken": "" })),
+            )
+            .on("EnableKey", Answer::json(json!({})))
+            .on("PutKeyPolicy", Answer::json(json!({})))
+            .on("CreateKey", described(&new_key, "Enabled"))
+            .on("CreateAlias", Answer::json(json!({})))
+            .on("EnableKeyRotation", Answer::json(json!({})));
+        let recorded = Observed::default();
+        let lookup = key::Lookup::start(&world.clients, &world.spec, &recorded).await;
+        let recorder = Recorder::new(recorded);
+        let (usable, _signal) = Usable::new();
+        let ctx = Ctx {
+            key_lookup: lookup.as_ref(),
+            ..world.ctx()
+        };
+        let ensured = key::ensure(&ctx, &recorder, usable).await;
+        let calls = world.fake.calls();
+        let operations = world.fake.operations();
+        assert!(ensured.is_ok(), "{tagged_state:?}: {ensured:?}");
+        let lookups = calls.iter().filter(|c| c.operation == "GetResources");
+        assert!(
+            lookups.clone().count() == 1
+                && lookups
+                    .clone()
+                    .all(|c| c.body.contains("secretmonitor:pipeline")
+                        && c.body.contains("kms:key")
+                        && c.body.contains(&world.spec.name)),
+            "{tagged_state:?}: one tag look-up of this pipeline's keys: {calls:?}"
+        );
+        assert_eq!(
+            world.fake.count("CreateKey"),
+            usize::from(!adopted),
+            "{tagged_state:?}: {operations:?}"
+        );
+        assert_eq!(
+            world.fake.count("CreateAlias"),
+            1,
+            "{tagged_state:?}: {operations:?}"
+        );
+        let enables = usize::from(tagged_state == Some("Disabled"));
+        assert_eq!(
+            world.fake.count("EnableKey"),
+            enables,
+            "{tagged_state:?}: {operations:?}"
+        );
+        let kept = if adopted { orphan } else { new_key };
+        assert_eq!(
+            recorder.snapshot().kms_key_arn,
+            Some(kept),
+            "{tagged_state:?}"
+        );
+        if !adopted {
+            let create = calls.iter().find(|c| c.operation == "CreateKey");
+            assert!(
+                create.is_some_and(|c| c.body.contains("secretmonitor:pipeline")),
+                "{tagged_state:?}: a new key carries its owner tag: {create:?}"
+            );
+        }
+    }
+}

@@ -149,3 +149,97 @@ async fn a_propagation_retry_stops_at_the_deadline() {
     );
     assert!(world.fake.count("CreateTrail") > 1, "it did retry");
 }
+
+#[tokio::test]
+async fn another_trail_recording_management_events_is_reported_at_create() {
+    let basic = |kind: &str, management: bool| json!({ "EventSelectors": [{ "ReadWriteType": kind, "IncludeManagementEvents": management }] });
+    let advanced = |read_only: Option<&str>| {
+        let mut fields = vec![json!({ "Field": "eventCategory", "Equals": ["Management"] })];
+        if let Some(value) = read_only {
+            fields.push(json!({ "Field": "readOnly", "Equals": [value] }));
+        }
+        json!({ "AdvancedEventSelectors": [{ "Name": "m", "FieldSelectors": fields }] })
+    };
+    let data_only = json!({ "AdvancedEventSelectors": [{ "Name": "d", "FieldSelectors": [
+        { "Field": "eventCategory", "Equals": ["Data"] },
+        { "Field": "resources.type", "Equals": ["AWS::S3::Object"] },
+    ]}]});
+    // (the other trail's selectors, whether it is logging, whether it is reported)
+    let cases = [
+        (basic("All", true), true, true),
+        (basic("WriteOnly", true), true, true),
+        (basic("ReadOnly", true), true, true),
+        (basic("All", false), true, false),
+        (basic("All", true), false, false),
+        (advanced(None), true, true),
+        (advanced(Some("false")), true, true),
+        (data_only, true, false),
+    ];
+    for (selectors, is_logging, reported) in cases {
+        let world = World::new();
+        let other_arn = format!(
+            "arn:aws:cloudtrail:eu-west-1:{}:trail/org-trail",
+            super::ACCOUNT
+        );
+        world
+            .fake
+            .on(
+                "DescribeTrails",
+                Answer::json(json!({ "trailList": [
+                    {
+                        "Name": world.names.trail,
+                        "TrailARN": world.names.trail_arn(),
+                        "HomeRegion": super::REGION,
+                    },
+                    {
+                        "Name": "org-trail",
+                        "TrailARN": other_arn,
+                        "HomeRegion": "eu-west-1",
+                        "IsMultiRegionTrail": true,
+                        "IsOrganizationTrail": true,
+                        "CloudWatchLogsLogGroupArn":
+                            format!("arn:aws:logs:eu-west-1:{}:log-group:org/trail:*", super::ACCOUNT),
+                    },
+                ]})),
+            )
+            .on("GetTrailStatus", Answer::json(json!({ "IsLogging": is_logging })))
+            .on("GetEventSelectors", Answer::json(selectors.clone()));
+        let found = trail::other_management_trails(&world.clients, &world.names.trail).await;
+        let names: Vec<_> = found
+            .as_ref()
+            .map(|others| others.iter().map(|t| t.name.clone()).collect())
+            .unwrap_or_default();
+        let what = format!("{selectors} logging={is_logging}");
+        assert!(found.is_ok(), "{what}: {found:?}");
+        assert_eq!(!names.is_empty(), reported, "{what}: {names:?}");
+        assert!(
+            names.iter().all(|n| n == "org-trail"),
+            "{what}: own trail reported: {names:?}"
+        );
+        let calls = world.fake.calls();
+        assert!(
+            calls
+                .iter()
+                .filter(|c| c.operation == "GetTrailStatus" || c.operation == "GetEventSelectors")
+                .all(|c| c.body.contains(&other_arn)),
+            "{what}: only the other trail is checked: {calls:?}"
+        );
+        if reported {
+            let others = found.unwrap_or_default();
+            let message =
+                crate::terraform::diagnostics::second_trail_cost(&world.names.trail, &others);
+            for expected in [
+                "org-trail",
+                "organization trail",
+                "org/trail",
+                "$2.00 per 100,000",
+                "create = false",
+            ] {
+                assert!(
+                    message.contains(expected),
+                    "{what}: {expected:?} missing from {message}"
+                );
+            }
+        }
+    }
+}
