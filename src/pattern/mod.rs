@@ -15,6 +15,9 @@
 //!   one that catches attempts to disable the pipeline itself.
 //!   [`EventPattern::parse`] and [`EventPattern::matches`] read and evaluate
 //!   any event pattern built from the supported operators.
+//! * [`insights::saved_queries`] writes the Logs Insights queries a
+//!   responder investigates with, translated from the same patterns;
+//!   [`insights::Query::run`] evaluates them.
 //! * [`filter::same_layout`] and [`event::same_json`] tell whether a pattern
 //!   AWS returns is the one the pipeline asked for.
 //!
@@ -35,6 +38,7 @@ pub fn as_observed(observed: &str, wanted: Option<&str>, same: fn(&str, &str) ->
 
 pub mod event;
 pub mod filter;
+pub mod insights;
 pub mod layout;
 mod scope;
 

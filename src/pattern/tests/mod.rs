@@ -8,6 +8,7 @@ mod event;
 mod event_operators;
 mod generation;
 mod hostile;
+mod insights;
 mod layout;
 mod oracle;
 mod parser;
