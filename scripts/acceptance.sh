@@ -50,9 +50,16 @@ plan_exit() {
   echo "$code"
 }
 
-echo "==> lifecycle: apply, plan shows no changes"
+echo "==> lifecycle: apply (warned of the paid second trail), plan shows no changes"
 rm -f "$work/.terraform.lock.hcl"; tf init -input=false >/dev/null
+"$PY" scripts/aws_check.py other-trail create acc-other
 tf apply -input=false -auto-approve "${tf_vars[@]}" >"$work/apply.txt" 2>&1 || { cat "$work/apply.txt"; exit 1; }
+"$PY" scripts/aws_check.py other-trail delete acc-other
+tr '\n' ' ' <"$work/apply.txt" | tr -s ' ' >"$work/apply-flat.txt"
+for wanted in "Another trail already records" '"acc-other"' '$2.00 per 100,000' 'create = false'; do
+  grep -qF "$wanted" "$work/apply-flat.txt" || { cat "$work/apply.txt"; echo "FAIL: apply did not warn of the other trail ($wanted)"; exit 1; }
+done
+echo "    apply warned that trail acc-other already records the management events"
 code="$(plan_exit)"
 if [ "$code" != 0 ]; then cat "$work/plan.txt"; echo "FAIL: plan after apply is not empty (exit $code)"; exit 1; fi
 

@@ -400,7 +400,28 @@ def archive(name, action):
         s3.delete_bucket(Bucket=bucket)
 
 
+def other_trail(action, name):
+    """Another logging trail of the account (S3 only), whose management events a
+    pipeline's new trail would copy: apply must warn about the cost."""
+    ct, s3 = client("cloudtrail"), client("s3")
+    bucket = f"{name}-other-trail"
+    if action == "create":
+        s3.create_bucket(Bucket=bucket)
+        ct.create_trail(Name=name, S3BucketName=bucket, IsMultiRegionTrail=True)
+        ct.start_logging(Name=name)
+    elif action == "delete":
+        ct.delete_trail(Name=name)
+        for obj in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+            s3.delete_object(Bucket=bucket, Key=obj["Key"])
+        s3.delete_bucket(Bucket=bucket)
+    else:
+        raise SystemExit(f"other-trail: unknown action {action}")
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "other-trail":
+        other_trail(sys.argv[2], sys.argv[3])
+        return
     if len(sys.argv) == 4 and sys.argv[1] == "archive":
         archive(sys.argv[2], sys.argv[3])
         return
