@@ -521,6 +521,13 @@ mod coverage {
                     "delete logs:DeleteResourcePolicy",
                 ],
             ),
+            Component::Dashboard => (
+                &["dashboard-deleted", "dashboard-edited"],
+                &[
+                    "create monitoring:PutDashboard",
+                    "delete monitoring:DeleteDashboards",
+                ],
+            ),
         }
     }
 
