@@ -299,6 +299,7 @@ mod delete_holds_back_only_dependents {
             ),
             ("DeleteRule", Answer::json(serde_json::json!({}))),
             ("DeleteTrail", Answer::json(serde_json::json!({}))),
+            ("DeleteDashboards", Answer::cbor_done()),
             (
                 "DescribeMetricFilters",
                 Answer::json(
