@@ -201,11 +201,16 @@ pub fn tamper_query(spec: &PipelineSpec, names: &Names, key_arn: Option<&str>) -
             .iter()
             .filter_map(|m| target_condition(&field, m))
             .collect();
-        any.push(Condition::All(vec![
+        let mut branch = vec![
             Condition::equals("eventSource", call.event_source),
             Condition::one_of("eventName", call.events),
-            Condition::Any(targets),
-        ]));
+        ];
+        // Every target matcher the tamper rule uses has a condition; one
+        // without would widen the branch to every such call, never drop it.
+        if !targets.is_empty() {
+            branch.push(Condition::Any(targets));
+        }
+        any.push(Condition::All(branch));
     }
     fields.extend(["errorCode", "sourceIPAddress"].map(str::to_owned));
     LogQuery {

@@ -59,6 +59,8 @@ impl Condition {
     }
 }
 
+/// `parts` joined by `separator`, bracketed when nested; callers never
+/// pass none (an empty `All` or `Any` has no text of its own).
 fn join(out: &mut String, parts: &[Condition], separator: &str, nested: bool) {
     let bracket = nested && parts.len() > 1;
     if bracket {
