@@ -72,7 +72,7 @@ scenarios=(
   bucket-policy-deleted:archive_policy_in_place public-access-block-disabled:archive_blocks_public_access
   key-disabled:key_enabled key-scheduled-for-deletion:key_enabled delivery-role-deleted:delivery_role_arn
   read-rule-disabled:read_rule_alerts read-rule-target-removed:read_rule_alerts read-rule-pattern-edited:event_pattern
-  tamper-rule-deleted:tamper_rule_arn
+  tamper-rule-deleted:tamper_rule_arn dashboard-deleted:dashboard_name dashboard-edited:dashboard_in_place
 )
 healed=0
 for entry in "${scenarios[@]}"; do

@@ -148,6 +148,18 @@ def log_group(name):
     return f"/secretmonitor/{name}/cloudtrail"
 
 
+def dashboard(name):
+    return f"secretmonitor-{name}"
+
+
+def dashboard_exists(name):
+    try:
+        client("cloudwatch").get_dashboard(DashboardName=dashboard(name))
+        return True
+    except ClientError:
+        return False
+
+
 def leftovers(name):
     """Everything named after the pipeline that still exists, except what the
     provider keeps on purpose (a key pending deletion, a non-empty archive)."""
@@ -172,6 +184,8 @@ def leftovers(name):
         found.append(f"alarm {a['AlarmName']}")
     for arn in topic_arns(name):
         found.append(f"topic {arn}")
+    if dashboard_exists(name):
+        found.append(f"dashboard {dashboard(name)}")
     for r in every("iam", "list_roles", "Roles"):
         if r["RoleName"].startswith(f"{name}-"):
             found.append(f"role {r['RoleName']}")
@@ -237,6 +251,8 @@ def inventory(name):
         found.add("alarm_name")
     if topic_arns(name):
         found.add("topic_arn")
+    if dashboard_exists(name):
+        found.add("dashboard_name")
     try:
         client("iam").get_role(RoleName=f"{name}-cloudtrail-to-logs")
         found.add("delivery_role_arn")
@@ -320,6 +336,14 @@ def drift(name, scenario):
         events = client("events")
         targets = events.list_targets_by_rule(Rule=f"{name}-secret-reads")["Targets"]
         events.remove_targets(Rule=f"{name}-secret-reads", Ids=[t["Id"] for t in targets])
+    elif scenario == "dashboard-deleted":
+        client("cloudwatch").delete_dashboards(DashboardNames=[dashboard(name)])
+    elif scenario == "dashboard-edited":
+        # Someone keeps the dashboard and drops what it shows.
+        cw = client("cloudwatch")
+        body = json.loads(cw.get_dashboard(DashboardName=dashboard(name))["DashboardBody"])
+        body["widgets"] = body["widgets"][:1]
+        cw.put_dashboard(DashboardName=dashboard(name), DashboardBody=json.dumps(body))
     elif scenario == "tamper-rule-deleted":
         events = client("events")
         targets = events.list_targets_by_rule(Rule=f"{name}-tamper")["Targets"]

@@ -299,6 +299,7 @@ mod delete_holds_back_only_dependents {
             ),
             ("DeleteRule", Answer::json(serde_json::json!({}))),
             ("DeleteTrail", Answer::json(serde_json::json!({}))),
+            ("DeleteDashboards", Answer::cbor_done()),
             (
                 "DescribeMetricFilters",
                 Answer::json(
@@ -519,6 +520,13 @@ mod coverage {
                 &[
                     "create logs:PutResourcePolicy",
                     "delete logs:DeleteResourcePolicy",
+                ],
+            ),
+            Component::Dashboard => (
+                &["dashboard-deleted", "dashboard-edited"],
+                &[
+                    "create monitoring:PutDashboard",
+                    "delete monitoring:DeleteDashboards",
                 ],
             ),
         }

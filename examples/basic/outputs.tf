@@ -61,3 +61,7 @@ output "tamper_rule_arn" {
 output "last_verification" {
   value = secretmonitor_pipeline.this.last_verification
 }
+
+output "dashboard_url" {
+  value = secretmonitor_pipeline.this.dashboard_url
+}

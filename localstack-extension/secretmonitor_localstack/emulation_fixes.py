@@ -307,6 +307,38 @@ def kms_keys_in_tagging_api() -> None:
     ResourceGroupsTaggingAPIBackend._secretmonitor_kms = True
 
 
+def dashboards_not_found_as_aws() -> None:
+    """AWS answers GetDashboard and DeleteDashboards naming a dashboard that
+    does not exist with DashboardNotFoundError (code ResourceNotFound), and
+    DeleteDashboards then deletes none of those named; LocalStack answered
+    GetDashboard with InvalidParameterValue (which means a malformed request,
+    not absence) and DeleteDashboards with success."""
+    from localstack.aws.api.cloudwatch import DashboardNotFoundError
+    from localstack.services.cloudwatch.provider_v2 import CloudwatchProvider
+
+    if getattr(CloudwatchProvider.get_dashboard, "_secretmonitor_fixed", False):
+        return
+    original_get = CloudwatchProvider.get_dashboard
+    original_delete = CloudwatchProvider.delete_dashboards
+
+    def get_dashboard(self, context, dashboard_name, **kwargs):
+        store = self.get_store(context.account_id, context.region)
+        if dashboard_name not in store.dashboards:
+            raise DashboardNotFoundError(f"Dashboard {dashboard_name} does not exist")
+        return original_get(self, context, dashboard_name, **kwargs)
+
+    def delete_dashboards(self, context, dashboard_names, **kwargs):
+        store = self.get_store(context.account_id, context.region)
+        missing = [name for name in dashboard_names if name not in store.dashboards]
+        if missing:
+            raise DashboardNotFoundError(f"The specified dashboard does not exist. [{', '.join(missing)}]")
+        return original_delete(self, context, dashboard_names, **kwargs)
+
+    get_dashboard._secretmonitor_fixed = True
+    CloudwatchProvider.get_dashboard = get_dashboard
+    CloudwatchProvider.delete_dashboards = delete_dashboards
+
+
 def apply_all() -> None:
     replace_metric_filters_by_name()
     log_group_deletion_takes_its_filters()
@@ -315,6 +347,7 @@ def apply_all() -> None:
     event_pattern_wildcards_as_aws()
     event_pattern_size_quota()
     kms_keys_in_tagging_api()
+    dashboards_not_found_as_aws()
 
     from . import cloudtrail_recorder, logs_resource_policies, metric_filters, status
 

@@ -114,6 +114,34 @@ impl Answer {
         }
     }
 
+    /// A Smithy RPC v2 CBOR (CloudWatch) success whose output is a map of
+    /// text members (GetDashboard's `DashboardBody`, ...).
+    pub fn cbor_texts(members: &[(&str, &str)]) -> Self {
+        let count = u8::try_from(members.len())
+            .ok()
+            .filter(|n| *n < 24)
+            .unwrap_or_else(|| panic!("FakeAws: {} members", members.len()));
+        let mut body = vec![CBOR_MAP | count];
+        for (key, value) in members {
+            cbor_text(&mut body, key);
+            cbor_text(&mut body, value);
+        }
+        Self {
+            status: 200,
+            content_type: CBOR,
+            body,
+            headers: Vec::new(),
+        }
+    }
+
+    /// A CloudWatch error whose shape is not named as its awsQuery code
+    /// (GetDashboard's `DashboardNotFoundError` is `ResourceNotFound`).
+    pub fn cbor_error_shaped(shape: &str, code: &str, message: &str) -> Self {
+        let mut answer = Self::cbor_error(shape, message);
+        answer.headers = vec![("x-amzn-query-error", format!("{code};Sender"))];
+        answer
+    }
+
     /// A CloudWatch error in Smithy RPC v2 CBOR: a map of `__type` (the
     /// error's shape ID) and `message`, plus the awsQuery code in
     /// `x-amzn-query-error`, as CloudWatch (awsQuery-compatible) sends both.

@@ -15,6 +15,7 @@ pub mod alarm;
 pub mod alert_message;
 pub mod archive;
 mod contract;
+pub mod dashboard;
 pub mod delivery_role;
 pub mod event_bus;
 pub mod event_rule;
@@ -148,6 +149,7 @@ pub const PARTS: &[PartDef] = &[
     event_bus::PART,
     event_rule::PART,
     event_rule::TARGETS_PART,
+    dashboard::PART,
 ];
 
 /// The parts a pipeline with this spec has.
@@ -227,6 +229,8 @@ pub struct Observed {
     /// The metric filter on the findings log group, as AWS reports it.
     pub findings_filter: Option<Named>,
     pub tamper_rule_arn: Option<String>,
+    /// The pipeline's CloudWatch dashboard, while it exists.
+    pub dashboard_name: Option<String>,
     /// Each of [`expected_protections`] and whether it holds.
     pub protections: BTreeMap<String, bool>,
 }

@@ -26,6 +26,9 @@ pub struct PlanNames {
     pub findings_log_group: String,
     /// The metric filter on the findings log group.
     pub findings_filter: String,
+    /// The pipeline's CloudWatch dashboard (dashboard names allow
+    /// `A-Za-z0-9_-`, which the pipeline's name keeps to).
+    pub dashboard: String,
 }
 
 impl PlanNames {
@@ -48,6 +51,7 @@ impl PlanNames {
             event_bus: format!("{name}-secret-reads"),
             findings_log_group: format!("/secretmonitor/{name}/findings"),
             findings_filter: format!("{name}-findings"),
+            dashboard: format!("secretmonitor-{name}"),
         }
     }
 
@@ -91,7 +95,7 @@ impl PlanNames {
     }
 
     /// Every name, for checks that hold of all of them.
-    pub fn all(&self) -> [&str; 12] {
+    pub fn all(&self) -> [&str; 13] {
         [
             &self.key_alias,
             &self.trail,
@@ -105,6 +109,7 @@ impl PlanNames {
             &self.event_bus,
             &self.findings_log_group,
             &self.findings_filter,
+            &self.dashboard,
         ]
     }
 }
@@ -144,6 +149,7 @@ pub struct Names {
     pub event_bus: String,
     pub findings_log_group: String,
     pub findings_filter: String,
+    pub dashboard: String,
     /// What the names of the sets (filters, staged rules) derive from.
     pub plan: PlanNames,
 }
@@ -171,6 +177,7 @@ impl Names {
             event_bus: plan.event_bus.clone(),
             findings_log_group: plan.findings_log_group.clone(),
             findings_filter: plan.findings_filter.clone(),
+            dashboard: plan.dashboard.clone(),
             plan,
         }
     }
@@ -237,6 +244,14 @@ impl Names {
         format!(
             "arn:aws:logs:{}:{}:log-group:{}",
             self.region, self.account_id, self.findings_log_group
+        )
+    }
+
+    /// A dashboard's ARN has no region: dashboards are global to the account.
+    pub fn dashboard_arn(&self) -> String {
+        format!(
+            "arn:aws:cloudwatch::{}:dashboard/{}",
+            self.account_id, self.dashboard
         )
     }
 
@@ -338,6 +353,7 @@ mod tests {
                 &applied.event_bus,
                 &applied.findings_log_group,
                 &applied.findings_filter,
+                &applied.dashboard,
             ];
             assert_eq!(plan.all(), at_apply.map(String::as_str), "{}", spec.name);
         }

@@ -13,7 +13,7 @@ use tf_provider::value::Value;
 use super::state::{
     opt, string_list, PipelineState, Planned, Role, SubscriptionValue, TimeoutsBlock, COMPUTED,
 };
-use crate::components::{Observed, PipelineSpec, PlanNames, Subscription};
+use crate::components::{dashboard, Observed, PipelineSpec, PlanNames, Subscription};
 use crate::pattern;
 use crate::pattern::layout::{Detection, LayoutError, ReadRules};
 
@@ -62,16 +62,7 @@ pub fn timeout(
 }
 
 pub fn console_url(region: &str, alarm_name: &str) -> String {
-    let encoded: String = alarm_name
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    format!("https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#alarmsV2:alarm/{encoded}")
+    crate::components::dashboard::alarm_url(region, alarm_name)
 }
 
 /// What Terraform should record after an apply or a refresh: the defaulted
@@ -148,6 +139,10 @@ pub fn state_from(
         Some(region) if observed.alarm_name.is_some() => {
             Value::Value(console_url(region, &PlanNames::of(spec).alarm))
         }
+        _ => Value::Null,
+    };
+    state.dashboard_url = match (&observed.region, &observed.dashboard_name) {
+        (Some(region), Some(name)) => Value::Value(dashboard::url(region, name)),
         _ => Value::Null,
     };
     state
@@ -273,6 +268,7 @@ pub fn resolve_unknowns(state: &mut PipelineState) {
     }
     for field in [
         &mut state.console_url,
+        &mut state.dashboard_url,
         &mut state.filter_pattern,
         &mut state.event_pattern,
         &mut state.id,
@@ -328,6 +324,10 @@ pub fn planned(
             plan.log_group_name = Value::Value(names.log_group.clone());
             plan.metric_filter_name = Value::Value(names.metric_filter.clone());
             plan.alarm_name = Value::Value(names.alarm.clone());
+            plan.dashboard_name = Value::Value(names.dashboard.clone());
+            plan.dashboard_url = region.as_deref().map_or(Value::Unknown, |r| {
+                Value::Value(dashboard::url(r, &names.dashboard))
+            });
             plan_detection(&mut plan, spec);
             plan.trail_logging = if spec.trail.create {
                 Value::Value(true)
@@ -350,6 +350,8 @@ pub fn planned(
         None => {
             plan.log_group_name = Value::Unknown;
             plan.alarm_name = Value::Unknown;
+            plan.dashboard_name = Value::Unknown;
+            plan.dashboard_url = Value::Unknown;
             unknown_detection(&mut plan);
             plan.trail_logging = Value::Unknown;
             plan.console_url = Value::Unknown;

@@ -141,6 +141,21 @@ fn create_plan_knows_names_and_pattern_but_not_arns() {
     assert!(plan.account_id.is_unknown());
     assert_eq!(plan.trail_logging, Value::Value(true));
     assert_eq!(plan.region, Value::Value("eu-west-1".to_owned()));
+    assert_eq!(
+        plan.dashboard_name,
+        Value::Value("secretmonitor-p".to_owned())
+    );
+    assert_eq!(
+        plan.dashboard_url,
+        Value::Value(
+            "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/secretmonitor-p"
+                .to_owned()
+        )
+    );
+    // Without a region the address waits for apply; the name does not.
+    let offline = planned(&config("p"), None, &BTreeMap::new(), None);
+    assert!(offline.dashboard_url.is_unknown());
+    assert!(offline.dashboard_name.is_value());
 }
 
 fn applied(config: &PipelineState) -> PipelineState {
@@ -201,6 +216,7 @@ fn applied(config: &PipelineState) -> PipelineState {
         event_bus_arn: None,
         findings_log_group_arn: None,
         findings_filter: None,
+        dashboard_name: Some(PlanNames::of(&spec).dashboard),
     };
     let desired = planned(config, None, &BTreeMap::new(), Some("us-east-1"));
     state_from(&desired, &spec, &observed)
@@ -315,7 +331,35 @@ fn verification_runs_only_with_a_change() {
 fn drift_shows_in_the_plan() {
     type Drift = fn(&mut PipelineState);
     type Repaired = fn(&PipelineState) -> bool;
-    let cases: [(&str, Drift, Repaired); 9] = [
+    let cases: [(&str, Drift, Repaired); 11] = [
+        (
+            "dashboard deleted",
+            |s| {
+                s.dashboard_name = Value::Null;
+                s.dashboard_url = Value::Null;
+                if let Value::Value(p) = &mut s.protections {
+                    p.insert("dashboard_in_place".into(), Value::Value(false));
+                }
+            },
+            |p| {
+                p.dashboard_name == Value::Value("secretmonitor-p".into())
+                    && p.dashboard_url.is_value()
+            },
+        ),
+        (
+            "dashboard edited",
+            |s| {
+                if let Value::Value(p) = &mut s.protections {
+                    p.insert("dashboard_in_place".into(), Value::Value(false));
+                }
+            },
+            |p| {
+                p.protections
+                    .as_ref_option()
+                    .and_then(|m| m.get("dashboard_in_place").cloned())
+                    == Some(Value::Value(true))
+            },
+        ),
         (
             "read rule deleted",
             |s| s.read_rule_arn = Value::Null,

@@ -268,6 +268,8 @@ pub fn pipeline_schema() -> Schema {
             ("event_rule_count", number(Computed, "How many EventBridge rules the pipeline manages: its read rules (both stages) and the tamper rule. Known at plan, computed offline from the configuration.")),
             ("event_bus_arn", string(Computed, "ARN of the pipeline's own event bus, which holds the scope rules of a two-stage per-event path; null when one rule on the default bus suffices.")),
             ("findings_log_group_arn", string(Computed, "ARN of the findings log group the notifying rules write to when the allow-list fits no metric filter; the alarm then counts findings (as best-effort as EventBridge delivery). Null otherwise.")),
+            ("dashboard_name", string(Computed, "Name of the pipeline's CloudWatch dashboard (`secretmonitor-<name>`): the alarm, the reads it counts, the latest reads and findings, and calls against the pipeline's own parts (docs/dashboard.md). Known at plan; null while the dashboard does not exist.")),
+            ("dashboard_url", string(Computed, "The dashboard in the CloudWatch console. Known at plan when the provider's region is.")),
             ("protections", attr(
                 AttributeType::Map(Box::new(AttributeType::Bool)),
                 Computed,
@@ -278,7 +280,8 @@ pub fn pipeline_schema() -> Schema {
                  (created key only), `read_rule_alerts` and `tamper_rule_alerts` (every such rule in the state its events need, \
                  with its targets: the topic with the pipeline's message, the pipeline's bus, the findings log group), \
                  `findings_policy_in_place` (with findings only: the findings log group's resource policy still lets \
-                 the pipeline's rules, and only them, write to it). A removed protection shows in the plan as this map changing back to `true`, \
+                 the pipeline's rules, and only them, write to it), `dashboard_in_place` (the dashboard still \
+                 has the body the pipeline puts). A removed protection shows in the plan as this map changing back to `true`, \
                  and apply restores it.",
             )),
         ],

@@ -107,6 +107,10 @@ pub struct PipelineState {
     #[serde(default)]
     pub findings_log_group_arn: Str,
     #[serde(default)]
+    pub dashboard_name: Str,
+    #[serde(default)]
+    pub dashboard_url: Str,
+    #[serde(default)]
     pub last_verification: StrMap,
     #[serde(default)]
     pub protections: Value<BTreeMap<String, Value<bool>>>,
@@ -333,6 +337,7 @@ pub const COMPUTED: &[Computed] = &[
         Role::Existence,
         Planned::Assigned(|spec| spec.detection.findings)
     ),
+    computed!(dashboard_name, Role::Existence, Planned::Derived),
 ];
 
 impl Observed {

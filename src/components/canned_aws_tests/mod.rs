@@ -5,6 +5,7 @@
 
 mod alarm;
 mod archive;
+mod dashboard;
 mod errors;
 mod event_bus;
 mod findings;

@@ -18,6 +18,7 @@ fn script_destroy(world: &World, delete_trail: Answer) {
         )
         .on("DeleteRule", Answer::json(json!({})))
         .on("DeleteAlarms", Answer::cbor_done())
+        .on("DeleteDashboards", Answer::cbor_done())
         .on(
             "DescribeMetricFilters",
             Answer::json(json!({ "metricFilters": [{ "filterName": world.names.metric_filter }] })),

@@ -117,30 +117,7 @@ pub fn pattern(
         Rule::Reads => read_alert_pattern(&spec.pattern_input())
             .map_err(|e| AwsError::new(C, "PutRule", &names.read_rule, e.to_string())),
         Rule::Tamper => {
-            let trail_arn = names.trail_arn();
-            let topic_arn = names.topic_arn();
-            // Only a key the pipeline created is its own to watch.
-            let key = match (&spec.kms.key_arn, key_arn) {
-                (None, Some(arn)) => Some(arn),
-                _ => None,
-            };
-            let key_id = key
-                .and_then(|arn| arn.rsplit('/').next())
-                .unwrap_or_default();
-            let pattern = tamper_pattern(&TamperTargets {
-                trail: spec.trail.create.then_some(TrailTarget {
-                    name: &names.trail,
-                    arn: &trail_arn,
-                }),
-                log_group_name: &names.log_group,
-                alarm_name: &names.alarm,
-                topic_arn: &topic_arn,
-                key: key.map(|arn| KeyTarget {
-                    key_id,
-                    arn,
-                    alias: &names.key_alias,
-                }),
-            });
+            let pattern = with_tamper_targets(spec, names, key_arn, tamper_pattern);
             // The plan measured it with a stand-in region; this is the
             // real one, refused here rather than by PutRule.
             let (len, max) = (pattern.len(), spec.event_pattern_max_len);
@@ -155,6 +132,42 @@ pub fn pattern(
             Ok(pattern)
         }
     }
+}
+
+/// The pipeline's parts the tamper rule watches, handed to `use_targets`:
+/// the trail when the pipeline creates it, and the key only when the
+/// pipeline created it (`key_arn`, as recorded). The dashboard's tamper
+/// table reads the same targets.
+pub fn with_tamper_targets<T>(
+    spec: &PipelineSpec,
+    names: &Names,
+    key_arn: Option<&str>,
+    use_targets: impl FnOnce(&TamperTargets<'_>) -> T,
+) -> T {
+    let trail_arn = names.trail_arn();
+    let topic_arn = names.topic_arn();
+    // Only a key the pipeline created is its own to watch.
+    let key = match (&spec.kms.key_arn, key_arn) {
+        (None, Some(arn)) => Some(arn),
+        _ => None,
+    };
+    let key_id = key
+        .and_then(|arn| arn.rsplit('/').next())
+        .unwrap_or_default();
+    use_targets(&TamperTargets {
+        trail: spec.trail.create.then_some(TrailTarget {
+            name: &names.trail,
+            arn: &trail_arn,
+        }),
+        log_group_name: &names.log_group,
+        alarm_name: &names.alarm,
+        topic_arn: &topic_arn,
+        key: key.map(|arn| KeyTarget {
+            key_id,
+            arn,
+            alias: &names.key_alias,
+        }),
+    })
 }
 
 /// Records the read rules known to exist: the wanted ones, then `left`

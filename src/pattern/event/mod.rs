@@ -25,4 +25,6 @@ pub use model::{
     DEFAULT_EVENT_PATTERN_MAX_LEN, EVENT_PATTERN_API_MAX_LEN, SECRETS_MANAGER_SOURCE,
 };
 pub use read_rule::{event_fitting_entries, read_alert_pattern};
-pub use tamper_rule::{tamper_pattern, KeyTarget, TamperTargets, TrailTarget};
+pub use tamper_rule::{
+    tamper_calls, tamper_pattern, KeyTarget, TamperCalls, TamperTargets, TrailTarget,
+};

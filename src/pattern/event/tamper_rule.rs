@@ -33,85 +33,100 @@ pub struct KeyTarget<'a> {
     pub alias: &'a str,
 }
 
+/// One service's calls the tamper rule watches, and the request parameter
+/// naming the part of the pipeline they attack: the one list the rule's
+/// pattern and the dashboard's tamper table are both built from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TamperCalls {
+    /// The record's `eventSource` (`cloudtrail.amazonaws.com`).
+    pub event_source: &'static str,
+    /// The calls' `eventName`s, sorted.
+    pub events: &'static [&'static str],
+    /// The key of `requestParameters` that names the part attacked.
+    pub parameter: &'static str,
+    /// What that parameter holds when the call is against the pipeline.
+    pub targets: Vec<Matcher>,
+}
+
 /// One service's attacks. The service is matched on the record's own
 /// `eventSource` rather than the envelope's `source`: EventBridge derives the
 /// latter from the former, and for CloudWatch (`monitoring.amazonaws.com`)
 /// sources disagree on whether it reads `aws.monitoring` or `aws.cloudwatch`.
-fn tamper_branch(
-    event_source: &str,
-    events: &[&str],
-    parameter: &str,
-    values: Vec<Matcher>,
-) -> EventPattern {
-    let mut events = events.to_vec();
-    events.sort_unstable();
+fn tamper_branch(calls: &TamperCalls) -> EventPattern {
     EventPattern::new().with(
         "detail",
         EventPattern::new()
-            .with("eventSource", exacts(&[event_source]))
-            .with("eventName", exacts(&events))
+            .with("eventSource", exacts(&[calls.event_source]))
+            .with("eventName", exacts(calls.events))
             .with(
                 "requestParameters",
-                EventPattern::new().with(parameter, values),
+                EventPattern::new().with(calls.parameter, calls.targets.clone()),
             ),
     )
 }
 
 /// Attempts, successful or not, to stop, delete or silence the pipeline's
 /// trail, log group (or its metric filter), alarm, topic (or a subscription
-/// to it) and key, as "AWS API Call via CloudTrail" events.
-pub fn tamper_pattern(targets: &TamperTargets) -> EventPattern {
-    let mut branches = Vec::new();
+/// to it) and key: each service's calls and the parameter naming the part.
+pub fn tamper_calls(targets: &TamperTargets) -> Vec<TamperCalls> {
+    let mut calls = Vec::new();
     if let Some(trail) = targets.trail {
         let names = exacts(&dedup_sorted(&[trail.name, trail.arn]));
-        branches.push(tamper_branch(
-            "cloudtrail.amazonaws.com",
-            &["StopLogging", "DeleteTrail", "UpdateTrail"],
-            "name",
-            names.clone(),
-        ));
-        branches.push(tamper_branch(
-            "cloudtrail.amazonaws.com",
-            &["PutEventSelectors"],
-            "trailName",
-            names,
-        ));
+        calls.push(TamperCalls {
+            event_source: "cloudtrail.amazonaws.com",
+            events: &["DeleteTrail", "StopLogging", "UpdateTrail"],
+            parameter: "name",
+            targets: names.clone(),
+        });
+        calls.push(TamperCalls {
+            event_source: "cloudtrail.amazonaws.com",
+            events: &["PutEventSelectors"],
+            parameter: "trailName",
+            targets: names,
+        });
     }
-    branches.push(tamper_branch(
-        "logs.amazonaws.com",
-        &["DeleteMetricFilter", "DeleteLogGroup"],
-        "logGroupName",
-        exacts(&[targets.log_group_name]),
-    ));
+    calls.push(TamperCalls {
+        event_source: "logs.amazonaws.com",
+        events: &["DeleteLogGroup", "DeleteMetricFilter"],
+        parameter: "logGroupName",
+        targets: exacts(&[targets.log_group_name]),
+    });
     // alarmNames is an array: a matcher list matches when any element does.
-    branches.push(tamper_branch(
-        "monitoring.amazonaws.com",
-        &["DeleteAlarms", "DisableAlarmActions"],
-        "alarmNames",
-        exacts(&[targets.alarm_name]),
-    ));
-    branches.push(tamper_branch(
-        "sns.amazonaws.com",
-        &["DeleteTopic", "SetTopicAttributes"],
-        "topicArn",
-        exacts(&[targets.topic_arn]),
-    ));
+    calls.push(TamperCalls {
+        event_source: "monitoring.amazonaws.com",
+        events: &["DeleteAlarms", "DisableAlarmActions"],
+        parameter: "alarmNames",
+        targets: exacts(&[targets.alarm_name]),
+    });
+    calls.push(TamperCalls {
+        event_source: "sns.amazonaws.com",
+        events: &["DeleteTopic", "SetTopicAttributes"],
+        parameter: "topicArn",
+        targets: exacts(&[targets.topic_arn]),
+    });
     // A subscription ARN is TOPIC_ARN:UUID; the colon keeps topic `x` from
     // covering topic `x-2`.
-    branches.push(tamper_branch(
-        "sns.amazonaws.com",
-        &["Unsubscribe"],
-        "subscriptionArn",
-        vec![Matcher::Prefix(format!("{}:", targets.topic_arn))],
-    ));
+    calls.push(TamperCalls {
+        event_source: "sns.amazonaws.com",
+        events: &["Unsubscribe"],
+        parameter: "subscriptionArn",
+        targets: vec![Matcher::Prefix(format!("{}:", targets.topic_arn))],
+    });
     if let Some(key) = targets.key {
-        branches.push(tamper_branch(
-            "kms.amazonaws.com",
-            &["DisableKey", "ScheduleKeyDeletion"],
-            "keyId",
-            exacts(&dedup_sorted(&[key.key_id, key.arn, key.alias])),
-        ));
+        calls.push(TamperCalls {
+            event_source: "kms.amazonaws.com",
+            events: &["DisableKey", "ScheduleKeyDeletion"],
+            parameter: "keyId",
+            targets: exacts(&dedup_sorted(&[key.key_id, key.arn, key.alias])),
+        });
     }
+    calls
+}
+
+/// Attempts, successful or not, to stop, delete or silence the pipeline's
+/// parts ([`tamper_calls`]), as "AWS API Call via CloudTrail" events.
+pub fn tamper_pattern(targets: &TamperTargets) -> EventPattern {
+    let branches = tamper_calls(targets).iter().map(tamper_branch).collect();
     // At least the four branches above are always present, so the $or is
     // always read as one; built directly since that cannot fail.
     EventPattern {
