@@ -10,7 +10,6 @@
 //! TagResource on the dashboard's ARN (PutDashboard has no tags).
 
 pub mod body;
-pub mod query;
 
 use aws_sdk_cloudwatch::types::Tag;
 use futures::FutureExt;
@@ -41,8 +40,17 @@ pub fn alarm_url(region: &str, alarm: &str) -> String {
 }
 
 /// The body the pipeline puts, as JSON.
-pub fn wanted_body(ctx: &Ctx<'_>, key_arn: Option<&str>) -> String {
-    body::dashboard(ctx.spec, ctx.names, key_arn).to_json()
+pub fn wanted_body(ctx: &Ctx<'_>, key_arn: Option<&str>) -> Result<String, AwsError> {
+    body::dashboard(ctx.spec, ctx.names, key_arn)
+        .map(|dashboard| dashboard.to_json())
+        .map_err(|e| {
+            AwsError::new(
+                C,
+                "PutDashboard",
+                &ctx.names.dashboard,
+                format!("the dashboard's queries cannot be written: {e}"),
+            )
+        })
 }
 
 /// What refresh learns: the dashboard exists, and whether its body is the
@@ -83,7 +91,7 @@ pub async fn find(
     ctx: &Ctx<'_>,
     recorded: &Observed,
 ) -> Result<Option<DashboardObservation>, AwsError> {
-    let wanted = wanted_body(ctx, recorded.kms_key_arn.as_deref());
+    let wanted = wanted_body(ctx, recorded.kms_key_arn.as_deref())?;
     Ok(get_body(ctx).await?.map(|body| DashboardObservation {
         name: ctx.names.dashboard.clone(),
         in_place: same_json(&body, &wanted),
@@ -94,7 +102,7 @@ pub async fn find(
 pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), PipelineError> {
     let name = &ctx.names.dashboard;
     let key_arn = rec.get(|o| o.kms_key_arn.clone());
-    let wanted = wanted_body(ctx, key_arn.as_deref());
+    let wanted = wanted_body(ctx, key_arn.as_deref())?;
     let current = get_body(ctx).await?;
     if current.is_none_or(|body| !same_json(&body, &wanted)) {
         ctx.clients

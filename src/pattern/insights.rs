@@ -346,6 +346,21 @@ pub struct SavedQuery {
 pub type Row = Vec<(String, String)>;
 
 impl Query {
+    /// The query over `log_groups`, as a dashboard's `log` widget takes it:
+    /// `SOURCE` commands first (a saved query names its groups apart).
+    pub fn render_over(&self, log_groups: &[&str]) -> String {
+        // Single-quoted, as the dashboard body reference writes SOURCE; a log
+        // group name has no quote or backslash, escaped all the same.
+        let sources: Vec<String> = log_groups
+            .iter()
+            .map(|group| {
+                let escaped = group.replace('\\', "\\\\").replace('\'', "\\'");
+                format!("SOURCE '{escaped}'")
+            })
+            .collect();
+        format!("{}\n| {}", sources.join("\n| "), self.render())
+    }
+
     /// The query text. The only writer of Logs Insights syntax.
     pub fn render(&self) -> String {
         let mut commands = Vec::new();
@@ -715,18 +730,21 @@ pub struct QueryInput<'a> {
     pub tamper: TamperTargets<'a>,
 }
 
-/// Columns of the read queries: who, what, from where, and the outcome;
-/// `sessionIssuer.arn` because an assumed role's path (Identity Center's
-/// `aws-reserved/sso.amazonaws.com/...`) appears nowhere else.
-const READ_FIELDS: [&str; 11] = [
+/// Columns of the read queries: who (and what kind of principal), what,
+/// from where, and the outcome; `sessionIssuer.arn` because an assumed
+/// role's path (Identity Center's `aws-reserved/sso.amazonaws.com/...`)
+/// appears nowhere else.
+const READ_FIELDS: [&str; 13] = [
     "@timestamp",
     "eventName",
     "requestParameters.secretId",
     "userIdentity.arn",
+    "userIdentity.type",
     "userIdentity.sessionContext.sessionIssuer.arn",
     "userIdentity.accountId",
     "sourceIPAddress",
     "userAgent",
+    "awsRegion",
     "errorCode",
     "errorMessage",
     "eventID",
@@ -771,6 +789,42 @@ fn watched_reads(scope: &Scope) -> Result<Filter, QueryError> {
                 .collect::<Result<_, QueryError>>()?,
         ),
     ]))
+}
+
+/// Every watched read of an in-scope secret, allowed callers and denied
+/// attempts included: the metric filter's expression with no allow-list and
+/// `alert_on_denied` on, so the scope is read exactly as the alarm reads it.
+/// The dashboard's reads table: the reads an alert stands among.
+pub fn in_scope_reads(detection: &PatternInput) -> Result<Query, QueryError> {
+    let everyone = PatternInput {
+        allowed_principals: &[],
+        alert_on_denied: true,
+        ..*detection
+    };
+    let filter = from_filter_expr(build_filter(&Scope::of(&everyone)?)?.expr())?;
+    Ok(listing(&READ_FIELDS, filter))
+}
+
+/// The tamper rule's pattern over the trail's log group.
+pub fn tamper_attempts(tamper: &TamperTargets) -> Result<Query, QueryError> {
+    let filter = from_cloudtrail_rule(&super::tamper_pattern(tamper))?;
+    Ok(listing(&TAMPER_FIELDS, filter))
+}
+
+/// The findings log group holds the EventBridge events the notifying rules
+/// wrote, each CloudTrail record under `detail`: the read columns, there.
+pub fn findings() -> Query {
+    let under_detail = |f: &'static str| match f.strip_prefix('@') {
+        Some(_) => field(f),
+        None => FieldName(format!("detail.{f}")),
+    };
+    Query {
+        fields: READ_FIELDS.iter().map(|f| under_detail(f)).collect(),
+        filter: Some(Filter::IsPresent(field("detail.eventName"))),
+        stats: None,
+        sort: Some((field("@timestamp"), Order::Desc)),
+        limit: Some(ROW_LIMIT),
+    }
 }
 
 /// The five queries as typed models, in the order of issue #15.
@@ -822,9 +876,6 @@ pub fn saved_query_models(input: &QueryInput) -> Result<Vec<(String, Query)>, Qu
         ),
     ]);
 
-    // (4) The tamper rule's pattern, over the log group.
-    let tamper = from_cloudtrail_rule(&super::tamper_pattern(&input.tamper))?;
-
     // (5) What the alarm would count with alert_on_denied on, denied only.
     let denied_scope = Scope {
         alert_on_denied: true,
@@ -853,7 +904,7 @@ pub fn saved_query_models(input: &QueryInput) -> Result<Vec<(String, Query)>, Qu
         ),
         (
             format!("{folder}tamper-attempts"),
-            listing(&TAMPER_FIELDS, tamper),
+            tamper_attempts(&input.tamper)?,
         ),
         (
             format!("{folder}denied-attempts"),

@@ -37,7 +37,7 @@ fn recorded(world: &World) -> Recorder {
 }
 
 fn wanted(world: &World) -> String {
-    dashboard::wanted_body(&world.ctx(), Some(&world.key_arn()))
+    dashboard::wanted_body(&world.ctx(), Some(&world.key_arn())).expect("a valid spec's body")
 }
 
 /// The body a PutDashboard call carried: the JSON text inside its CBOR.

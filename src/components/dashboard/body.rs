@@ -5,17 +5,10 @@
 
 use serde::Serialize;
 
-use super::query::{Condition, LogQuery};
 use crate::components::event_rule::with_tamper_targets;
 use crate::components::{Names, PipelineSpec};
+use crate::pattern::insights::{self, QueryError};
 use crate::pattern::layout::ReadRules;
-use crate::pattern::{
-    parse_secret, tamper_calls, Matcher, SecretScope, DEFAULT_WATCHED_EVENTS,
-    SECRETS_MANAGER_EVENT_SOURCE,
-};
-
-/// The rows each table shows.
-pub const TABLE_ROWS: u32 = 100;
 
 /// A dashboard body (`DashboardBody` of PutDashboard).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -95,152 +88,39 @@ pub struct TextWidget {
     pub markdown: String,
 }
 
-/// The columns of the reads table: who read which secret, how, from where.
-pub const READ_FIELDS: [&str; 9] = [
-    "@timestamp",
-    "userIdentity.arn",
-    "userIdentity.type",
-    "requestParameters.secretId",
-    "eventName",
-    "errorCode",
-    "sourceIPAddress",
-    "userAgent",
-    "awsRegion",
-];
-
-/// The latest in-scope Secrets Manager reads on the trail's log group: the
-/// watched events of Secrets Manager on the watched secrets, whoever the
-/// caller (the allow-list is the alarm's business; a responder wants the
-/// allowed reads around an alert too).
-pub fn reads_query(spec: &PipelineSpec, names: &Names) -> LogQuery {
-    let events: Vec<&str> = if spec.watched_events.is_empty() {
-        DEFAULT_WATCHED_EVENTS.to_vec()
-    } else {
-        spec.watched_events.iter().map(String::as_str).collect()
-    };
-    let mut filter = vec![
-        Condition::equals("eventSource", SECRETS_MANAGER_EVENT_SOURCE),
-        Condition::one_of("eventName", &events),
-    ];
-    if let Some(scope) = secret_scope(&spec.secrets) {
-        filter.push(scope);
-    }
-    LogQuery::latest(
-        &names.log_group,
-        &READ_FIELDS,
-        Condition::All(filter),
-        TABLE_ROWS,
-    )
-}
-
-/// The secrets the pipeline watches, as a condition on the secret ID, read
-/// as the patterns read them ([`parse_secret`]); `None` when every secret is
-/// watched. An entry the validator refuses never reaches apply.
-fn secret_scope(secrets: &[String]) -> Option<Condition> {
-    const SECRET_ID: &str = "requestParameters.secretId";
-    let mut any = Vec::new();
-    for scope in secrets.iter().filter_map(|s| parse_secret(s).ok()) {
-        any.push(match scope {
-            SecretScope::Prefix(stem) if stem.is_empty() => return None,
-            SecretScope::Prefix(stem) => Condition::StartsWith(SECRET_ID.to_owned(), stem),
-            SecretScope::Name(name) => Condition::equals(SECRET_ID, &name),
-            // Callers name a secret by ARN, partial ARN or name.
-            SecretScope::Arn {
-                arn,
-                partial_arn,
-                name,
-            } => Condition::one_of(SECRET_ID, &[arn, partial_arn, name]),
-        });
-    }
-    if any.is_empty() {
-        return None;
-    }
-    // A batch read names its secrets in a list: every one is shown.
-    any.push(Condition::equals("eventName", "BatchGetSecretValue"));
-    Some(Condition::Any(any))
-}
-
-/// The findings the notifying rules wrote: EventBridge events, the CloudTrail
-/// record in `detail`.
-pub fn findings_query(names: &Names) -> LogQuery {
-    let fields: Vec<String> = READ_FIELDS
-        .iter()
-        .map(|f| match f.strip_prefix('@') {
-            Some(_) => (*f).to_owned(),
-            None => format!("detail.{f}"),
-        })
-        .collect();
-    LogQuery {
-        log_groups: vec![names.findings_log_group.clone()],
-        fields,
-        filter: Some(Condition::Present("detail.eventName".to_owned())),
-        sort_desc: Some("@timestamp".to_owned()),
-        limit: TABLE_ROWS,
-    }
-}
-
-/// Calls against the pipeline's own parts, on the trail's log group: the
-/// tamper rule's calls and targets ([`tamper_calls`]), whether or not
+/// The three tables' queries, from the saved queries' module: the reads
+/// table is every watched read of an in-scope secret (the metric filter's
+/// scope, whoever the caller: a responder wants the allowed reads around an
+/// alert too), the tamper table the tamper rule's pattern, whether or not
 /// `tamper_alerts` is on.
-pub fn tamper_query(spec: &PipelineSpec, names: &Names, key_arn: Option<&str>) -> LogQuery {
-    let calls = with_tamper_targets(spec, names, key_arn, tamper_calls);
-    let mut fields = vec![
-        "@timestamp".to_owned(),
-        "eventSource".to_owned(),
-        "eventName".to_owned(),
-        "userIdentity.arn".to_owned(),
-    ];
-    let mut any = Vec::new();
-    for call in &calls {
-        let field = parameter_field(call.parameter);
-        if !fields.contains(&field) {
-            fields.push(field.clone());
-        }
-        let targets: Vec<Condition> = call
-            .targets
-            .iter()
-            .filter_map(|m| target_condition(&field, m))
-            .collect();
-        let mut branch = vec![
-            Condition::equals("eventSource", call.event_source),
-            Condition::one_of("eventName", call.events),
-        ];
-        // Every target matcher the tamper rule uses has a condition; one
-        // without would widen the branch to every such call, never drop it.
-        if !targets.is_empty() {
-            branch.push(Condition::Any(targets));
-        }
-        any.push(Condition::All(branch));
-    }
-    fields.extend(["errorCode", "sourceIPAddress"].map(str::to_owned));
-    LogQuery {
-        log_groups: vec![names.log_group.clone()],
-        fields,
-        filter: Some(Condition::Any(any)),
-        sort_desc: Some("@timestamp".to_owned()),
-        limit: TABLE_ROWS,
-    }
+struct Tables {
+    reads: String,
+    findings: Option<String>,
+    tamper: String,
 }
 
-/// Logs Insights flattens a list parameter into `name.0`, `name.1`, ...; the
-/// tamper calls name one alarm at a time.
-fn parameter_field(parameter: &str) -> String {
-    match parameter {
-        "alarmNames" => format!("requestParameters.{parameter}.0"),
-        _ => format!("requestParameters.{parameter}"),
-    }
+fn tables(spec: &PipelineSpec, names: &Names, key_arn: Option<&str>) -> Result<Tables, QueryError> {
+    let reads = insights::in_scope_reads(&spec.pattern_input())?;
+    let tamper = with_tamper_targets(spec, names, key_arn, insights::tamper_attempts)?;
+    Ok(Tables {
+        reads: reads.render_over(&[&names.log_group]),
+        findings: spec
+            .detection
+            .findings
+            .then(|| insights::findings().render_over(&[&names.findings_log_group])),
+        tamper: tamper.render_over(&[&names.log_group]),
+    })
 }
 
-fn target_condition(field: &str, matcher: &Matcher) -> Option<Condition> {
-    match matcher {
-        Matcher::Exact(value) => value.as_str().map(|v| Condition::equals(field, v)),
-        Matcher::Prefix(prefix) => Some(Condition::StartsWith(field.to_owned(), prefix.clone())),
-        _ => None,
-    }
-}
-
-/// The whole dashboard. `key_arn` is the key the pipeline recorded.
-pub fn dashboard(spec: &PipelineSpec, names: &Names, key_arn: Option<&str>) -> Dashboard {
+/// The whole dashboard. `key_arn` is the key the pipeline recorded. An
+/// error is a scope the validator lets through and Logs Insights cannot
+/// spell; apply reports it.
+pub fn dashboard(
+    spec: &PipelineSpec,
+    names: &Names,
+    key_arn: Option<&str>,
+) -> Result<Dashboard, QueryError> {
+    let tables = tables(spec, names, key_arn)?;
     let region = names.region.clone();
     let at = |y: u32, x: u32, width: u32, height: u32, content: Content| Widget {
         x,
@@ -289,13 +169,13 @@ pub fn dashboard(spec: &PipelineSpec, names: &Names, key_arn: Option<&str>) -> D
             Content::Log(LogWidget {
                 title: "Latest reads of watched secrets".to_owned(),
                 region: region.clone(),
-                query: reads_query(spec, names).render(),
+                query: tables.reads,
                 view: "table",
             }),
         ),
     ];
     let mut y = 18;
-    if spec.detection.findings {
+    if let Some(findings) = tables.findings {
         widgets.push(at(
             y,
             0,
@@ -304,7 +184,7 @@ pub fn dashboard(spec: &PipelineSpec, names: &Names, key_arn: Option<&str>) -> D
             Content::Log(LogWidget {
                 title: "Latest findings (reads the alarm counts)".to_owned(),
                 region: region.clone(),
-                query: findings_query(names).render(),
+                query: findings,
                 view: "table",
             }),
         ));
@@ -318,11 +198,11 @@ pub fn dashboard(spec: &PipelineSpec, names: &Names, key_arn: Option<&str>) -> D
         Content::Log(LogWidget {
             title: "Calls against the pipeline's own parts".to_owned(),
             region,
-            query: tamper_query(spec, names, key_arn).render(),
+            query: tables.tamper,
             view: "table",
         }),
     ));
-    Dashboard { widgets }
+    Ok(Dashboard { widgets })
 }
 
 /// Console links to the parts a responder opens next.
@@ -402,7 +282,9 @@ mod tests {
 
     fn parts(spec: &PipelineSpec) -> (Names, Value) {
         let names = Names::derive(spec, "111122223333", "us-east-1");
-        let json = dashboard(spec, &names, Some(KEY)).to_json();
+        let json = dashboard(spec, &names, Some(KEY))
+            .expect("a valid spec has a dashboard")
+            .to_json();
         (names, serde_json::from_str(&json).expect("valid JSON"))
     }
 
@@ -456,60 +338,43 @@ mod tests {
     }
 
     #[test]
-    fn the_reads_table_queries_the_pipelines_log_group() {
+    fn the_tables_are_the_saved_queries_over_the_pipelines_log_groups() {
         let mut spec = crate::terraform::desired::example_spec("audit");
         spec.secrets = vec!["prod/*".to_owned(), "db-password".to_owned()];
         let (names, body) = parts(&spec);
-        let reads = queries(&body)[0];
-        assert!(
-            reads.starts_with(&format!(
-                "SOURCE '{}' | fields @timestamp, userIdentity.arn",
-                names.log_group
-            )),
-            "{reads}"
+        let tables = queries(&body);
+        let reads = insights::in_scope_reads(&spec.pattern_input()).expect("reads");
+        assert_eq!(
+            tables[0],
+            format!("SOURCE '{}'\n| {}", names.log_group, reads.render())
         );
-        for column in READ_FIELDS {
-            assert!(reads.contains(column), "{column} in {reads}");
+        for column in [
+            "@timestamp",
+            "userIdentity.arn",
+            "userIdentity.type",
+            "requestParameters.secretId",
+            "eventName",
+            "errorCode",
+            "sourceIPAddress",
+            "userAgent",
+            "awsRegion",
+        ] {
+            assert!(tables[0].contains(column), "{column} in {}", tables[0]);
         }
-        assert!(
-            reads.contains("eventSource = 'secretsmanager.amazonaws.com'"),
-            "{reads}"
+        // The allow-list is the alarm's business, not the table's.
+        spec.allowed_principals = vec!["arn:aws:iam::111122223333:role/app".to_owned()];
+        let (_, allowed) = parts(&spec);
+        assert_eq!(queries(&allowed)[0], tables[0]);
+        let tamper = with_tamper_targets(&spec, &names, Some(KEY), insights::tamper_attempts)
+            .expect("tamper");
+        assert_eq!(
+            *tables.last().unwrap(),
+            format!("SOURCE '{}'\n| {}", names.log_group, tamper.render())
         );
-        assert!(
-            reads.contains("requestParameters.secretId like /^prod\\//"),
-            "{reads}"
-        );
-        assert!(
-            reads.contains("requestParameters.secretId = 'db-password'"),
-            "{reads}"
-        );
-        assert!(
-            reads.ends_with("| sort @timestamp desc | limit 100"),
-            "{reads}"
-        );
-    }
-
-    #[test]
-    fn the_tamper_table_lists_every_call_the_tamper_rule_watches() {
-        let spec = crate::terraform::desired::example_spec("audit");
-        let (names, body) = parts(&spec);
-        let tamper = *queries(&body).last().unwrap();
-        assert!(tamper.starts_with(&format!("SOURCE '{}'", names.log_group)));
-        let calls = with_tamper_targets(&spec, &names, Some(KEY), tamper_calls);
-        assert!(calls.iter().any(|c| c.event_source == "kms.amazonaws.com"));
-        for call in &calls {
-            for event in call.events {
-                assert!(
-                    tamper.contains(&format!("'{event}'")),
-                    "{event} in {tamper}"
-                );
-            }
-        }
-        assert!(tamper.contains(&format!(
-            "requestParameters.alarmNames.0 = '{}'",
-            names.alarm
-        )));
-        assert!(tamper.contains("1234abcd-12ab-34cd-56ef-1234567890ab"));
+        assert!(tables
+            .last()
+            .unwrap()
+            .contains("1234abcd-12ab-34cd-56ef-1234567890ab"));
     }
 
     #[test]
