@@ -183,6 +183,8 @@ if [ "${E2E_TESTS:-1}" = 1 ]; then
   echo "==> detection end to end through the alarm and per-event paths, tamper alerts, verify_on_apply (scripts/e2e_detection.py)"
   TF="$TF" "$PY" scripts/e2e_detection.py | tee "$ROOT/.tools/e2e-summary.txt"
   [ "${PIPESTATUS[0]}" = 0 ] || exit 1
+  # The run's metric data and alarm history, drawn as docs/dashboard.md shows them.
+  "$PY" scripts/dashboard_picture.py "$ROOT/.tools/e2e-dashboard-data.json" "$ROOT/.tools/dashboard-e2e.svg"
 fi
 
 if [ "${E2E_TESTS:-1}" = 1 ]; then

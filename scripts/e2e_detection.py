@@ -20,6 +20,7 @@ scripts/lib.sh does). Prints `reads that must alert and did: N/N`,
 and the median detection latency of each path; exits non-zero on any miss.
 The last per-event message is written to .tools/e2e-message.json.
 """
+import datetime
 import json
 import os
 import shutil
@@ -224,6 +225,46 @@ def wait_for(alerts, before, seconds, wanted):
     return hits, others
 
 
+DASHBOARD_DATA = os.path.join(ROOT, ".tools", "e2e-dashboard-data.json")
+
+
+def dashboard_data(cw, logs, alarm, log_group, since):
+    """What the dashboard's metric and alarm widgets would show for the reads
+    just made, as the emulator holds it: the alarm metric's sums per period,
+    every GetSecretValue record in the trail's log group, and the alarm's
+    state changes. scripts/dashboard_picture.py draws it (docs/dashboard.md)."""
+    start = datetime.datetime.fromtimestamp(since - PERIOD, datetime.timezone.utc)
+    end = datetime.datetime.now(datetime.timezone.utc)
+    points = cw.get_metric_statistics(
+        Namespace=alarm["Namespace"], MetricName=alarm["MetricName"], StartTime=start, EndTime=end,
+        Period=PERIOD, Statistics=["Sum"])["Datapoints"]
+    reads = []
+    for page in logs.get_paginator("filter_log_events").paginate(
+            logGroupName=log_group, startTime=int(start.timestamp() * 1000),
+            filterPattern='{ $.eventName = "GetSecretValue" }'):
+        reads.extend(e["timestamp"] / 1000 for e in page["events"])
+    history = cw.describe_alarm_history(
+        AlarmName=alarm["AlarmName"], HistoryItemType="StateUpdate", StartDate=start, EndDate=end,
+        MaxRecords=100)["AlarmHistoryItems"]
+    changes = []
+    for item in history:
+        data = json.loads(item.get("HistoryData") or "{}")
+        changes.append({"time": item["Timestamp"].timestamp(),
+                        "state": data.get("newState", {}).get("stateValue")})
+    with open(DASHBOARD_DATA, "w") as f:
+        json.dump({
+            "emulated": "LocalStack with the secretmonitor extension (scripts/e2e_detection.py)",
+            "period_seconds": PERIOD, "start": start.timestamp(), "end": end.timestamp(),
+            "threshold": alarm["Threshold"], "metric": f"{alarm['Namespace']}/{alarm['MetricName']}",
+            "unauthorised": sorted(({"time": p["Timestamp"].timestamp(), "sum": p["Sum"]} for p in points),
+                                   key=lambda p: p["time"]),
+            "reads": sorted(reads),
+            "alarm_changes": sorted((c for c in changes if c["state"]), key=lambda c: c["time"]),
+        }, f, indent=1)
+    log(f"  dashboard data: {len(points)} metric periods, {len(reads)} reads, {len(changes)} alarm changes "
+        f"-> {os.path.relpath(DASHBOARD_DATA, ROOT)}")
+
+
 def main():
     started = time.monotonic()
     iam, sts, sqs, sm, cw = client("iam"), client("sts"), client("sqs"), client("secretsmanager"), client("cloudwatch")
@@ -367,6 +408,7 @@ def main():
                  lambda: sm, lambda c: c.describe_secret(SecretId="prod/db-password")),
         ]
         alerting_seen = 0
+        reads_started = time.time()
         for case in cases:
             c = case.make_client()
             ok_how = ensure_ok(cw)
@@ -413,6 +455,11 @@ def main():
                     results.append((case.what, False, True, {}))
                     log(f"  ok   {case.what}: record delivered to the log group; neither path alerted within "
                         f"{SILENCE_WAIT:.0f}s (alarm {alarm_state(cw)}) {note}")
+
+        try:
+            dashboard_data(cw, logs, a, outputs["log_group_name"], reads_started)
+        except Exception as e:  # the picture is documentation; detection was judged above
+            log(f"  dashboard data not written: {e}")
 
         alerts.drain()
         for action, attack in tamper_actions:

@@ -153,6 +153,10 @@ def main() -> None:
     names = {t["Name"] for t in ct.describe_trails()["trailList"]}
     check({name, other} <= names, "DescribeTrails without a list returns all")
 
+    default = ct.get_event_selectors(TrailName=name)
+    check([(s["ReadWriteType"], s["IncludeManagementEvents"]) for s in default["EventSelectors"]] == [("All", True)]
+          and not default.get("AdvancedEventSelectors"),
+          "a trail never given selectors shows AWS's default (all management events)")
     selectors = [{
         "ReadWriteType": "All",
         "IncludeManagementEvents": True,

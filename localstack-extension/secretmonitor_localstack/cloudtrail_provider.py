@@ -16,7 +16,9 @@ Where this differs from plain moto, and why:
   * DescribeTrails honours trailNameList (moto returns every trail).
   * HasCustomEventSelectors/HasInsightSelectors reflect the trail, and
     EventSelectors/AdvancedEventSelectors replace each other (moto hard-codes
-    False and can keep both).
+    False and can keep both); a trail never given selectors answers
+    GetEventSelectors with AWS's default (all read and write management
+    events), where moto answered none.
 """
 
 from __future__ import annotations
@@ -68,6 +70,18 @@ def _trail_description(fn, self: Trail, *args, **kwargs) -> dict[str, Any]:
     desc["HasCustomEventSelectors"] = bool(self.event_selectors or self.advanced_event_selectors)
     desc["HasInsightSelectors"] = bool(self.insight_selectors)
     return desc
+
+
+@patch(Trail.get_event_selectors)
+def _get_event_selectors(fn, self: Trail):
+    # AWS: "trails created without specific event selectors will be configured
+    # to log all read and write management events", and GetEventSelectors
+    # shows that selector; moto answered none.
+    basic, advanced = fn(self)
+    if not basic and not advanced:
+        basic = [{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [],
+                  "ExcludeManagementEventSources": []}]
+    return basic, advanced
 
 
 @patch(Trail.put_event_selectors)

@@ -119,6 +119,15 @@ impl ManagementEvents {
     /// Basic and advanced selectors are both understood; a selector that
     /// records management events of both kinds counts for both.
     pub fn of(selectors: &GetEventSelectorsOutput) -> Self {
+        if selectors.event_selectors().is_empty() && selectors.advanced_event_selectors().is_empty()
+        {
+            // "Trails created without specific event selectors will be
+            // configured to log all read and write management events" (AWS).
+            return Self {
+                reads: true,
+                writes: true,
+            };
+        }
         let mut recorded = Self::default();
         for s in selectors.event_selectors() {
             if !s.include_management_events().unwrap_or(true) {

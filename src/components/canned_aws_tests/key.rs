@@ -16,6 +16,23 @@ fn described(arn: &str, state: &str) -> Answer {
     }}))
 }
 
+/// The key's ensure as apply runs it: after the look-up sent with the
+/// account's.
+async fn ensure_after_lookup(
+    world: &World,
+    recorded: Observed,
+) -> (Result<(), crate::aws::AwsError>, Recorder) {
+    let lookup = key::Lookup::start(&world.clients, &world.spec, &recorded).await;
+    let recorder = Recorder::new(recorded);
+    let (usable, _signal) = Usable::new();
+    let ctx = Ctx {
+        key_lookup: lookup.as_ref(),
+        ..world.ctx()
+    };
+    let ensured = key::ensure(&ctx, &recorder, usable).await;
+    (ensured, recorder)
+}
+
 #[tokio::test]
 async fn a_recorded_key_pending_deletion_is_rescued_and_a_retired_one_replaced() {
     // (looked up by the recorded ARN, whether the pending key is rescued)
@@ -49,14 +66,7 @@ async fn a_recorded_key_pending_deletion_is_rescued_and_a_retired_one_replaced()
             kms_key_arn: by_recorded_arn.then(|| pending.clone()),
             ..Observed::default()
         };
-        let lookup = key::Lookup::start(&world.clients, &world.spec, &recorded).await;
-        let recorder = Recorder::new(recorded);
-        let (usable, _signal) = Usable::new();
-        let ctx = Ctx {
-            key_lookup: lookup.as_ref(),
-            ..world.ctx()
-        };
-        let ensured = key::ensure(&ctx, &recorder, usable).await;
+        let (ensured, recorder) = ensure_after_lookup(&world, recorded).await;
         assert!(ensured.is_ok(), "{by_recorded_arn}: {ensured:?}");
         let (cancels, creates, kept) = if rescued {
             (1, 0, pending.clone())
@@ -143,14 +153,7 @@ async fn a_key_whose_alias_was_never_made_is_found_by_its_owner_tag() {
             .on("CreateAlias", Answer::json(json!({})))
             .on("EnableKeyRotation", Answer::json(json!({})));
         let recorded = Observed::default();
-        let lookup = key::Lookup::start(&world.clients, &world.spec, &recorded).await;
-        let recorder = Recorder::new(recorded);
-        let (usable, _signal) = Usable::new();
-        let ctx = Ctx {
-            key_lookup: lookup.as_ref(),
-            ..world.ctx()
-        };
-        let ensured = key::ensure(&ctx, &recorder, usable).await;
+        let (ensured, recorder) = ensure_after_lookup(&world, recorded).await;
         let calls = world.fake.calls();
         let operations = world.fake.operations();
         assert!(ensured.is_ok(), "{tagged_state:?}: {ensured:?}");

@@ -174,6 +174,8 @@ async fn another_trail_recording_management_events_is_reported_at_create() {
         (advanced(None), true, true),
         (advanced(Some("false")), true, true),
         (data_only, true, false),
+        // A trail never given selectors records every management event.
+        (json!({}), true, true),
     ];
     for (selectors, is_logging, reported) in cases {
         let world = World::new();

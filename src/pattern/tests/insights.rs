@@ -3,12 +3,10 @@
 //! unauthorised-reads query against the metric filter and the oracle over
 //! the real records of `../shared/reference-data/cloudtrail/`.
 
-use std::path::Path;
-
 use serde_json::{json, Value};
 
 use super::corpus::strings;
-use super::oracle::counts;
+use super::oracle::{counts, reference_records};
 use crate::pattern::insights::{
     saved_queries, saved_query_models, FieldName, Filter, Like, Order, Query, QueryError,
     QueryInput, Stats, Text, PLACEHOLDER, QUERY_NAME_MAX_LEN, QUERY_STRING_MAX_LEN,
@@ -480,26 +478,9 @@ const REFERENCE_CONFIGS: [RefConfig; 5] = [
 
 #[test]
 fn unauthorised_reads_equal_the_metric_filter_on_real_records() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference-data/cloudtrail");
-    if !dir.is_dir() {
-        println!("reference records not run: {} is absent", dir.display());
+    let Some(records) = reference_records() else {
         return;
-    }
-    let mut records = Vec::new();
-    for file in ["records.jsonl", "related_kms.jsonl"] {
-        let path = dir.join(file);
-        let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        for (i, line) in text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-        {
-            let record: Value =
-                serde_json::from_str(line).unwrap_or_else(|e| panic!("{file}:{}: {e}", i + 1));
-            records.push((format!("{file}:{}", i + 1), line.to_string(), record));
-        }
-    }
+    };
     let kms = records
         .iter()
         .filter(|(_, _, r)| r["eventSource"] == "kms.amazonaws.com")
