@@ -117,30 +117,10 @@ pub fn pattern(
         Rule::Reads => read_alert_pattern(&spec.pattern_input())
             .map_err(|e| AwsError::new(C, "PutRule", &names.read_rule, e.to_string())),
         Rule::Tamper => {
-            let trail_arn = names.trail_arn();
-            let topic_arn = names.topic_arn();
-            // Only a key the pipeline created is its own to watch.
-            let key = match (&spec.kms.key_arn, key_arn) {
-                (None, Some(arn)) => Some(arn),
-                _ => None,
-            };
-            let key_id = key
-                .and_then(|arn| arn.rsplit('/').next())
-                .unwrap_or_default();
-            let pattern = tamper_pattern(&TamperTargets {
-                trail: spec.trail.create.then_some(TrailTarget {
-                    name: &names.trail,
-                    arn: &trail_arn,
-                }),
-                log_group_name: &names.log_group,
-                alarm_name: &names.alarm,
-                topic_arn: &topic_arn,
-                key: key.map(|arn| KeyTarget {
-                    key_id,
-                    arn,
-                    alias: &names.key_alias,
-                }),
-            });
+            let (trail_arn, topic_arn) = (names.trail_arn(), names.topic_arn());
+            let pattern = tamper_pattern(&tamper_targets(
+                spec, names, key_arn, &trail_arn, &topic_arn,
+            ));
             // The plan measured it with a stand-in region; this is the
             // real one, refused here rather than by PutRule.
             let (len, max) = (pattern.len(), spec.event_pattern_max_len);
@@ -154,6 +134,40 @@ pub fn pattern(
             }
             Ok(pattern)
         }
+    }
+}
+
+/// What the tamper rule watches, from the spec, the names, the ARNs of the
+/// trail and topic (`names.trail_arn()`, `names.topic_arn()`) and the key
+/// the state records; the saved tamper query looks for the same.
+pub fn tamper_targets<'a>(
+    spec: &PipelineSpec,
+    names: &'a Names,
+    key_arn: Option<&'a str>,
+    trail_arn: &'a str,
+    topic_arn: &'a str,
+) -> TamperTargets<'a> {
+    // Only a key the pipeline created is its own to watch.
+    let key = match (&spec.kms.key_arn, key_arn) {
+        (None, Some(arn)) => Some(arn),
+        _ => None,
+    };
+    let key_id = key
+        .and_then(|arn| arn.rsplit('/').next())
+        .unwrap_or_default();
+    TamperTargets {
+        trail: spec.trail.create.then_some(TrailTarget {
+            name: &names.trail,
+            arn: trail_arn,
+        }),
+        log_group_name: &names.log_group,
+        alarm_name: &names.alarm,
+        topic_arn,
+        key: key.map(|arn| KeyTarget {
+            key_id,
+            arn,
+            alias: &names.key_alias,
+        }),
     }
 }
 
