@@ -306,6 +306,10 @@ mod delete_holds_back_only_dependents {
                 ),
             ),
             ("DeleteMetricFilter", Answer::json(serde_json::json!({}))),
+            (
+                "DescribeQueryDefinitions",
+                Answer::json(serde_json::json!({ "queryDefinitions": [] })),
+            ),
             ("DeleteLogGroup", Answer::json(serde_json::json!({}))),
             ("DeleteAlias", Answer::json(serde_json::json!({}))),
             ("ScheduleKeyDeletion", Answer::json(serde_json::json!({}))),
@@ -519,6 +523,13 @@ mod coverage {
                 &[
                     "create logs:PutResourcePolicy",
                     "delete logs:DeleteResourcePolicy",
+                ],
+            ),
+            Component::QueryDefinitions => (
+                &["saved-query-deleted", "saved-query-edited"],
+                &[
+                    "create logs:PutQueryDefinition",
+                    "delete logs:DeleteQueryDefinition",
                 ],
             ),
         }

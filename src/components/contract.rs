@@ -29,10 +29,11 @@ pub enum Component {
     RuleTargets,
     EventBus,
     Findings,
+    QueryDefinitions,
 }
 
 impl Component {
-    pub const ALL: [Component; 14] = [
+    pub const ALL: [Component; 15] = [
         Component::Identity,
         Component::Key,
         Component::Archive,
@@ -47,6 +48,7 @@ impl Component {
         Component::RuleTargets,
         Component::EventBus,
         Component::Findings,
+        Component::QueryDefinitions,
     ];
 
     pub const fn label(self) -> &'static str {
@@ -65,6 +67,7 @@ impl Component {
             Component::RuleTargets => "EventBridge rule targets",
             Component::EventBus => "pipeline event bus",
             Component::Findings => "findings log group",
+            Component::QueryDefinitions => "saved Logs Insights queries",
         }
     }
 }
@@ -92,6 +95,9 @@ pub enum Protection {
     /// The findings log group still carries the policy that lets only the
     /// pipeline's notifying rules write to it.
     FindingsPolicyInPlace,
+    /// Every saved query is there once, with the text and log group the
+    /// spec gives it.
+    SavedQueriesInPlace,
 }
 
 impl Protection {
@@ -107,6 +113,7 @@ impl Protection {
             Protection::ReadRuleAlerts => "read_rule_alerts",
             Protection::TamperRuleAlerts => "tamper_rule_alerts",
             Protection::FindingsPolicyInPlace => "findings_policy_in_place",
+            Protection::SavedQueriesInPlace => "saved_queries_in_place",
         }
     }
 

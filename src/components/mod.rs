@@ -23,6 +23,7 @@ pub mod key;
 pub mod log_group;
 pub mod metric_filter;
 mod names;
+pub mod query_definitions;
 pub mod subscriptions;
 pub mod topic;
 pub mod trail;
@@ -148,6 +149,7 @@ pub const PARTS: &[PartDef] = &[
     event_bus::PART,
     event_rule::PART,
     event_rule::TARGETS_PART,
+    query_definitions::PART,
 ];
 
 /// The parts a pipeline with this spec has.
@@ -227,6 +229,9 @@ pub struct Observed {
     /// The metric filter on the findings log group, as AWS reports it.
     pub findings_filter: Option<Named>,
     pub tamper_rule_arn: Option<String>,
+    /// Why a saved query was left out (over `PutQueryDefinition`'s limits):
+    /// apply warns with each.
+    pub skipped_queries: Vec<String>,
     /// Each of [`expected_protections`] and whether it holds.
     pub protections: BTreeMap<String, bool>,
 }

@@ -201,6 +201,7 @@ fn applied(config: &PipelineState) -> PipelineState {
         event_bus_arn: None,
         findings_log_group_arn: None,
         findings_filter: None,
+        skipped_queries: Vec::new(),
     };
     let desired = planned(config, None, &BTreeMap::new(), Some("us-east-1"));
     state_from(&desired, &spec, &observed)
