@@ -107,6 +107,8 @@ pub struct PipelineState {
     #[serde(default)]
     pub findings_log_group_arn: Str,
     #[serde(default)]
+    pub query_definition_names: StrList,
+    #[serde(default)]
     pub last_verification: StrMap,
     #[serde(default)]
     pub protections: Value<BTreeMap<String, Value<bool>>>,
