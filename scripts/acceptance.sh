@@ -73,6 +73,7 @@ scenarios=(
   key-disabled:key_enabled key-scheduled-for-deletion:key_enabled delivery-role-deleted:delivery_role_arn
   read-rule-disabled:read_rule_alerts read-rule-target-removed:read_rule_alerts read-rule-pattern-edited:event_pattern
   tamper-rule-deleted:tamper_rule_arn dashboard-deleted:dashboard_name dashboard-edited:dashboard_in_place
+  saved-query-deleted:saved_queries_in_place saved-query-edited:saved_queries_in_place
 )
 healed=0
 for entry in "${scenarios[@]}"; do

@@ -7,6 +7,7 @@ Usage: aws_check.py leftovers NAME [ACCOUNT]
          (two-stage layout: caller-rule-deleted, scope-rule-pattern-edited,
           scope-rule-targets-removed, pipeline-bus-deleted, chunk-filter-deleted,
           findings-filter-deleted, findings-group-deleted)
+         (saved queries: saved-query-deleted, saved-query-edited)
        aws_check.py keys NAME   (how many of its keys are not pending deletion)
        aws_check.py multi-account setup|teardown LOG_GROUP ACCOUNT...
 """
@@ -139,6 +140,20 @@ def pipeline_filters(name):
     return sorted(found)
 
 
+def query_definitions(name):
+    """Every saved Logs Insights query in the pipeline's folder
+    `secretmonitor/NAME/` (query definitions have no tags; the folder is the
+    pipeline's)."""
+    logs, prefix, found, token = client("logs"), f"secretmonitor/{name}/", [], None
+    while True:
+        page = logs.describe_query_definitions(queryDefinitionNamePrefix=prefix, maxResults=1000,
+                                               **({"nextToken": token} if token else {}))
+        found += [d for d in page.get("queryDefinitions", []) if d.get("name", "").startswith(prefix)]
+        token = page.get("nextToken")
+        if not token:
+            return sorted(found, key=lambda d: (d["name"], d["queryDefinitionId"]))
+
+
 def archive_bucket(name):
     account = client("sts").get_caller_identity()["Account"]
     return f"{name}-archive-{account}-{REGION}"
@@ -180,6 +195,8 @@ def leftovers(name):
         for p in client("logs").describe_resource_policies(policyScope=scope).get("resourcePolicies", []):
             if f"/secretmonitor/{name}/" in p.get("policyDocument", "") + p.get("resourceArn", ""):
                 found.append(f"logs resource policy {p.get('policyName') or p.get('resourceArn')} ({scope})")
+    for d in query_definitions(name):
+        found.append(f"saved query {d['name']} ({d['queryDefinitionId']})")
     for a in client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{name}-")["MetricAlarms"]:
         found.append(f"alarm {a['AlarmName']}")
     for arn in topic_arns(name):
@@ -268,6 +285,8 @@ def inventory(name):
         found.add("tamper_rule_arn")
     if live_keys(name):
         found.add("kms_key_arn")
+    if query_definitions(name):
+        found.add("query_definition_names")
     return found
 
 
@@ -395,6 +414,18 @@ def drift(name, scenario):
             events.delete_rule(Name=rule, EventBusName=bus)
         events.delete_event_bus(Name=bus)
         print(f"deleted event bus {bus} and its {len(rules)} rule(s)")
+    elif scenario in ("saved-query-deleted", "saved-query-edited"):
+        d = _first([(q["name"], q["queryDefinitionId"], q) for q in query_definitions(name)],
+                   f"saved query secretmonitor/{name}/*")[2]
+        logs = client("logs")
+        if scenario == "saved-query-deleted":
+            logs.delete_query_definition(queryDefinitionId=d["queryDefinitionId"])
+            print(f"deleted saved query {d['name']}")
+        else:
+            logs.put_query_definition(queryDefinitionId=d["queryDefinitionId"], name=d["name"],
+                                      logGroupNames=d.get("logGroupNames", []),
+                                      queryString="fields @timestamp | limit 1")
+            print(f"edited saved query {d['name']}")
     elif scenario == "findings-group-deleted":
         client("logs").delete_log_group(logGroupName=findings_group(name))
         print(f"deleted log group {findings_group(name)}")

@@ -29,7 +29,7 @@ NAME = "flt-pipeline"
 STATE_ATTRIBUTES = [
     "kms_key_arn", "archive_bucket_name", "log_group_name", "delivery_role_arn", "trail_arn",
     "metric_filter_name", "alarm_name", "topic_arn", "read_rule_arn", "tamper_rule_arn",
-    "event_bus_arn", "findings_log_group_arn", "dashboard_name",
+    "event_bus_arn", "findings_log_group_arn", "dashboard_name", "query_definition_names",
 ]
 
 

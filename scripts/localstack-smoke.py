@@ -189,6 +189,50 @@ def main() -> None:
     expect_error("TrailNotFoundException", lambda: ct.get_trail(Name=name), "GetTrail after DeleteTrail by ARN")
     expect_error("TrailNotFoundException", lambda: ct.delete_trail(Name=name), "DeleteTrail of a deleted trail")
 
+    saved_queries(logs)
+
+
+def saved_queries(logs) -> None:
+    """PutQueryDefinition / DescribeQueryDefinitions / DeleteQueryDefinition,
+    served by localstack-extension/ (query_definitions.py)."""
+    print("saved Logs Insights queries")
+    folder = f"secretmonitor/smoke-{SUFFIX}/"
+    ids = []
+
+    def forget(definition_id):
+        try:
+            logs.delete_query_definition(queryDefinitionId=definition_id)
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
+
+    for q in ("a", "b", "c"):
+        ids.append(logs.put_query_definition(name=f"{folder}{q}", queryString=f"fields @timestamp | limit {len(ids) + 1}",
+                                             logGroupNames=["/smoke/group"])["queryDefinitionId"])
+        on_cleanup(f"query {q}", lambda i=ids[-1]: forget(i))
+    other = logs.put_query_definition(name=f"other-{SUFFIX}", queryString="fields @message")["queryDefinitionId"]
+    on_cleanup("query other", lambda: forget(other))
+    listed = logs.describe_query_definitions(queryDefinitionNamePrefix=folder)["queryDefinitions"]
+    check(sorted(d["queryDefinitionId"] for d in listed) == sorted(ids), "DescribeQueryDefinitions by prefix")
+    check(all(d["logGroupNames"] == ["/smoke/group"] for d in listed), "logGroupNames kept")
+    first = logs.describe_query_definitions(queryDefinitionNamePrefix=folder, maxResults=2)
+    rest = logs.describe_query_definitions(queryDefinitionNamePrefix=folder, nextToken=first["nextToken"])
+    check(len(first["queryDefinitions"]) == 2 and len(rest["queryDefinitions"]) == 1 and "nextToken" not in rest,
+          "DescribeQueryDefinitions pages with maxResults/nextToken")
+    same = logs.put_query_definition(queryDefinitionId=ids[0], name=f"{folder}a", queryString="fields @message",
+                                     logGroupNames=["/smoke/other"])["queryDefinitionId"]
+    updated = [d for d in logs.describe_query_definitions(queryDefinitionNamePrefix=f"{folder}a")["queryDefinitions"]]
+    check(same == ids[0] and len(updated) == 1 and updated[0]["queryString"] == "fields @message"
+          and updated[0]["logGroupNames"] == ["/smoke/other"], "PutQueryDefinition by ID updates in place")
+    expect_error("ResourceNotFoundException",
+                 lambda: logs.put_query_definition(queryDefinitionId=str(uuid.uuid4()), name="x", queryString="x"),
+                 "PutQueryDefinition with an unknown ID")
+    check(logs.delete_query_definition(queryDefinitionId=ids[1])["success"] is True, "DeleteQueryDefinition")
+    expect_error("ResourceNotFoundException", lambda: logs.delete_query_definition(queryDefinitionId=ids[1]),
+                 "DeleteQueryDefinition of a deleted definition")
+    left = logs.describe_query_definitions(queryDefinitionNamePrefix=folder)["queryDefinitions"]
+    check(sorted(d["queryDefinitionId"] for d in left) == sorted([ids[0], ids[2]]), "deleted one is gone")
+
 
 def delete_trail_if_exists(ct, name_or_arn: str) -> None:
     try:

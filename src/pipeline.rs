@@ -307,6 +307,10 @@ mod delete_holds_back_only_dependents {
                 ),
             ),
             ("DeleteMetricFilter", Answer::json(serde_json::json!({}))),
+            (
+                "DescribeQueryDefinitions",
+                Answer::json(serde_json::json!({ "queryDefinitions": [] })),
+            ),
             ("DeleteLogGroup", Answer::json(serde_json::json!({}))),
             ("DeleteAlias", Answer::json(serde_json::json!({}))),
             ("ScheduleKeyDeletion", Answer::json(serde_json::json!({}))),
@@ -527,6 +531,13 @@ mod coverage {
                 &[
                     "create monitoring:PutDashboard",
                     "delete monitoring:DeleteDashboards",
+                ],
+            ),
+            Component::QueryDefinitions => (
+                &["saved-query-deleted", "saved-query-edited"],
+                &[
+                    "create logs:PutQueryDefinition",
+                    "delete logs:DeleteQueryDefinition",
                 ],
             ),
         }

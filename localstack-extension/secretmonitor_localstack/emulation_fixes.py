@@ -349,10 +349,12 @@ def apply_all() -> None:
     kms_keys_in_tagging_api()
     dashboards_not_found_as_aws()
 
-    from . import cloudtrail_recorder, logs_resource_policies, metric_filters, status
+    from . import cloudtrail_recorder, logs_resource_policies, metric_filters, query_definitions, status
 
     # Resource policies scoped to one log group (resourceArn), with revisions.
     logs_resource_policies.install()
+    # Saved Logs Insights queries (moto has no handler: HTTP 501).
+    query_definitions.install()
 
     # Filters count only their own group's events, judged by our evaluator.
     metric_filters.install()

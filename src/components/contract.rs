@@ -30,10 +30,11 @@ pub enum Component {
     EventBus,
     Findings,
     Dashboard,
+    QueryDefinitions,
 }
 
 impl Component {
-    pub const ALL: [Component; 15] = [
+    pub const ALL: [Component; 16] = [
         Component::Identity,
         Component::Key,
         Component::Archive,
@@ -49,6 +50,7 @@ impl Component {
         Component::EventBus,
         Component::Findings,
         Component::Dashboard,
+        Component::QueryDefinitions,
     ];
 
     pub const fn label(self) -> &'static str {
@@ -68,6 +70,7 @@ impl Component {
             Component::EventBus => "pipeline event bus",
             Component::Findings => "findings log group",
             Component::Dashboard => "CloudWatch dashboard",
+            Component::QueryDefinitions => "saved Logs Insights queries",
         }
     }
 }
@@ -98,6 +101,9 @@ pub enum Protection {
     /// The dashboard still shows what the pipeline put there (its body is
     /// the one the spec gives).
     DashboardInPlace,
+    /// Every saved query is there once, with the text and log group the
+    /// spec gives it.
+    SavedQueriesInPlace,
 }
 
 impl Protection {
@@ -114,6 +120,7 @@ impl Protection {
             Protection::TamperRuleAlerts => "tamper_rule_alerts",
             Protection::FindingsPolicyInPlace => "findings_policy_in_place",
             Protection::DashboardInPlace => "dashboard_in_place",
+            Protection::SavedQueriesInPlace => "saved_queries_in_place",
         }
     }
 

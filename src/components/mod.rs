@@ -24,6 +24,7 @@ pub mod key;
 pub mod log_group;
 pub mod metric_filter;
 mod names;
+pub mod query_definitions;
 pub mod subscriptions;
 pub mod topic;
 pub mod trail;
@@ -150,6 +151,7 @@ pub const PARTS: &[PartDef] = &[
     event_rule::PART,
     event_rule::TARGETS_PART,
     dashboard::PART,
+    query_definitions::PART,
 ];
 
 /// The parts a pipeline with this spec has.
@@ -231,6 +233,9 @@ pub struct Observed {
     pub tamper_rule_arn: Option<String>,
     /// The pipeline's CloudWatch dashboard, while it exists.
     pub dashboard_name: Option<String>,
+    /// Why a saved query was left out (over `PutQueryDefinition`'s limits):
+    /// apply warns with each.
+    pub skipped_queries: Vec<String>,
     /// Each of [`expected_protections`] and whether it holds.
     pub protections: BTreeMap<String, bool>,
 }

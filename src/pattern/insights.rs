@@ -891,23 +891,23 @@ pub fn saved_query_models(input: &QueryInput) -> Result<Vec<(String, Query)>, Qu
 
     Ok(vec![
         (
-            format!("{folder}unauthorised-reads"),
+            format!("{folder}{}", QUERY_NAMES[0]),
             listing(&READ_FIELDS, unauthorised),
         ),
         (
-            format!("{folder}reads-of-secret"),
+            format!("{folder}{}", QUERY_NAMES[1]),
             listing(&READ_FIELDS, of_secret),
         ),
         (
-            format!("{folder}reads-by-principal"),
+            format!("{folder}{}", QUERY_NAMES[2]),
             listing(&READ_FIELDS, by_principal),
         ),
         (
-            format!("{folder}tamper-attempts"),
+            format!("{folder}{}", QUERY_NAMES[3]),
             tamper_attempts(&input.tamper)?,
         ),
         (
-            format!("{folder}denied-attempts"),
+            format!("{folder}{}", QUERY_NAMES[4]),
             listing(&READ_FIELDS, denied),
         ),
     ])
@@ -917,23 +917,45 @@ pub fn saved_query_models(input: &QueryInput) -> Result<Vec<(String, Query)>, Qu
 pub fn saved_queries(input: &QueryInput) -> Result<Vec<SavedQuery>, QueryError> {
     saved_query_models(input)?
         .into_iter()
-        .map(|(name, query)| {
-            if name.chars().count() > QUERY_NAME_MAX_LEN {
-                return Err(QueryError::NameTooLong {
-                    name,
-                    max: QUERY_NAME_MAX_LEN,
-                });
-            }
-            let query_string = query.render();
-            let len = query_string.chars().count();
-            if len > QUERY_STRING_MAX_LEN {
-                return Err(QueryError::TooLong {
-                    name,
-                    len,
-                    max: QUERY_STRING_MAX_LEN,
-                });
-            }
-            Ok(SavedQuery { name, query_string })
-        })
+        .map(|(name, query)| within_limits(name, &query))
         .collect()
+}
+
+/// `query` as saved under `name`, refused when either is over
+/// `PutQueryDefinition`'s limits: one query at a time, so a caller can skip
+/// only the one that does not fit.
+pub fn within_limits(name: String, query: &Query) -> Result<SavedQuery, QueryError> {
+    if name.chars().count() > QUERY_NAME_MAX_LEN {
+        return Err(QueryError::NameTooLong {
+            name,
+            max: QUERY_NAME_MAX_LEN,
+        });
+    }
+    let query_string = query.render();
+    let len = query_string.chars().count();
+    if len > QUERY_STRING_MAX_LEN {
+        return Err(QueryError::TooLong {
+            name,
+            len,
+            max: QUERY_STRING_MAX_LEN,
+        });
+    }
+    Ok(SavedQuery { name, query_string })
+}
+
+/// The last part of each saved query's name, in the order of
+/// [`saved_query_models`]: the names depend on the pipeline's name alone, so
+/// a plan knows them offline.
+pub const QUERY_NAMES: [&str; 5] = [
+    "unauthorised-reads",
+    "reads-of-secret",
+    "reads-by-principal",
+    "tamper-attempts",
+    "denied-attempts",
+];
+
+/// The five names under the pipeline's folder.
+pub fn saved_query_names(pipeline_name: &str) -> Vec<String> {
+    let folder = folder(pipeline_name);
+    QUERY_NAMES.iter().map(|q| format!("{folder}{q}")).collect()
 }

@@ -15,6 +15,7 @@ use super::state::{
 };
 use crate::components::{dashboard, Observed, PipelineSpec, PlanNames, Subscription};
 use crate::pattern;
+use crate::pattern::insights::saved_query_names;
 use crate::pattern::layout::{Detection, LayoutError, ReadRules};
 
 pub use super::desired::{spec_of, tags_all, with_defaults, Unknown, DEFAULTS};
@@ -128,6 +129,7 @@ pub fn state_from(
     state.event_rule_count = Value::Value(count(
         rules.len() + usize::from(observed.tamper_rule_arn.is_some()),
     ));
+    state.query_definition_names = string_list(&saved_query_names(&spec.name));
     state.protections = Value::Value(
         observed
             .protections
@@ -275,7 +277,11 @@ pub fn resolve_unknowns(state: &mut PipelineState) {
     ] {
         null_if_unknown(field);
     }
-    for list in [&mut state.filter_patterns, &mut state.event_patterns] {
+    for list in [
+        &mut state.filter_patterns,
+        &mut state.event_patterns,
+        &mut state.query_definition_names,
+    ] {
         if list.is_unknown() {
             *list = Value::Value(Vec::new());
         }
@@ -329,6 +335,7 @@ pub fn planned(
                 Value::Value(dashboard::url(r, &names.dashboard))
             });
             plan_detection(&mut plan, spec);
+            plan.query_definition_names = string_list(&saved_query_names(&spec.name));
             plan.trail_logging = if spec.trail.create {
                 Value::Value(true)
             } else {
@@ -353,6 +360,7 @@ pub fn planned(
             plan.dashboard_name = Value::Unknown;
             plan.dashboard_url = Value::Unknown;
             unknown_detection(&mut plan);
+            plan.query_definition_names = Value::Unknown;
             plan.trail_logging = Value::Unknown;
             plan.console_url = Value::Unknown;
             plan.protections = Value::Unknown;

@@ -89,7 +89,58 @@ fn the_plan_shows_the_layout_of_each_size() {
         // Assigned by AWS: unknown on create where the layout has the part.
         assert_eq!(plan.findings_log_group_arn.is_unknown(), findings, "{what}");
         assert_eq!(plan.event_bus_arn.is_unknown(), two_stage, "{what}");
+        // The saved queries' names come from the name alone, whatever the layout.
+        assert_eq!(
+            known_strings(&plan.query_definition_names),
+            Some(crate::pattern::insights::saved_query_names("p")),
+            "{what}"
+        );
     }
+}
+
+#[test]
+fn query_definition_names_are_planned_offline_and_unknown_with_an_unknown_name() {
+    // (the name, the names planned)
+    let cases: [(Value<String>, Option<Vec<String>>); 2] = [
+        (
+            Value::Value("audit".into()),
+            Some(
+                [
+                    "unauthorised-reads",
+                    "reads-of-secret",
+                    "reads-by-principal",
+                    "tamper-attempts",
+                    "denied-attempts",
+                ]
+                .iter()
+                .map(|q| format!("secretmonitor/audit/{q}"))
+                .collect(),
+            ),
+        ),
+        (Value::Unknown, None),
+    ];
+    for (name, names) in cases {
+        let mut c = config("audit");
+        c.name = name.clone();
+        let plan = planned(&c, None, &BTreeMap::new(), Some("us-east-1"));
+        assert_eq!(
+            known_strings(&plan.query_definition_names),
+            names,
+            "{name:?}"
+        );
+        assert_eq!(
+            plan.query_definition_names.is_unknown(),
+            names.is_none(),
+            "{name:?}"
+        );
+    }
+    // What apply records is what was planned: no change after apply.
+    let c = config("audit");
+    let plan = planned(&c, None, &BTreeMap::new(), Some("us-east-1"));
+    assert_eq!(
+        applied(&c).query_definition_names,
+        plan.query_definition_names
+    );
 }
 
 #[test]
@@ -217,6 +268,7 @@ fn applied(config: &PipelineState) -> PipelineState {
         findings_log_group_arn: None,
         findings_filter: None,
         dashboard_name: Some(PlanNames::of(&spec).dashboard),
+        skipped_queries: Vec::new(),
     };
     let desired = planned(config, None, &BTreeMap::new(), Some("us-east-1"));
     state_from(&desired, &spec, &observed)

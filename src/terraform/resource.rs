@@ -146,6 +146,9 @@ impl PipelineResource {
             Ok(_) | Err(_) => {}
         }
         let observed = recorder.snapshot();
+        for skipped in &observed.skipped_queries {
+            diags.root_warning("Saved query left out", skipped.clone());
+        }
         if prior.is_none() && !errors.is_empty() && observed.nothing_exists() {
             return None;
         }

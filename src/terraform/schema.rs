@@ -267,6 +267,7 @@ pub fn pipeline_schema() -> Schema {
             ("event_patterns", strings(Computed, "Every read rule's event pattern, in layout order: the single rule, or the caller rules on the default bus followed by the scope rules on the pipeline's bus (docs/scale.md). Empty when the pipeline has no per-event path. A rule deleted or edited outside Terraform shows here.")),
             ("event_rule_count", number(Computed, "How many EventBridge rules the pipeline manages: its read rules (both stages) and the tamper rule. Known at plan, computed offline from the configuration.")),
             ("event_bus_arn", string(Computed, "ARN of the pipeline's own event bus, which holds the scope rules of a two-stage per-event path; null when one rule on the default bus suffices.")),
+            ("query_definition_names", strings(Computed, "Names of the saved CloudWatch Logs Insights queries on the trail's log group (docs/queries.md), in the folder `secretmonitor/<name>/` of the console's saved queries. Known at plan, from `name` alone. A query over the 10 000-character limit of `PutQueryDefinition` (a very large allow-list) is left out with a warning at apply and still listed here.")),
             ("findings_log_group_arn", string(Computed, "ARN of the findings log group the notifying rules write to when the allow-list fits no metric filter; the alarm then counts findings (as best-effort as EventBridge delivery). Null otherwise.")),
             ("dashboard_name", string(Computed, "Name of the pipeline's CloudWatch dashboard (`secretmonitor-<name>`): the alarm, the reads it counts, the latest reads and findings, and calls against the pipeline's own parts (docs/dashboard.md). Known at plan; null while the dashboard does not exist.")),
             ("dashboard_url", string(Computed, "The dashboard in the CloudWatch console. Known at plan when the provider's region is.")),
@@ -282,6 +283,8 @@ pub fn pipeline_schema() -> Schema {
                  `findings_policy_in_place` (with findings only: the findings log group's resource policy still lets \
                  the pipeline's rules, and only them, write to it), `dashboard_in_place` (the dashboard still \
                  has the body the pipeline puts). A removed protection shows in the plan as this map changing back to `true`, \
+                 the pipeline's rules, and only them, write to it), `saved_queries_in_place` (every saved query in \
+                 `query_definition_names` is there once, with its generated text, on the trail's log group, and no other definition is in its folder). A removed protection shows in the plan as this map changing back to `true`, \
                  and apply restores it.",
             )),
         ],

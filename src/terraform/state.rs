@@ -110,6 +110,7 @@ pub struct PipelineState {
     pub dashboard_name: Str,
     #[serde(default)]
     pub dashboard_url: Str,
+    pub query_definition_names: StrList,
     #[serde(default)]
     pub last_verification: StrMap,
     #[serde(default)]

@@ -13,6 +13,7 @@ mod key;
 mod log_group;
 mod metric_filter;
 mod pipeline;
+mod query_definitions;
 mod topic;
 mod trail;
 

@@ -25,6 +25,10 @@ fn script_destroy(world: &World, delete_trail: Answer) {
         )
         .on("DeleteMetricFilter", Answer::json(json!({})))
         .on(
+            "DescribeQueryDefinitions",
+            Answer::json(json!({ "queryDefinitions": [] })),
+        )
+        .on(
             "ListSubscriptionsByTopic",
             Answer::query("ListSubscriptionsByTopic", "<Subscriptions/>"),
         )

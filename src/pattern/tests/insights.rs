@@ -231,6 +231,8 @@ fn saved_queries_have_their_names_and_fit_the_limits() {
             "secretmonitor/prod/denied-attempts",
         ]
     );
+    // What the plan lists offline is what is saved.
+    assert_eq!(names, crate::pattern::insights::saved_query_names("prod"));
     for q in &queries {
         assert!(q.query_string.len() <= QUERY_STRING_MAX_LEN, "{}", q.name);
         assert!(
