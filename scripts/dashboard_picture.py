@@ -31,7 +31,10 @@ def element(parent, tag, text=None, **attributes):
 def periods(data):
     """(start of each period, all reads in it, unauthorised reads the metric counted)."""
     period = data["period_seconds"]
-    start = data["start"]
+    # The reads are counted on the grid of the metric's datapoints (each
+    # stamped with its period's start), extended back to the run's start.
+    first = data["unauthorised"][0]["time"]
+    start = first - math.ceil((first - data["start"]) / period) * period
     count = max(1, math.ceil((data["end"] - start) / period))
     reads = [0] * count
     for t in data["reads"]:
@@ -40,7 +43,7 @@ def periods(data):
             reads[i] += 1
     unauthorised = [0.0] * count
     for point in data["unauthorised"]:
-        i = int(round((point["time"] - start) / period))
+        i = int((point["time"] - start) // period)
         if 0 <= i < count:
             unauthorised[i] += point["sum"]
     return [(start + i * period, reads[i], unauthorised[i]) for i in range(count)]
@@ -48,9 +51,10 @@ def periods(data):
 
 def draw(data):
     rows = periods(data)
-    span = data["end"] - data["start"]
+    origin = rows[0][0]
+    span = data["end"] - origin
     plot_width = WIDTH - LEFT - RIGHT
-    x_of = lambda t: LEFT + (t - data["start"]) / span * plot_width  # noqa: E731
+    x_of = lambda t: LEFT + (t - origin) / span * plot_width  # noqa: E731
     top = max([r for _, r, _ in rows] + [u for _, _, u in rows] + [data["threshold"], 1])
     y_of = lambda v: BARS_BOTTOM - v / top * (BARS_BOTTOM - BARS_TOP)  # noqa: E731
 
@@ -90,25 +94,25 @@ def draw(data):
     element(svg, "text", "alarm", x=LEFT - 8, y=STATE_TOP + 17, text_anchor="end")
     for i, change in enumerate(changes):
         until = changes[i + 1]["time"] if i + 1 < len(changes) else data["end"]
-        begin = max(change["time"], data["start"])
+        begin = max(change["time"], origin)
         if until <= begin:
             continue
         element(svg, "rect", x=f"{x_of(begin):.1f}", y=STATE_TOP, width=f"{x_of(until) - x_of(begin):.1f}",
                 height=STATE_HEIGHT, fill=STATE_COLOURS.get(change["state"], "#9e9e9e"))
     for tick in range(0, int(span) + 1, max(10, int(span) // 8 // 10 * 10)):
-        x = f"{x_of(data['start'] + tick):.1f}"
+        x = f"{x_of(origin + tick):.1f}"
         element(svg, "line", x1=x, x2=x, y1=STATE_TOP + STATE_HEIGHT, y2=STATE_TOP + STATE_HEIGHT + 5, stroke="#000")
         element(svg, "text", f"{tick} s", x=x, y=STATE_TOP + STATE_HEIGHT + 18, text_anchor="middle")
 
     legend_y = HEIGHT - 22
-    legend = [(ALL_READS, "every GetSecretValue in the trail's log group"),
-              (UNAUTHORISED, "unauthorised reads (the alarm metric's sum)")]
-    legend += [(colour, f"alarm {state}") for state, colour in STATE_COLOURS.items()]
+    legend = [(ALL_READS, "every GetSecretValue (trail's log group)"),
+              (UNAUTHORISED, "unauthorised (alarm metric's sum)")]
+    legend += [(colour, state) for state, colour in STATE_COLOURS.items()]
     x = LEFT
     for colour, label in legend:
         element(svg, "rect", x=x, y=legend_y - 10, width=12, height=12, fill=colour)
         element(svg, "text", label, x=x + 16, y=legend_y)
-        x += 24 + 6.5 * len(label)
+        x += 28 + 6.2 * len(label)
     return svg
 
 

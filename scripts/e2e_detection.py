@@ -243,11 +243,12 @@ def dashboard_data(cw, logs, alarm, log_group, since):
             logGroupName=log_group, startTime=int(start.timestamp() * 1000),
             filterPattern='{ $.eventName = "GetSecretValue" }'):
         reads.extend(e["timestamp"] / 1000 for e in page["events"])
+    # Filtered here: LocalStack fails on StartDate/EndDate (it compares naive
+    # and aware datetimes).
     history = cw.describe_alarm_history(
-        AlarmName=alarm["AlarmName"], HistoryItemType="StateUpdate", StartDate=start, EndDate=end,
-        MaxRecords=100)["AlarmHistoryItems"]
+        AlarmName=alarm["AlarmName"], HistoryItemType="StateUpdate", MaxRecords=100)["AlarmHistoryItems"]
     changes = []
-    for item in history:
+    for item in (i for i in history if start <= i["Timestamp"] <= end):
         data = json.loads(item.get("HistoryData") or "{}")
         changes.append({"time": item["Timestamp"].timestamp(),
                         "state": data.get("newState", {}).get("stateValue")})
