@@ -5,31 +5,22 @@
 use serde_json::{json, Value};
 
 use super::corpus::{assert_verdicts, config, strings, Case, Config, CASES, CONFIGS};
+use super::pattern_input;
 use crate::pattern::{
     generate, read_alert_pattern, tamper_pattern, AnythingBut, EventPattern, KeyTarget, Matcher,
     Node, PatternError, PatternInput, TamperTargets, TrailTarget, DEFAULT_EVENT_PATTERN_MAX_LEN,
     EVENT_PATTERN_API_MAX_LEN,
 };
 
-fn input_for<'a>(
-    secrets: &'a [String],
-    allowed: &'a [String],
-    events: &'a [String],
-    denied: bool,
-) -> PatternInput<'a> {
-    PatternInput {
-        secrets,
-        allowed_principals: allowed,
-        watched_events: events,
-        alert_on_denied: denied,
-        event_pattern_max_len: DEFAULT_EVENT_PATTERN_MAX_LEN,
-    }
-}
-
 fn pattern_for(c: &Config) -> EventPattern {
     let (secrets, allowed, events) = (strings(c.secrets), strings(c.allowed), strings(c.events));
-    read_alert_pattern(&input_for(&secrets, &allowed, &events, c.alert_on_denied))
-        .unwrap_or_else(|e| panic!("config {}: {e}", c.name))
+    read_alert_pattern(&pattern_input(
+        &secrets,
+        &allowed,
+        &events,
+        c.alert_on_denied,
+    ))
+    .unwrap_or_else(|e| panic!("config {}: {e}", c.name))
 }
 
 /// The EventBridge envelope of a CloudTrail record, as a rule sees it.
@@ -64,7 +55,7 @@ fn corpus_verdicts_equal_the_metric_filter_under_every_config() {
             strings(config.allowed),
             strings(config.events),
         );
-        let filter = generate(&input_for(
+        let filter = generate(&pattern_input(
             &secrets,
             &allowed,
             &events,
@@ -132,7 +123,7 @@ fn shapes_without_the_denied_batch_branch() {
     let s = |v: &[&str]| strings(v);
     let gen = |secrets: &[&str], allowed: &[&str], events: &[&str], denied: bool| {
         let (a, b, c) = (s(secrets), s(allowed), s(events));
-        read_alert_pattern(&input_for(&a, &b, &c, denied))
+        read_alert_pattern(&pattern_input(&a, &b, &c, denied))
             .unwrap()
             .to_json()
     };
@@ -218,8 +209,8 @@ fn reordering_the_configuration_does_not_change_the_json() {
             "DescribeSecret",
         ]),
     );
-    let one = read_alert_pattern(&input_for(&a1, &b1, &c1, true)).unwrap();
-    let two = read_alert_pattern(&input_for(&a2, &b2, &c2, true)).unwrap();
+    let one = read_alert_pattern(&pattern_input(&a1, &b1, &c1, true)).unwrap();
+    let two = read_alert_pattern(&pattern_input(&a2, &b2, &c2, true)).unwrap();
     assert_eq!(one, two);
     assert_eq!(one.to_json(), two.to_json());
     // The same name given as a name entry and inside an ARN entry is emitted once.
@@ -230,7 +221,7 @@ fn reordering_the_configuration_does_not_change_the_json() {
         ]),
         Vec::new(),
     );
-    let t = read_alert_pattern(&input_for(&a3, &none, &none, false))
+    let t = read_alert_pattern(&pattern_input(&a3, &none, &none, false))
         .unwrap()
         .to_json();
     assert_eq!(t.matches(r#""billing/api-key""#).count(), 1, "{t}");
@@ -247,7 +238,7 @@ fn the_length_limit_is_the_inputs() {
     let with = |n: usize, max: usize| {
         read_alert_pattern(&PatternInput {
             event_pattern_max_len: max,
-            ..input_for(&secrets[..n], &allowed, &[], true)
+            ..pattern_input(&secrets[..n], &allowed, &[], true)
         })
     };
     let len_of = |n: usize| with(n, usize::MAX).map(|p| p.len()).unwrap();
@@ -290,11 +281,11 @@ fn invalid_configuration_is_refused_as_by_the_metric_filter() {
     let s = |v: &[&str]| strings(v);
     let none: Vec<String> = Vec::new();
     assert!(matches!(
-        read_alert_pattern(&input_for(&s(&["prod/*x*"]), &none, &none, true)),
+        read_alert_pattern(&pattern_input(&s(&["prod/*x*"]), &none, &none, true)),
         Err(PatternError::InvalidSecret { .. })
     ));
     assert!(matches!(
-        read_alert_pattern(&input_for(
+        read_alert_pattern(&pattern_input(
             &none,
             &s(&["arn:aws:iam::111122223333:role/a*"]),
             &none,
@@ -303,7 +294,7 @@ fn invalid_configuration_is_refused_as_by_the_metric_filter() {
         Err(PatternError::InvalidPrincipal { .. })
     ));
     assert!(matches!(
-        read_alert_pattern(&input_for(&none, &none, &s(&["Get\"Secret"]), true)),
+        read_alert_pattern(&pattern_input(&none, &none, &s(&["Get\"Secret"]), true)),
         Err(PatternError::InvalidEvent { .. })
     ));
 }

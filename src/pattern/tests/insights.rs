@@ -7,14 +7,13 @@ use serde_json::{json, Value};
 
 use super::corpus::strings;
 use super::oracle::{counts, reference_records};
+use super::pattern_input;
 use crate::pattern::insights::{
     saved_queries, saved_query_models, FieldName, Filter, Like, Order, Query, QueryError,
     QueryInput, Stats, Text, PLACEHOLDER, QUERY_NAME_MAX_LEN, QUERY_STRING_MAX_LEN,
 };
 use crate::pattern::layout::filter_layout;
-use crate::pattern::{
-    KeyTarget, PatternInput, TamperTargets, TrailTarget, DEFAULT_EVENT_PATTERN_MAX_LEN,
-};
+use crate::pattern::{KeyTarget, PatternInput, TamperTargets, TrailTarget};
 
 const UNAUTHORISED: usize = 0;
 const OF_SECRET: usize = 1;
@@ -41,21 +40,6 @@ fn targets() -> TamperTargets<'static> {
             arn: "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
             alias: "alias/secretmonitor-prod",
         }),
-    }
-}
-
-fn input<'a>(
-    secrets: &'a [String],
-    allowed: &'a [String],
-    events: &'a [String],
-    denied: bool,
-) -> PatternInput<'a> {
-    PatternInput {
-        secrets,
-        allowed_principals: allowed,
-        watched_events: events,
-        alert_on_denied: denied,
-        event_pattern_max_len: DEFAULT_EVENT_PATTERN_MAX_LEN,
     }
 }
 
@@ -216,7 +200,7 @@ fn saved_queries_have_their_names_and_fit_the_limits() {
     );
     let queries = saved_queries(&QueryInput {
         pipeline_name: "prod",
-        detection: input(&s, &a, &e, true),
+        detection: pattern_input(&s, &a, &e, true),
         tamper: targets(),
     })
     .expect("queries");
@@ -266,7 +250,7 @@ fn saved_queries_have_their_names_and_fit_the_limits() {
     let long = "p".repeat(QUERY_NAME_MAX_LEN);
     let err = saved_queries(&QueryInput {
         pipeline_name: &long,
-        detection: input(&s, &a, &e, true),
+        detection: pattern_input(&s, &a, &e, true),
         tamper: targets(),
     });
     assert!(
@@ -278,7 +262,7 @@ fn saved_queries_have_their_names_and_fit_the_limits() {
 #[test]
 fn the_placeholder_is_plain_text_in_string_literals() {
     let (s, a, e) = (strings(&["prod/*"]), strings(&[]), strings(&[]));
-    let queries = models(input(&s, &a, &e, true));
+    let queries = models(pattern_input(&s, &a, &e, true));
     for value in ["prod/db.password+1", SSO_ROLE, ACCOUNT] {
         for q in [&queries[OF_SECRET], &queries[BY_PRINCIPAL]] {
             let edited = q.with_placeholder(value).expect("edited");
@@ -304,7 +288,7 @@ fn each_query_keeps_the_records_it_is_for() {
         strings(&[&format!("arn:aws:iam::{ACCOUNT}:role/dev"), SSO_ROLE]),
         strings(&[]),
     );
-    let queries = models(input(&s, &a, &e, false));
+    let queries = models(pattern_input(&s, &a, &e, false));
     let secret = queries[OF_SECRET]
         .with_placeholder("prod/db")
         .expect("secret");
@@ -363,7 +347,7 @@ fn each_query_keeps_the_records_it_is_for() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 
     // Query (3) by role name, by session ARN and by the SSO role's pathed ARN.
-    let raw = models(input(&s, &a, &e, false));
+    let raw = models(pattern_input(&s, &a, &e, false));
     for (value, record) in [
         ("ci", ci(Some("x"))),
         (CI, ci(Some("x"))),
@@ -491,7 +475,7 @@ fn unauthorised_reads_equal_the_metric_filter_on_real_records() {
     let mut failures = Vec::new();
     for (name, secrets, allowed, events, denied) in REFERENCE_CONFIGS {
         let (s, a, e) = (strings(secrets), strings(allowed), strings(events));
-        let detection = input(&s, &a, &e, denied);
+        let detection = pattern_input(&s, &a, &e, denied);
         // The filters the pipeline deploys: one pattern, or several when one
         // would pass the 1024-character limit.
         let layout = filter_layout(&detection).unwrap_or_else(|e| panic!("{name}: {e}"));
