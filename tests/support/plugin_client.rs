@@ -513,6 +513,8 @@ impl PluginClient {
             config: dynamic(config),
             prior_private,
             provider_meta: dynamic(&Val::Null),
+            // Terraform 1.12+ sends the state's identity; older ones none.
+            prior_identity: None,
         };
         self.provider
             .plan_resource_change(request)
@@ -535,6 +537,7 @@ impl PluginClient {
             config: dynamic(config),
             planned_private,
             provider_meta: dynamic(&Val::Null),
+            planned_identity: None,
         };
         self.provider
             .apply_resource_change(request)
@@ -553,6 +556,7 @@ impl PluginClient {
             current_state: dynamic(current_state),
             private,
             provider_meta: dynamic(&Val::Null),
+            current_identity: None,
         };
         self.provider
             .read_resource(request)
@@ -568,6 +572,7 @@ impl PluginClient {
         let request = tfplugin6::import_resource_state::Request {
             type_name: type_name.to_owned(),
             id: id.to_owned(),
+            identity: None,
         };
         self.provider
             .import_resource_state(request)

@@ -21,6 +21,9 @@
 //! Implementing a provider consists in implementing the [`Resource`], [`DataSource`], and/or [`Function`] traits,
 //! and implementing the [`Provider`] trait that references the resources, data sources and functions.
 
+// secretmonitor patch: actions and list resources (protocol 6.10).
+mod action;
+mod list_resource;
 mod attribute_path;
 mod data_source;
 mod diagnostics;
@@ -40,6 +43,9 @@ mod tfplugin6 {
     tonic::include_proto!("tfplugin6");
 }
 
+pub use action::{Action, ActionProgress};
+pub use list_resource::{ListResource, ListResults, ListedResource};
+pub use raw::RawValue;
 pub use attribute_path::{AttributePath, AttributePathStep};
 pub use data_source::{DataSource, DynamicDataSource};
 pub use diagnostics::{Diagnostic, Diagnostics};

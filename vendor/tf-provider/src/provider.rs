@@ -18,7 +18,9 @@
 
 use std::collections::HashMap;
 
+use crate::action::Action;
 use crate::data_source::DynamicDataSource;
+use crate::list_resource::ListResource;
 use crate::diagnostics::Diagnostics;
 use crate::function::DynamicFunction;
 use crate::raw::RawValue;
@@ -167,6 +169,24 @@ pub trait Provider: Send + Sync + 'static {
         _ = diags;
         Some(HashMap::new())
     }
+
+    /// Get the list resources of the provider (secretmonitor patch)
+    ///
+    /// Keys are names without the provider prefix, like resources'; each
+    /// lists instances of the managed resource of the same name.
+    fn get_list_resources(
+        &self,
+        diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn ListResource>>> {
+        _ = diags;
+        Some(HashMap::new())
+    }
+
+    /// Get the actions of the provider (secretmonitor patch)
+    fn get_actions(&self, diags: &mut Diagnostics) -> Option<HashMap<String, Box<dyn Action>>> {
+        _ = diags;
+        Some(HashMap::new())
+    }
 }
 
 /// Trait for implementing a provider *without* automatic serialization/deserialization
@@ -298,6 +318,24 @@ pub trait DynamicProvider: Send + Sync + 'static {
         _ = diags;
         Some(HashMap::new())
     }
+
+    /// Get the list resources of the provider (secretmonitor patch)
+    ///
+    /// Keys are names without the provider prefix, like resources'; each
+    /// lists instances of the managed resource of the same name.
+    fn get_list_resources(
+        &self,
+        diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn ListResource>>> {
+        _ = diags;
+        Some(HashMap::new())
+    }
+
+    /// Get the actions of the provider (secretmonitor patch)
+    fn get_actions(&self, diags: &mut Diagnostics) -> Option<HashMap<String, Box<dyn Action>>> {
+        _ = diags;
+        Some(HashMap::new())
+    }
 }
 
 #[async_trait]
@@ -351,6 +389,17 @@ impl<T: Provider> DynamicProvider for T {
         diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicFunction>>> {
         <T as Provider>::get_functions(self, diags)
+    }
+
+    fn get_list_resources(
+        &self,
+        diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn ListResource>>> {
+        <T as Provider>::get_list_resources(self, diags)
+    }
+
+    fn get_actions(&self, diags: &mut Diagnostics) -> Option<HashMap<String, Box<dyn Action>>> {
+        <T as Provider>::get_actions(self, diags)
     }
 }
 

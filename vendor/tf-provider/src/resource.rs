@@ -19,7 +19,7 @@
 use crate::attribute_path::AttributePath;
 use crate::diagnostics::Diagnostics;
 use crate::raw::RawValue;
-use crate::schema::Schema;
+use crate::schema::{IdentitySchema, Schema};
 use crate::utils::OptionFactor;
 
 use async_trait::async_trait;
@@ -278,6 +278,53 @@ pub trait Resource: Send + Sync {
         diags.root_error_short("Upgrade is not supported");
         None
     }
+
+    // secretmonitor patch (protocol 6.9-6.10): resource identity and
+    // GenerateResourceConfig. Identities are passed encoded (`RawValue`), in
+    // the layout of `identity_schema`.
+
+    /// The identity schema of the resource; [`None`] when it has none
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        None
+    }
+
+    /// The identity of the resource whose state is `state`
+    ///
+    /// Called on every state the provider returns (read, plan, apply,
+    /// import) when [`Self::identity_schema`] is [`Some`]. At plan of a
+    /// create, values not known yet may be unknown.
+    fn identity<'a>(&self, diags: &mut Diagnostics, state: &Self::State<'a>) -> Option<RawValue> {
+        _ = (diags, state);
+        None
+    }
+
+    /// Import the resource named by `identity` (`import { identity = ... }`)
+    async fn import_identity<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        identity: RawValue,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        _ = identity;
+        diags.root_error_short("Import by identity is not supported");
+        None
+    }
+
+    /// Whether [`Self::generate_config`] is implemented
+    fn generates_config(&self) -> bool {
+        false
+    }
+
+    /// The configuration `terraform plan -generate-config-out` writes for a
+    /// resource imported with `state`
+    fn generate_config<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        state: Self::State<'a>,
+    ) -> Option<Self::State<'a>> {
+        _ = state;
+        diags.root_error_short("Generating configuration is not supported");
+        None
+    }
 }
 
 /// Trait for implementing a resource *without* automatic serialization/deserialization
@@ -509,6 +556,42 @@ pub trait DynamicResource: Send + Sync {
         _ = version;
         _ = prior_state;
         diags.root_error_short("Upgrade is not supported");
+        None
+    }
+
+    // secretmonitor patch: see [`Resource::identity_schema`] and what follows.
+
+    /// The identity schema of the resource; [`None`] when it has none
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        None
+    }
+
+    /// The identity of the resource whose state is `state`
+    fn identity(&self, diags: &mut Diagnostics, state: &RawValue) -> Option<RawValue> {
+        _ = (diags, state);
+        None
+    }
+
+    /// Import the resource named by `identity`
+    async fn import_identity(
+        &self,
+        diags: &mut Diagnostics,
+        identity: RawValue,
+    ) -> Option<(RawValue, Vec<u8>)> {
+        _ = identity;
+        diags.root_error_short("Import by identity is not supported");
+        None
+    }
+
+    /// Whether [`Self::generate_config`] is implemented
+    fn generates_config(&self) -> bool {
+        false
+    }
+
+    /// The configuration generated for a resource imported with `state`
+    fn generate_config(&self, diags: &mut Diagnostics, state: RawValue) -> Option<RawValue> {
+        _ = state;
+        diags.root_error_short("Generating configuration is not supported");
         None
     }
 }
@@ -756,6 +839,35 @@ impl<T: Resource> DynamicResource for T {
     ) -> Option<RawValue> {
         let state = <T as Resource>::upgrade(self, diags, version, prior_state).await?;
         RawValue::serialize(diags, &state)
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        <T as Resource>::identity_schema(self)
+    }
+    fn identity(&self, diags: &mut Diagnostics, state: &RawValue) -> Option<RawValue> {
+        let state = state.deserialize(diags)?;
+        <T as Resource>::identity(self, diags, &state)
+    }
+    async fn import_identity(
+        &self,
+        diags: &mut Diagnostics,
+        identity: RawValue,
+    ) -> Option<(RawValue, Vec<u8>)> {
+        let (state, private_state) =
+            <T as Resource>::import_identity(self, diags, identity).await?;
+        (
+            RawValue::serialize(diags, &state),
+            RawValue::serialize_vec(diags, &private_state),
+        )
+            .factor()
+    }
+    fn generates_config(&self) -> bool {
+        <T as Resource>::generates_config(self)
+    }
+    fn generate_config(&self, diags: &mut Diagnostics, state: RawValue) -> Option<RawValue> {
+        let state = state.deserialize(diags)?;
+        let config = <T as Resource>::generate_config(self, diags, state)?;
+        RawValue::serialize(diags, &config)
     }
 }
 

@@ -219,6 +219,8 @@ fn cvt_attributes_tf6(
                     StringKind::Markdown => tfplugin6::StringKind::Markdown,
                 } as i32,
                 deprecated: attr.deprecated,
+                // secretmonitor patch: fields of protocol 6.10, left unset.
+                ..Default::default()
             }
         })
         .collect()
@@ -236,6 +238,8 @@ impl From<&Block> for tfplugin6::schema::Block {
                 StringKind::Markdown => tfplugin6::StringKind::Markdown,
             } as i32,
             deprecated: value.deprecated,
+            // secretmonitor patch: a field of protocol 6.10, left unset.
+            ..Default::default()
         }
     }
 }
@@ -541,6 +545,53 @@ impl From<&FunctionSchema> for tfplugin6::Function {
                 Some(msg) => msg.clone(),
                 None => String::new(),
             },
+        }
+    }
+}
+
+// secretmonitor patch (protocol 6.9-6.10): resource identity.
+
+/// One attribute of a resource identity
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct IdentityAttribute {
+    /// Name of the attribute
+    pub name: String,
+    /// Type of the attribute
+    pub attr_type: AttributeType,
+    /// Whether `import { identity = ... }` must set it
+    pub required_for_import: bool,
+    /// Whether `import { identity = ... }` may leave it out (the provider fills it)
+    pub optional_for_import: bool,
+    /// Markdown description
+    pub description: String,
+}
+
+/// The identity schema of a resource: what names one instance, permanently
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct IdentitySchema {
+    /// Version of the identity layout (separate from the schema version)
+    pub version: i64,
+    /// Attributes, in order
+    pub attributes: Vec<IdentityAttribute>,
+}
+
+impl From<&IdentitySchema> for tfplugin6::ResourceIdentitySchema {
+    fn from(value: &IdentitySchema) -> Self {
+        Self {
+            version: value.version,
+            identity_attributes: value
+                .attributes
+                .iter()
+                .map(
+                    |attr| tfplugin6::resource_identity_schema::IdentityAttribute {
+                        name: attr.name.clone(),
+                        r#type: attr.attr_type.to_string().into_bytes(),
+                        required_for_import: attr.required_for_import,
+                        optional_for_import: attr.optional_for_import,
+                        description: attr.description.clone(),
+                    },
+                )
+                .collect(),
         }
     }
 }

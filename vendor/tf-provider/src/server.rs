@@ -40,7 +40,9 @@ use crate::plugin::grpc_stdio_server::GrpcStdioServer;
 use crate::schema::FunctionSchema;
 use crate::tfplugin6::provider_server::ProviderServer;
 
+use crate::action::Action;
 use crate::data_source::DynamicDataSource;
+use crate::list_resource::ListResource;
 use crate::plugin::GrpcIo;
 use crate::provider::DynamicProvider;
 use crate::resource::DynamicResource;
@@ -60,6 +62,9 @@ pub(crate) struct Server {
     pub(crate) resources: HashMap<String, (Box<dyn DynamicResource>, Schema)>,
     pub(crate) data_sources: HashMap<String, (Box<dyn DynamicDataSource>, Schema)>,
     pub(crate) functions: HashMap<String, (Box<dyn DynamicFunction>, FunctionSchema)>,
+    // secretmonitor patch: protocol 6.10's list resources and actions.
+    pub(crate) list_resources: HashMap<String, (Box<dyn ListResource>, Schema)>,
+    pub(crate) actions: HashMap<String, (Box<dyn Action>, Schema)>,
 }
 
 impl Server {
@@ -103,6 +108,31 @@ impl Server {
             })
             .collect();
 
+        let list_resources = provider
+            .get_list_resources(&mut diags)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(name, list)| match list.schema(&mut diags) {
+                Some(schema) => Some((format!("{}_{}", provider_name, name), (list, schema))),
+                None => {
+                    has_errors = true;
+                    None
+                }
+            })
+            .collect();
+        let actions = provider
+            .get_actions(&mut diags)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(name, action)| match action.schema(&mut diags) {
+                Some(schema) => Some((format!("{}_{}", provider_name, name), (action, schema))),
+                None => {
+                    has_errors = true;
+                    None
+                }
+            })
+            .collect();
+
         if has_errors {
             diags.internal_error()
         }
@@ -117,6 +147,8 @@ impl Server {
             resources,
             data_sources,
             functions,
+            list_resources,
+            actions,
         }
     }
 

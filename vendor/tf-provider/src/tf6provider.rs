@@ -26,6 +26,59 @@ use crate::server::Server;
 use crate::tfplugin6 as tf;
 use crate::utils::{CollectDiagnostics, OptionExpand};
 
+use tokio_stream::StreamExt;
+
+/// A server stream, as tonic's default stubs declare it
+type BoxStream<T> =
+    std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<T, tonic::Status>> + Send + 'static>>;
+
+// secretmonitor patch: what protocol 6.10 adds to every response.
+impl Server {
+    fn capabilities(&self) -> tf::ServerCapabilities {
+        tf::ServerCapabilities {
+            plan_destroy: true,
+            get_provider_schema_optional: false,
+            move_resource_state: false,
+            generate_resource_config: self
+                .resources
+                .values()
+                .any(|(resource, _)| resource.generates_config()),
+        }
+    }
+
+    /// The identity of the resource `type_name` whose state is `state`, for
+    /// a resource that has one and a state that is not null
+    fn identity_of(
+        &self,
+        diags: &mut Diagnostics,
+        type_name: &str,
+        state: &RawValue,
+    ) -> Option<tf::ResourceIdentityData> {
+        let (resource, _) = self.resources.get(type_name)?;
+        resource.identity_schema()?;
+        if state.is_null() {
+            return None;
+        }
+        Some(tf::ResourceIdentityData {
+            identity_data: Some(resource.identity(diags, state)?.into()),
+        })
+    }
+
+    fn get_action<'a>(
+        &'a self,
+        diags: &mut Diagnostics,
+        name: &str,
+    ) -> Option<&'a dyn crate::action::Action> {
+        match self.actions.get(name) {
+            Some((action, _)) => Some(action.as_ref()),
+            None => {
+                diags.root_error_short(format!("Could not find action `{}` in provider", name));
+                None
+            }
+        }
+    }
+}
+
 #[tonic::async_trait]
 impl tf::provider_server::Provider for Arc<Server> {
     async fn get_metadata(
@@ -52,15 +105,26 @@ impl tf::provider_server::Provider for Arc<Server> {
             .map(|name| tf::get_metadata::FunctionMetadata { name: name.clone() })
             .collect();
         Ok(tonic::Response::new(tf::get_metadata::Response {
-            server_capabilities: Some(tf::ServerCapabilities {
-                plan_destroy: true,
-                get_provider_schema_optional: false,
-                move_resource_state: false,
-            }),
+            server_capabilities: Some(self.capabilities()),
             diagnostics: self.init_diags.clone().into(),
             data_sources,
             resources,
             functions,
+            list_resources: self
+                .list_resources
+                .keys()
+                .map(|name| tf::get_metadata::ListResourceMetadata {
+                    type_name: name.clone(),
+                })
+                .collect(),
+            actions: self
+                .actions
+                .keys()
+                .map(|name| tf::get_metadata::ActionMetadata {
+                    type_name: name.clone(),
+                })
+                .collect(),
+            ..Default::default()
         }))
     }
     async fn get_provider_schema(
@@ -91,12 +155,26 @@ impl tf::provider_server::Provider for Arc<Server> {
             data_source_schemas: data_sources,
             diagnostics: self.init_diags.clone().into(),
             provider_meta: meta_schema,
-            server_capabilities: Some(tf::ServerCapabilities {
-                plan_destroy: true,
-                get_provider_schema_optional: false,
-                move_resource_state: false,
-            }),
+            server_capabilities: Some(self.capabilities()),
             functions,
+            list_resource_schemas: self
+                .list_resources
+                .iter()
+                .map(|(name, (_, schema))| (name.clone(), schema.into()))
+                .collect(),
+            action_schemas: self
+                .actions
+                .iter()
+                .map(|(name, (_, schema))| {
+                    (
+                        name.clone(),
+                        tf::ActionSchema {
+                            schema: Some(schema.into()),
+                        },
+                    )
+                })
+                .collect(),
+            ..Default::default()
         }))
     }
     async fn validate_provider_config(
@@ -246,10 +324,15 @@ impl tf::provider_server::Provider for Arc<Server> {
             }
             .expand();
 
+        let new_identity = state
+            .as_ref()
+            .and_then(|state| self.identity_of(&mut diags, &request.type_name, state));
         Ok(tonic::Response::new(tf::read_resource::Response {
             new_state: state.map(Into::into),
             diagnostics: diags.into(),
             private: private_state.unwrap_or_default(),
+            new_identity,
+            ..Default::default()
         }))
     }
     async fn plan_resource_change(
@@ -331,22 +414,24 @@ impl tf::provider_server::Provider for Arc<Server> {
         } else {
             None
         }
-        .map(|(state, private_state, triggers)| {
-            (
-                state.into(),
-                private_state,
-                triggers.into_iter().map(|attr| attr.into()).collect(),
-            )
-        })
         .collect_diagnostics(&mut diags)
         .expand();
+        let planned_identity = state
+            .as_ref()
+            .and_then(|state| self.identity_of(&mut diags, &request.type_name, state));
 
         Ok(tonic::Response::new(tf::plan_resource_change::Response {
-            planned_state: state,
-            requires_replace: triggers.unwrap_or_default(),
+            planned_state: state.map(Into::into),
+            requires_replace: triggers
+                .unwrap_or_default()
+                .into_iter()
+                .map(|attr| attr.into())
+                .collect(),
             planned_private: private_state.unwrap_or_default(),
             diagnostics: diags.into(),
             legacy_type_system: false,
+            planned_identity,
+            ..Default::default()
         }))
     }
     async fn apply_resource_change(
@@ -423,11 +508,15 @@ impl tf::provider_server::Provider for Arc<Server> {
         .collect_diagnostics(&mut diags)
         .expand();
 
+        let new_identity = state
+            .as_ref()
+            .and_then(|state| self.identity_of(&mut diags, &request.type_name, state));
         Ok(tonic::Response::new(tf::apply_resource_change::Response {
             new_state: state.map(Into::into),
             private: private_state.unwrap_or_default(),
             diagnostics: diags.into(),
             legacy_type_system: false,
+            new_identity,
         }))
     }
     async fn import_resource_state(
@@ -437,23 +526,37 @@ impl tf::provider_server::Provider for Arc<Server> {
         let request = request.into_inner();
         let mut diags = Diagnostics::default();
 
+        let identity = request
+            .identity
+            .and_then(|identity| identity.identity_data)
+            .map(RawValue::from)
+            .filter(|identity| !identity.is_null());
         let imported = if let Some(resource) = self.get_resource(&mut diags, &request.type_name) {
-            resource.import(&mut diags, request.id).await
+            match identity {
+                Some(identity) => resource.import_identity(&mut diags, identity).await,
+                None => resource.import(&mut diags, request.id).await,
+            }
         } else {
             None
         }
-        .collect_diagnostics(&mut diags)
-        .map(
-            |(state, private_state)| tf::import_resource_state::ImportedResource {
-                type_name: request.type_name,
-                state: Some(state.into()),
-                private: private_state,
-            },
-        );
+        .collect_diagnostics(&mut diags);
+        let imported = match imported {
+            Some((state, private_state)) => {
+                let identity = self.identity_of(&mut diags, &request.type_name, &state);
+                Some(tf::import_resource_state::ImportedResource {
+                    type_name: request.type_name,
+                    state: Some(state.into()),
+                    private: private_state,
+                    identity,
+                })
+            }
+            None => None,
+        };
 
         Ok(tonic::Response::new(tf::import_resource_state::Response {
             imported_resources: imported.into_iter().collect(),
             diagnostics: diags.into(),
+            ..Default::default()
         }))
     }
 
@@ -468,6 +571,7 @@ impl tf::provider_server::Provider for Arc<Server> {
             diagnostics: diags.into(),
             target_private: vec![],
             target_state: None,
+            ..Default::default()
         }))
     }
     async fn read_data_source(
@@ -493,6 +597,7 @@ impl tf::provider_server::Provider for Arc<Server> {
         Ok(tonic::Response::new(tf::read_data_source::Response {
             state: state.map(Into::into),
             diagnostics: diags.into(),
+            ..Default::default()
         }))
     }
     async fn get_functions(
@@ -603,6 +708,212 @@ impl tf::provider_server::Provider for Arc<Server> {
         }))
     }
     /// ////// Graceful Shutdown
+    // secretmonitor patch (protocol 6.9-6.10): identity, generated
+    // configuration, list resources and actions.
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _request: tonic::Request<tf::get_resource_identity_schemas::Request>,
+    ) -> Result<tonic::Response<tf::get_resource_identity_schemas::Response>, tonic::Status> {
+        let identity_schemas = self
+            .resources
+            .iter()
+            .filter_map(|(name, (resource, _))| {
+                Some((name.clone(), (&resource.identity_schema()?).into()))
+            })
+            .collect();
+        Ok(tonic::Response::new(
+            tf::get_resource_identity_schemas::Response {
+                identity_schemas,
+                diagnostics: self.init_diags.clone().into(),
+            },
+        ))
+    }
+    async fn upgrade_resource_identity(
+        &self,
+        request: tonic::Request<tf::upgrade_resource_identity::Request>,
+    ) -> Result<tonic::Response<tf::upgrade_resource_identity::Response>, tonic::Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::default();
+        // Only one identity version exists per resource so far: an identity
+        // of the current version passes through (as JSON, which Terraform
+        // decodes like msgpack); any other version is refused.
+        let current = self
+            .get_resource(&mut diags, &request.type_name)
+            .and_then(|resource| resource.identity_schema())
+            .map(|schema| schema.version);
+        let upgraded_identity = match (current, request.raw_identity) {
+            (Some(version), Some(raw)) if version == request.version => {
+                Some(tf::ResourceIdentityData {
+                    identity_data: Some(RawValue::Json(raw.json).into()),
+                })
+            }
+            (Some(version), _) => {
+                diags.root_error(
+                    "Unsupported identity version",
+                    format!(
+                        "the state holds identity version {} of {}; this provider reads version {version} only",
+                        request.version, request.type_name
+                    ),
+                );
+                None
+            }
+            (None, _) => {
+                diags.root_error_short(format!("{} has no identity", request.type_name));
+                None
+            }
+        };
+        Ok(tonic::Response::new(
+            tf::upgrade_resource_identity::Response {
+                upgraded_identity,
+                diagnostics: diags.into(),
+            },
+        ))
+    }
+    async fn generate_resource_config(
+        &self,
+        request: tonic::Request<tf::generate_resource_config::Request>,
+    ) -> Result<tonic::Response<tf::generate_resource_config::Response>, tonic::Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::default();
+        let config = match (
+            self.get_resource(&mut diags, &request.type_name),
+            request.state,
+        ) {
+            (Some(resource), Some(state)) => resource.generate_config(&mut diags, state.into()),
+            (Some(_), None) => {
+                diags.root_error_short("GenerateResourceConfig without a state");
+                None
+            }
+            (None, _) => None,
+        };
+        Ok(tonic::Response::new(
+            tf::generate_resource_config::Response {
+                config: config.map(Into::into),
+                diagnostics: diags.into(),
+            },
+        ))
+    }
+    async fn validate_list_resource_config(
+        &self,
+        request: tonic::Request<tf::validate_list_resource_config::Request>,
+    ) -> Result<tonic::Response<tf::validate_list_resource_config::Response>, tonic::Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::default();
+        match self.list_resources.get(&request.type_name) {
+            Some((list, _)) => {
+                let config = request.config.map(RawValue::from).unwrap_or_default();
+                _ = list.validate(&mut diags, config).await;
+            }
+            None => diags.root_error_short(format!(
+                "Could not find list resource `{}` in provider",
+                request.type_name
+            )),
+        }
+        Ok(tonic::Response::new(
+            tf::validate_list_resource_config::Response {
+                diagnostics: diags.into(),
+            },
+        ))
+    }
+    async fn list_resource(
+        &self,
+        request: tonic::Request<tf::list_resource::Request>,
+    ) -> Result<tonic::Response<BoxStream<tf::list_resource::Event>>, tonic::Status> {
+        let request = request.into_inner();
+        if !self.list_resources.contains_key(&request.type_name) {
+            return Err(tonic::Status::not_found(format!(
+                "Could not find list resource `{}` in provider",
+                request.type_name
+            )));
+        }
+        // One result in flight: a listing runs only as fast as Terraform
+        // reads, and stops when it stops reading.
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        let server = Arc::clone(self);
+        tokio::spawn(async move {
+            let Some((list, _)) = server.list_resources.get(&request.type_name) else {
+                return;
+            };
+            let results = crate::list_resource::ListResults { tx };
+            let mut diags = Diagnostics::default();
+            let config = request.config.map(RawValue::from).unwrap_or_default();
+            _ = list
+                .list(
+                    &mut diags,
+                    config,
+                    request.include_resource_object,
+                    request.limit,
+                    &results,
+                )
+                .await;
+            if !diags.errors.is_empty() || !diags.warnings.is_empty() {
+                _ = results.send_diagnostics(diags).await;
+            }
+        });
+        let stream = tokio_stream::wrappers::ReceiverStream::new(rx).map(Ok);
+        Ok(tonic::Response::new(Box::pin(stream)))
+    }
+    async fn validate_action_config(
+        &self,
+        request: tonic::Request<tf::validate_action_config::Request>,
+    ) -> Result<tonic::Response<tf::validate_action_config::Response>, tonic::Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::default();
+        if let Some(action) = self.get_action(&mut diags, &request.type_name) {
+            let config = request.config.map(RawValue::from).unwrap_or_default();
+            _ = action.validate(&mut diags, config).await;
+        }
+        Ok(tonic::Response::new(tf::validate_action_config::Response {
+            diagnostics: diags.into(),
+        }))
+    }
+    async fn plan_action(
+        &self,
+        request: tonic::Request<tf::plan_action::Request>,
+    ) -> Result<tonic::Response<tf::plan_action::Response>, tonic::Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::default();
+        if let Some(action) = self.get_action(&mut diags, &request.action_type) {
+            let config = request.config.map(RawValue::from).unwrap_or_default();
+            _ = action.plan(&mut diags, config).await;
+        }
+        Ok(tonic::Response::new(tf::plan_action::Response {
+            diagnostics: diags.into(),
+            deferred: None,
+        }))
+    }
+    async fn invoke_action(
+        &self,
+        request: tonic::Request<tf::invoke_action::Request>,
+    ) -> Result<tonic::Response<BoxStream<tf::invoke_action::Event>>, tonic::Status> {
+        let request = request.into_inner();
+        let (tx, rx) = tokio::sync::mpsc::channel(16);
+        let server = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut diags = Diagnostics::default();
+            if let Some(action) = server.get_action(&mut diags, &request.action_type) {
+                let progress = crate::action::ActionProgress { tx: tx.clone() };
+                let config = request.config.map(RawValue::from).unwrap_or_default();
+                if action.invoke(&mut diags, config, &progress).await.is_none()
+                    && diags.errors.is_empty()
+                {
+                    diags.internal_error();
+                }
+            }
+            let completed = tf::invoke_action::Event {
+                r#type: Some(tf::invoke_action::event::Type::Completed(
+                    tf::invoke_action::event::Completed {
+                        diagnostics: diags.into(),
+                    },
+                )),
+            };
+            _ = tx.send(completed).await;
+        });
+        let stream = tokio_stream::wrappers::ReceiverStream::new(rx).map(Ok);
+        Ok(tonic::Response::new(Box::pin(stream)))
+    }
+
     async fn stop_provider(
         &self,
         _request: tonic::Request<tf::stop_provider::Request>,
