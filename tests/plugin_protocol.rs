@@ -269,3 +269,19 @@ async fn a_client_connecting_as_terraform_does_is_served() {
     let times = client.start_times;
     assert!(times.handshake_after <= times.connected_after, "{times:?}");
 }
+
+#[tokio::test]
+async fn an_rpc_of_protocol_6_10_the_provider_does_not_serve_answers_unimplemented() {
+    // Ephemeral resources: Terraform asks only for types the schema lists,
+    // and this provider lists none; a stray call must get gRPC's answer for
+    // "not here", not a hang or a crash.
+    let mut client = start().await;
+    let status = client
+        .validate_ephemeral_resource_config("secretmonitor_pipeline")
+        .await
+        .expect_err("ephemeral resources are not served");
+    assert_eq!(status.code(), tonic::Code::Unimplemented, "{status:?}");
+    // The provider still serves after it.
+    let Schemas { pipeline, .. } = schemas(&mut client).await;
+    assert!(attribute(&pipeline, "name").required);
+}

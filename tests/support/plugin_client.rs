@@ -580,6 +580,22 @@ impl PluginClient {
             .map(tonic::Response::into_inner)
     }
 
+    /// ValidateEphemeralResourceConfig: an RPC of protocol 6.10 the provider
+    /// does not serve.
+    pub async fn validate_ephemeral_resource_config(
+        &mut self,
+        type_name: &str,
+    ) -> Result<tfplugin6::validate_ephemeral_resource_config::Response, tonic::Status> {
+        let request = tfplugin6::validate_ephemeral_resource_config::Request {
+            type_name: type_name.to_owned(),
+            config: dynamic(&Val::Null),
+        };
+        self.provider
+            .validate_ephemeral_resource_config(request)
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
     /// StopProvider; returns the error text the provider reports (empty on success).
     pub async fn stop_provider(&mut self) -> Result<String, tonic::Status> {
         let response = self
