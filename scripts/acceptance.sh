@@ -143,6 +143,7 @@ for secret in "$log_secret" "$log_key"; do
 done
 "$PY" scripts/aws_check.py leftovers acc-log
 echo "    $(grep -c 'AWS call' "$logdir/terraform.log") AWS calls logged with component and operation; neither the access key nor the secret key in any log line"
+python3 scripts/permissions_check.py "$logdir/terraform.log" docs/permissions.md
 rm -rf "$logdir"
 
 echo "==> state written by one Terraform is used by the other (examples/basic)"

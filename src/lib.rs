@@ -18,6 +18,7 @@ pub mod aws;
 pub mod components;
 pub mod engine;
 pub mod pattern;
+pub mod permissions;
 pub mod pipeline;
 pub mod policy;
 pub mod terraform;
