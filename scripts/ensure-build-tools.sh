@@ -7,22 +7,20 @@ if ! command -v cargo >/dev/null 2>&1; then
   echo "error: cargo is not on PATH; install Rust (https://rustup.rs) first" >&2
   exit 1
 fi
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  # The package lists may be missing or stale on a fresh machine.
+  $sudo apt-get install -y -q "$1" >/dev/null 2>&1 || {
+    $sudo apt-get update -q >/dev/null
+    $sudo apt-get install -y -q "$1" >/dev/null
+  }
+}
 if ! command -v protoc >/dev/null 2>&1; then
   echo "==> installing protoc (Debian package protobuf-compiler), needed to build tf-provider"
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get install -y -q protobuf-compiler >/dev/null 2>&1 || {
-    $SUDO apt-get update -q >/dev/null
-    $SUDO apt-get install -y -q protobuf-compiler >/dev/null
-  }
+  apt_install protobuf-compiler
 fi
-protoc_include="$(dirname "$(command -v protoc)")/../include/google/protobuf/timestamp.proto"
-if [ ! -f "$protoc_include" ]; then
+if [ ! -f "$(dirname "$(command -v protoc)")/../include/google/protobuf/timestamp.proto" ]; then
   echo "==> installing protobuf's well-known types (Debian package libprotobuf-dev), imported by the plugin protocol"
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get install -y -q libprotobuf-dev >/dev/null 2>&1 || {
-    $SUDO apt-get update -q >/dev/null
-    $SUDO apt-get install -y -q libprotobuf-dev >/dev/null
-  }
+  apt_install libprotobuf-dev
 fi
