@@ -108,7 +108,7 @@ pub type Progress<'a> = &'a (dyn Fn(String) + Send + Sync);
 pub fn no_progress(_: String) {}
 
 /// How long the alarm history is watched for the SNS action's result.
-const ACTION_WAIT: Duration = Duration::from_secs(10);
+pub const ACTION_WAIT: Duration = Duration::from_secs(10);
 
 /// The most a path may take, retries included: a verification must never
 /// hold an apply that has already succeeded, nor an action its run.

@@ -383,7 +383,21 @@ impl Action for TestAlertAction {
             return None;
         };
         let name = name.clone();
-        let (names, observed) = self.locate(diags, &clients, &name).await?;
+        // Bounded like each path: a provider whose AWS calls go unanswered
+        // retries for minutes.
+        let located =
+            tokio::time::timeout(verify::PATH_TIMEOUT, self.locate(diags, &clients, &name)).await;
+        let Ok(located) = located else {
+            diags.root_error(
+                "No answer from AWS",
+                format!(
+                    "looking up the pipeline {name:?} (STS, then each part) took longer than {} s",
+                    verify::PATH_TIMEOUT.as_secs()
+                ),
+            );
+            return None;
+        };
+        let (names, observed) = located?;
         let paths = selected_paths(&config);
         // The paths run one after the other so their progress reads in order;
         // the sink is synchronous, so messages go through a channel to
