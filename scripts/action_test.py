@@ -12,7 +12,8 @@ sent to an SQS queue, with a second action limited to `paths = ["alarm"]`:
    notification (the test label as its reason) and the per-event message;
 3. the alarm-only action sends the alarm's notification and no per-event one;
 4. with the SNS topic deleted behind Terraform's back, `-invoke` exits
-   non-zero and names both failed paths.
+   non-zero and names both failed paths (and, before that, an action naming
+   no existing pipeline fails with "No such pipeline").
 
 Destroys the pipeline and deletes the queue at the end, even on failure.
 Prints one line per check; exits non-zero when one fails. Run with the
@@ -84,7 +85,9 @@ def configuration(queue_arn):
         f'    region = "{REGION}"\n'
         '    paths  = ["alarm"]\n  }\n}\n'
     )
-    return {"main.tf": provider + example, "test_override.tf": override, "alarm_only.tf": alarm_only}
+    missing = 'action "secretmonitor_test_alert" "missing" {\n  config {\n    name = "no-such-pipeline"\n  }\n}\n'
+    return {"main.tf": provider + example, "test_override.tf": override, "alarm_only.tf": alarm_only,
+            "missing.tf": missing}
 
 
 class Workspace:
@@ -217,6 +220,12 @@ def main():
         check(any(map(alarm_test, received)) and not any(map(event_test, received)),
               "the alarm-only action sends the alarm's notification and no per-event message",
               json.dumps(received, indent=1))
+
+        # A name with no pipeline: a clear error, nothing tested.
+        code, out = ws.tf("apply", "-invoke=action.secretmonitor_test_alert.missing", "-auto-approve",
+                          "-input=false")
+        check(code != 0 and "No such pipeline" in out and "set to ALARM" not in out,
+              "an action naming no existing pipeline exits non-zero with 'No such pipeline'", out)
 
         # 4. The topic gone: both paths fail, each named.
         account = client("sts").get_caller_identity()["Account"]

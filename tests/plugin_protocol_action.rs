@@ -168,7 +168,8 @@ async fn validate_action_config_reports_each_bad_value_at_its_attribute() {
 async fn plan_action_holds_the_action_to_the_providers_region() {
     let (mut client, block) = configured().await;
     // (settings, (summary, path) of each error, text the detail must hold)
-    let cases: Vec<(Val, Vec<(&str, &str)>, &str)> = vec![
+    type Case<'a> = (Val, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (Val::map([("name", Val::str("prod"))]), vec![], ""),
         (
             Val::map([
