@@ -8,8 +8,24 @@ use tf_provider::schema::{
     Attribute, AttributeConstraint, AttributeType, Block, NestedBlock, Schema,
 };
 
+use super::action::{test_alert_schema, ACTION_RULES};
 use super::schema::{pipeline_schema, provider_schema};
 use super::validate::rules_for;
+
+/// The doc lines of the checks of one argument, by its path.
+type RulesOf = fn(&str) -> Vec<&'static str>;
+
+fn pipeline_rules(path: &str) -> Vec<&'static str> {
+    rules_for(path).map(|rule| rule.text).collect()
+}
+
+fn action_rules(path: &str) -> Vec<&'static str> {
+    ACTION_RULES
+        .iter()
+        .filter(|rule| rule.path == path)
+        .map(|rule| rule.text)
+        .collect()
+}
 
 fn type_name(t: &AttributeType) -> String {
     match t {
@@ -36,15 +52,15 @@ fn sorted(block: &Block) -> Vec<(&String, &Attribute)> {
 }
 
 /// The validator's rules of one argument, as sub-items of its entry.
-fn rules(out: &mut String, path: &str) {
-    for rule in rules_for(path) {
-        let _ = writeln!(out, "  - Checked at plan: {}", rule.text);
+fn rules(out: &mut String, rules_of: RulesOf, path: &str) {
+    for text in rules_of(path) {
+        let _ = writeln!(out, "  - Checked at plan: {text}");
     }
 }
 
 /// `prefix` is the block's path (`""` at the top, `"alarm."` in a block), so
 /// each argument is listed with the validator's rules for it.
-fn arguments(out: &mut String, block: &Block, prefix: &str) {
+fn arguments(out: &mut String, block: &Block, prefix: &str, rules_of: RulesOf) {
     for (name, a) in sorted(block) {
         let kind = match a.constraint {
             AttributeConstraint::Required => "Required",
@@ -58,7 +74,7 @@ fn arguments(out: &mut String, block: &Block, prefix: &str) {
             type_name(&a.attr_type),
             a.description.content
         );
-        rules(out, &format!("{prefix}{name}"));
+        rules(out, rules_of, &format!("{prefix}{name}"));
     }
 }
 
@@ -86,7 +102,7 @@ fn blocks(out: &mut String, block: &Block, heading: &str, prefix: &str) {
         for rule in rules_for(&path) {
             let _ = writeln!(out, "Checked at plan: {}\n", rule.text);
         }
-        arguments(out, inner, &format!("{path}."));
+        arguments(out, inner, &format!("{path}."), pipeline_rules);
     }
 }
 
@@ -95,7 +111,7 @@ pub fn provider_page() -> String {
     let mut out = String::from("# secretmonitor provider\n\n<!-- Generated from the provider schema by `make docs`; edit src/terraform/schema.rs. -->\n\n");
     let _ = writeln!(out, "{}\n", block.description.content);
     out.push_str("## Example\n\n```hcl\nprovider \"secretmonitor\" {\n  region = \"eu-west-1\"\n\n  assume_role {\n    role_arn = \"arn:aws:iam::111122223333:role/secret-monitor-deployer\"\n  }\n\n  default_tags {\n    tags = { managed-by = \"terraform\" }\n  }\n}\n```\n\n## Arguments\n\n");
-    arguments(&mut out, &block, "provider.");
+    arguments(&mut out, &block, "provider.", pipeline_rules);
     blocks(&mut out, &block, "###", "provider.");
     out.push_str("\n## Logging\n\nWith `TF_LOG_PROVIDER=debug` (or `TF_LOG=debug`, or `trace`), Terraform's log shows one line per AWS call the provider makes, with the pipeline component, service, operation, HTTP status and duration; failed calls are logged at `WARN` with the AWS error code when the protocol gives it in a header:\n\n```\n[DEBUG] provider.terraform-provider-secretmonitor_v0.1.0: AWS call: component=\"CloudTrail trail\" operation=CreateTrail service=CloudTrail status=200 duration_ms=41\n```\n\nRequests, headers and credentials are never logged (the acceptance tests grep the whole log for the access and secret keys).\n");
     out
@@ -127,7 +143,7 @@ pub fn pipeline_page(examples: &[(&str, &str, String)]) -> String {
     }
     out.push_str("## Arguments\n\n");
     out.push_str("Every argument is checked at `terraform validate` and `terraform plan`, without any AWS call; the rules are listed under each argument (\"Checked at plan\"). A value that is unknown at plan time (computed from another resource) is checked at apply, before any AWS call. Each error names the argument, so Terraform shows its file and line.\n\n");
-    arguments(&mut out, &block, "");
+    arguments(&mut out, &block, "", pipeline_rules);
     blocks(&mut out, &block, "###", "");
     out.push_str("\n## Attributes\n\n");
     for (name, a) in sorted(&block) {
@@ -141,6 +157,48 @@ pub fn pipeline_page(examples: &[(&str, &str, String)]) -> String {
         }
     }
     out.push_str("\n## Import\n\n```sh\nterraform import secretmonitor_pipeline.prod prod-secrets\n```\n\nThe pipeline is found by its name in the provider's account and region. Settings that cannot be read back from AWS (`secrets`, `allowed_principals`, notification lists) come from your configuration at the next apply.\n");
+    out
+}
+
+/// The action page's example: the action, run after each create and update
+/// of the pipeline (checked with Terraform 1.15 by scripts/action_test.py,
+/// which applies the same blocks).
+const ACTION_EXAMPLE: &str = r#"resource "secretmonitor_pipeline" "prod" {
+  name    = "prod-secrets"
+  secrets = ["prod/*"]
+
+  notification {
+    emails = ["secops@example.com"]
+  }
+
+  lifecycle {
+    action_trigger {
+      events  = [after_create, after_update]
+      actions = [action.secretmonitor_test_alert.prod]
+    }
+  }
+}
+
+action "secretmonitor_test_alert" "prod" {
+  config {
+    name = secretmonitor_pipeline.prod.name
+    # paths = ["alarm"] tests the alarm path alone
+  }
+}
+"#;
+
+pub fn action_page() -> String {
+    let Schema { block, .. } = test_alert_schema();
+    let mut out = String::from("# secretmonitor_test_alert (action)\n\n<!-- Generated from the action schema by `make docs`; edit src/terraform/action.rs. -->\n\n");
+    let _ = writeln!(out, "{}\n", block.description.content);
+    out.push_str("Actions need Terraform 1.14 or later; a configuration without `action` blocks works with older versions as before.\n\n");
+    let _ = writeln!(out, "## Example\n\n```hcl\n{ACTION_EXAMPLE}```\n");
+    out.push_str("Run it on demand, without planning any change to the pipeline:\n\n```sh\nterraform apply -invoke=action.secretmonitor_test_alert.prod\n```\n\n");
+    out.push_str("Terraform prints each step as it happens:\n\n```\nAction action.secretmonitor_test_alert.prod (triggered by CLI): alarm prod-secrets-secret-access set to ALARM\nAction action.secretmonitor_test_alert.prod (triggered by CLI): alarm prod-secrets-secret-access back to OK\nAction action.secretmonitor_test_alert.prod (triggered by CLI): rule prod-secrets-secret-reads matches a synthetic unauthorised read of prod/secretmonitor-verification by arn:aws:iam::111122223333:user/secretmonitor-verification (TestEventPattern)\nAction action.secretmonitor_test_alert.prod (triggered by CLI): SNS accepted message 3f6c1e0a-... for the per-event path\n```\n\n");
+    out.push_str("## Arguments (`config` block)\n\n");
+    arguments(&mut out, &block, "", action_rules);
+    let _ = writeln!(out, "\n## What each path does\n\n- `alarm`: DescribeAlarms and GetTopicAttributes check that the alarm's SNS action names a topic that exists; SetAlarmState sets the alarm to ALARM with the test label as its reason, so the subscribers get CloudWatch's usual alarm notification; the alarm history is watched for up to {} s for the SNS action's result; then the alarm, once raised, is set back to OK, always (even when a step failed or the path ran out of time).\n- `event`: the pipeline's read rules are read from EventBridge (the action knows only the pipeline's name, not its configuration); a synthetic unauthorised read is chosen that the stored rules notify on (its secret from the rules' own `secretId` conditions), EventBridge's TestEventPattern confirms each stored rule on its way matches it, and a labelled message in the per-event format is published to the topic.\n\nEach path stops after {} s. The action succeeds when every selected path did; otherwise it fails with one error per failed path, \"Test alert failed on the alarm path\" or \"... on the per-event path\", whose detail names the AWS call and its error. No secret is read, and nothing is written to the state.", crate::verify::ACTION_WAIT.as_secs(), crate::verify::PATH_TIMEOUT.as_secs());
+    out.push_str("\nThe pipeline is found by its `name` in the provider's account and region, as `terraform import` finds it; a name with no pipeline fails with \"No such pipeline\".\n");
     out
 }
 
@@ -170,6 +228,7 @@ mod tests {
                 root().join("docs/resources/pipeline.md"),
                 pipeline_page(&examples),
             ),
+            (root().join("docs/actions/test_alert.md"), action_page()),
         ];
         let update = std::env::var("UPDATE_DOCS").is_ok_and(|v| v == "1");
         for (path, rendered) in pages {
@@ -205,6 +264,21 @@ mod tests {
             assert!(
                 page.contains(&format!("Checked at plan: {}", rule.text)),
                 "rule of {} missing from the resource page",
+                rule.path
+            );
+        }
+    }
+
+    #[test]
+    fn every_action_argument_and_rule_is_on_the_action_page() {
+        let page = action_page();
+        for name in test_alert_schema().block.attributes.keys() {
+            assert!(page.contains(&format!("`{name}`")), "{name}");
+        }
+        for rule in ACTION_RULES {
+            assert!(
+                page.contains(&format!("Checked at plan: {}", rule.text)),
+                "rule of {} missing from the action page",
                 rule.path
             );
         }

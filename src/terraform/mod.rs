@@ -1,6 +1,7 @@
 //! The Terraform glue: schemas, the typed state, plan logic, validation and
 //! diagnostics. Nothing here calls AWS except through [`crate::pipeline`].
 
+pub mod action;
 pub mod desired;
 pub mod diagnostics;
 pub mod docs;

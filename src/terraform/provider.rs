@@ -8,8 +8,9 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::Schema;
 use tf_provider::value::{self, Value, ValueEmpty};
-use tf_provider::{map, Diagnostics, DynamicFunction, DynamicResource, Provider};
+use tf_provider::{map, Action, Diagnostics, DynamicFunction, DynamicResource, Provider};
 
+use super::action::TestAlertAction;
 use super::functions::{
     EventPatternFunction, EventPatternMatchesFunction, FilterPatternFunction,
     PatternMatchesFunction,
@@ -274,6 +275,11 @@ impl Provider for SecretMonitorProvider {
         Some(map! {
             "pipeline" => PipelineResource::new(self.shared.clone()),
         })
+    }
+
+    fn get_actions(&self, _diags: &mut Diagnostics) -> Option<HashMap<String, Box<dyn Action>>> {
+        let test_alert: Box<dyn Action> = Box::new(TestAlertAction::new(self.shared.clone()));
+        Some(HashMap::from([("test_alert".to_owned(), test_alert)]))
     }
 
     fn get_functions(

@@ -604,6 +604,57 @@ impl PluginClient {
             .await?;
         Ok(response.into_inner().error)
     }
+
+    pub async fn validate_action_config(
+        &mut self,
+        type_name: &str,
+        config: &Val,
+    ) -> Result<Vec<Diagnostic>, tonic::Status> {
+        let request = tfplugin6::validate_action_config::Request {
+            type_name: type_name.to_owned(),
+            config: dynamic(config),
+        };
+        let response = self.provider.validate_action_config(request).await?;
+        Ok(response.into_inner().diagnostics)
+    }
+
+    pub async fn plan_action(
+        &mut self,
+        action_type: &str,
+        config: &Val,
+    ) -> Result<Vec<Diagnostic>, tonic::Status> {
+        let request = tfplugin6::plan_action::Request {
+            action_type: action_type.to_owned(),
+            config: dynamic(config),
+        };
+        let response = self.provider.plan_action(request).await?;
+        Ok(response.into_inner().diagnostics)
+    }
+
+    /// InvokeAction's whole stream: every Progress message in order, then
+    /// the Completed event's diagnostics (`None` when the stream ended
+    /// without one).
+    pub async fn invoke_action(
+        &mut self,
+        action_type: &str,
+        config: &Val,
+    ) -> Result<(Vec<String>, Option<Vec<Diagnostic>>), tonic::Status> {
+        use tfplugin6::invoke_action::event::Type;
+        let request = tfplugin6::invoke_action::Request {
+            action_type: action_type.to_owned(),
+            config: dynamic(config),
+        };
+        let mut stream = self.provider.invoke_action(request).await?.into_inner();
+        let mut progress = Vec::new();
+        while let Some(event) = stream.message().await? {
+            match event.r#type {
+                Some(Type::Progress(p)) => progress.push(p.message),
+                Some(Type::Completed(done)) => return Ok((progress, Some(done.diagnostics))),
+                None => {}
+            }
+        }
+        Ok((progress, None))
+    }
 }
 
 impl ProviderProcess {
