@@ -8,12 +8,13 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::Schema;
 use tf_provider::value::{self, Value, ValueEmpty};
-use tf_provider::{map, Diagnostics, DynamicFunction, DynamicResource, Provider};
+use tf_provider::{map, Diagnostics, DynamicFunction, DynamicResource, ListResource, Provider};
 
 use super::functions::{
     EventPatternFunction, EventPatternMatchesFunction, FilterPatternFunction,
     PatternMatchesFunction,
 };
+use super::list::PipelineList;
 use super::plan::parse_duration;
 use super::resource::PipelineResource;
 use super::schema::provider_schema;
@@ -274,6 +275,14 @@ impl Provider for SecretMonitorProvider {
         Some(map! {
             "pipeline" => PipelineResource::new(self.shared.clone()),
         })
+    }
+
+    fn get_list_resources(
+        &self,
+        _diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn ListResource>>> {
+        let pipelines: Box<dyn ListResource> = Box::new(PipelineList::new(self.shared.clone()));
+        Some(HashMap::from([("pipeline".to_owned(), pipelines)]))
     }
 
     fn get_functions(
