@@ -1,8 +1,8 @@
-# What `terraform query` needs besides the .tfquery.hcl file: the provider,
-# configured for the account and region to list.
+# What `terraform query` (Terraform 1.14 or later) needs besides the
+# .tfquery.hcl file: the provider, configured for the account and region to
+# list.
 
 terraform {
-  required_version = ">= 1.14"
   required_providers {
     secretmonitor = {
       source = "secretmonitor/secretmonitor"

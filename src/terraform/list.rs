@@ -8,13 +8,17 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::Schema;
-use tf_provider::{Diagnostics, ListResource, ListResults, ListedResource, RawValue};
+use tf_provider::value::Value;
+use tf_provider::{
+    AttributePath, Diagnostics, ListResource, ListResults, ListedResource, RawValue,
+};
 
 use super::diagnostics::aws_error;
 use super::provider::Shared;
 use super::resource::{import_census, ImportError};
 use super::schema::list_schema;
 use super::state::{PipelineIdentity, Str};
+use super::validate::name::name_prefix_problem;
 use crate::discover;
 use crate::pipeline::Census;
 
@@ -50,10 +54,33 @@ pub fn display_name(name: &str, census: &Census) -> String {
     )
 }
 
+/// The `config` block; without one, Terraform may send null.
+fn list_config(diags: &mut Diagnostics, config: &RawValue) -> Option<ListConfig> {
+    if config.is_null() {
+        Some(ListConfig::default())
+    } else {
+        config.deserialize(diags)
+    }
+}
+
 #[async_trait]
 impl ListResource for PipelineList {
     fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
         Some(list_schema())
+    }
+
+    async fn validate(&self, diags: &mut Diagnostics, config: RawValue) -> Option<()> {
+        let config = list_config(diags, &config)?;
+        if let Value::Value(prefix) = &config.name_prefix {
+            if let Some(problem) = name_prefix_problem(prefix) {
+                diags.error(
+                    "Invalid name_prefix",
+                    format!("name_prefix = {prefix:?} matches no pipeline: {problem}."),
+                    AttributePath::new("name_prefix"),
+                );
+            }
+        }
+        Some(())
     }
 
     async fn list(
@@ -64,12 +91,7 @@ impl ListResource for PipelineList {
         limit: i64,
         results: &ListResults,
     ) -> Option<()> {
-        // Without a `config` block, Terraform may send null.
-        let config: ListConfig = if config.is_null() {
-            ListConfig::default()
-        } else {
-            config.deserialize(diags)?
-        };
+        let config = list_config(diags, &config)?;
         let Some(clients) = self.shared.clients() else {
             diags.root_error_short("The secretmonitor provider is not configured");
             return None;
@@ -137,5 +159,33 @@ impl ListResource for PipelineList {
             sent += 1;
         }
         Some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::components::{Component, Observed};
+
+    #[test]
+    fn the_display_name_says_what_is_missing() {
+        // (parts expected, parts missing, display name)
+        let cases: [(usize, Vec<Component>, &str); 2] = [
+            (12, vec![], "prod"),
+            (
+                12,
+                vec![Component::Alarm, Component::Dashboard],
+                "prod (incomplete: 10 of 12 parts found; missing: CloudWatch alarm, CloudWatch dashboard)",
+            ),
+        ];
+        for (expected, missing, shown) in cases {
+            let census = Census {
+                observed: Observed::default(),
+                found: expected - missing.len(),
+                expected,
+                missing,
+            };
+            assert_eq!(display_name("prod", &census), shown);
+        }
     }
 }

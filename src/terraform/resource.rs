@@ -522,16 +522,21 @@ impl Resource for PipelineResource {
             return None;
         };
         let clients = self.clients(diags)?;
+        let region_served = identity
+            .region
+            .as_ref_option()
+            .is_none_or(|region| *region == clients.region);
         let account = match identity.account_id.as_ref_option() {
-            // Only asked for when the identity names one to compare.
-            Some(_) => match logged_account(&clients).await {
+            // Asked for only when the identity names one to compare, and
+            // not when the region already differs.
+            Some(_) if region_served => match logged_account(&clients).await {
                 Ok(account) => Some(account),
                 Err(err) => {
                     aws_error(diags, &err);
                     return None;
                 }
             },
-            None => None,
+            _ => None,
         };
         let served = Served {
             account_id: account.as_deref(),
