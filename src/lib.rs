@@ -16,6 +16,7 @@
 pub mod arn;
 pub mod aws;
 pub mod components;
+pub mod discover;
 pub mod engine;
 pub mod pattern;
 pub mod permissions;

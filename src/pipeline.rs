@@ -189,6 +189,44 @@ pub async fn observe(
     names: &Names,
     recorded: &Observed,
 ) -> Result<Observed, AwsError> {
+    Ok(census(clients, spec, names, recorded).await?.observed)
+}
+
+/// What a read of a pipeline found: the observation, and how many of the
+/// parts its spec has (those a read can find) exist.
+#[derive(Debug)]
+pub struct Census {
+    pub observed: Observed,
+    pub found: usize,
+    pub expected: usize,
+    /// The parts not found, in the order of the parts' list.
+    pub missing: Vec<Component>,
+}
+
+impl Census {
+    pub fn complete(&self) -> bool {
+        self.missing.is_empty()
+    }
+}
+
+/// Whether the spec's layout builds a part. The findings log group and the
+/// pipeline's bus are present in every pipeline, so that their `find` and
+/// `delete` run whatever the layout, but only some layouts build them.
+fn built(part: &PartDef, spec: &PipelineSpec) -> bool {
+    match part.id {
+        Component::Findings => spec.detection.findings,
+        Component::EventBus => spec.detection.rules.two_stage(),
+        _ => true,
+    }
+}
+
+/// [`observe`], counting the parts found.
+pub async fn census(
+    clients: &Clients,
+    spec: &PipelineSpec,
+    names: &Names,
+    recorded: &Observed,
+) -> Result<Census, AwsError> {
     // Refresh retries nothing; should it ever, a retry's own window bounds it.
     let deadline = tokio::time::Instant::now() + crate::aws::RetryPolicy::PROPAGATION.give_up_after;
     let ctx = &Ctx::new(clients, spec, names, deadline);
@@ -207,11 +245,17 @@ pub async fn observe(
         .map(|(part, _)| part.id)
         .collect();
     let mut seen: Vec<Box<dyn Seen>> = Vec::new();
+    let mut missing = Vec::new();
     for (part, found) in parts.iter().zip(found) {
         if part.inside.is_some_and(|home| absent.contains(&home)) {
+            missing.extend(built(part, spec).then_some(part.id));
             continue;
         }
-        seen.extend(found?);
+        let found = found?;
+        if found.is_none() && built(part, spec) {
+            missing.push(part.id);
+        }
+        seen.extend(found);
     }
     let mut observed = Observed {
         account_id: Some(names.account_id.clone()),
@@ -229,7 +273,13 @@ pub async fn observe(
             (protection.name().to_owned(), holds)
         })
         .collect();
-    Ok(observed)
+    let expected = parts.iter().filter(|part| built(part, spec)).count();
+    Ok(Census {
+        observed,
+        found: expected - missing.len(),
+        expected,
+        missing,
+    })
 }
 
 /// Tears the pipeline down over the apply graph reversed: a part goes once

@@ -36,7 +36,7 @@ impl PlanNames {
         let name = &spec.name;
         let log_group = match (&spec.trail.create, &spec.trail.existing_log_group_name) {
             (false, Some(existing)) => existing.clone(),
-            _ => format!("/secretmonitor/{name}/cloudtrail"),
+            _ => format!("{}{name}/cloudtrail", Names::LOG_GROUP_ROOT),
         };
         Self {
             key_alias: Names::key_alias_for(name),
@@ -49,9 +49,9 @@ impl PlanNames {
             read_rule: truncate(&format!("{name}-secret-reads"), 64),
             tamper_rule: truncate(&format!("{name}-tamper"), 64),
             event_bus: format!("{name}-secret-reads"),
-            findings_log_group: format!("/secretmonitor/{name}/findings"),
+            findings_log_group: format!("{}{name}/findings", Names::LOG_GROUP_ROOT),
             findings_filter: format!("{name}-findings"),
-            dashboard: format!("secretmonitor-{name}"),
+            dashboard: format!("{}{name}", Names::DASHBOARD_PREFIX),
         }
     }
 
@@ -192,6 +192,28 @@ impl Names {
     /// pipeline's name: the alias comes one call after the key, so a key whose
     /// apply died in between is found by this tag alone.
     pub const KEY_OWNER_TAG: &'static str = "secretmonitor:pipeline";
+
+    /// Where the log groups the provider creates live: `<root><pipeline>/...`.
+    pub const LOG_GROUP_ROOT: &'static str = "/secretmonitor/";
+
+    /// How every pipeline's dashboard name starts: `<prefix><pipeline>`.
+    pub const DASHBOARD_PREFIX: &'static str = "secretmonitor-";
+
+    /// The pipeline a log group under [`Self::LOG_GROUP_ROOT`] belongs to.
+    pub fn pipeline_of_log_group(log_group: &str) -> Option<&str> {
+        log_group
+            .strip_prefix(Self::LOG_GROUP_ROOT)
+            .and_then(|rest| rest.split_once('/'))
+            .map(|(pipeline, _)| pipeline)
+            .filter(|pipeline| !pipeline.is_empty())
+    }
+
+    /// The pipeline a dashboard named with [`Self::DASHBOARD_PREFIX`] belongs to.
+    pub fn pipeline_of_dashboard(dashboard: &str) -> Option<&str> {
+        dashboard
+            .strip_prefix(Self::DASHBOARD_PREFIX)
+            .filter(|pipeline| !pipeline.is_empty())
+    }
 
     pub fn trail_arn(&self) -> String {
         format!(

@@ -177,6 +177,97 @@ pub fn with_defaults(config: &PipelineState) -> PipelineState {
     }
 }
 
+/// The arguments a configuration writes to arrive at `state`'s settings:
+/// no computed attribute, and no setting at its default (each block left out
+/// when all of its settings are), so that [`with_defaults`] of the result
+/// gives `state`'s settings back. What `-generate-config-out` writes.
+pub fn configuration_of(state: &PipelineState) -> PipelineState {
+    let d = with_defaults(&PipelineState::default());
+    let trail = block(&state.trail);
+    let log_group = block(&state.log_group);
+    let archive = block(&state.archive);
+    let alarm = block(&state.alarm);
+    let kms = block(&state.kms);
+    let (dt, dl, da, dal, dk) = (
+        block(&d.trail),
+        block(&d.log_group),
+        block(&d.archive),
+        block(&d.alarm),
+        block(&d.kms),
+    );
+    PipelineState {
+        name: state.name.clone(),
+        secrets: state.secrets.clone(),
+        allowed_principals: state.allowed_principals.clone(),
+        watched_events: unless_default(&state.watched_events, &d.watched_events),
+        alert_on_denied: unless_default(&state.alert_on_denied, &d.alert_on_denied),
+        fast_alerts: unless_default(&state.fast_alerts, &d.fast_alerts),
+        tamper_alerts: unless_default(&state.tamper_alerts, &d.tamper_alerts),
+        verify_on_apply: unless_default(&state.verify_on_apply, &d.verify_on_apply),
+        event_pattern_max_length: unless_default(
+            &state.event_pattern_max_length,
+            &d.event_pattern_max_length,
+        ),
+        tags: state.tags.clone(),
+        trail: unless_empty(TrailBlock {
+            create: unless_default(&trail.create, &dt.create),
+            existing_log_group_name: trail.existing_log_group_name.clone(),
+            multi_region: unless_default(&trail.multi_region, &dt.multi_region),
+            organization: unless_default(&trail.organization, &dt.organization),
+            log_file_validation: unless_default(
+                &trail.log_file_validation,
+                &dt.log_file_validation,
+            ),
+        }),
+        log_group: unless_empty(LogGroupBlock {
+            retention_days: unless_default(&log_group.retention_days, &dl.retention_days),
+        }),
+        archive: unless_empty(ArchiveBlock {
+            bucket_name: archive.bucket_name.clone(),
+            transition_to_glacier_after_days: unless_default(
+                &archive.transition_to_glacier_after_days,
+                &da.transition_to_glacier_after_days,
+            ),
+            expire_after_days: unless_default(&archive.expire_after_days, &da.expire_after_days),
+            force_destroy: unless_default(&archive.force_destroy, &da.force_destroy),
+        }),
+        alarm: unless_empty(AlarmBlock {
+            namespace: unless_default(&alarm.namespace, &dal.namespace),
+            metric_name: unless_default(&alarm.metric_name, &dal.metric_name),
+            threshold: unless_default(&alarm.threshold, &dal.threshold),
+            period_seconds: unless_default(&alarm.period_seconds, &dal.period_seconds),
+            evaluation_periods: unless_default(&alarm.evaluation_periods, &dal.evaluation_periods),
+        }),
+        notification: unless_empty(block(&state.notification)),
+        kms: unless_empty(KmsBlock {
+            key_arn: kms.key_arn.clone(),
+            deletion_window_days: unless_default(
+                &kms.deletion_window_days,
+                &dk.deletion_window_days,
+            ),
+        }),
+        timeouts: unless_empty(block(&state.timeouts)),
+        ..PipelineState::default()
+    }
+}
+
+fn unless_default<T: Clone + PartialEq>(value: &Value<T>, default: &Value<T>) -> Value<T> {
+    if value == default {
+        Value::Null
+    } else {
+        value.clone()
+    }
+}
+
+/// A block none of whose settings is written is left out.
+fn unless_empty<T: Default + PartialEq>(settings: T) -> Value<T> {
+    if settings == T::default() {
+        Value::Null
+    } else {
+        Value::Value(settings)
+    }
+}
+
 /// The pipeline's tags over the provider's default tags; unknown if any tag is.
 pub fn tags_all(config: &PipelineState, default_tags: &BTreeMap<String, String>) -> StrMap {
     let mut merged: BTreeMap<String, Value<String>> = default_tags
@@ -525,7 +616,58 @@ impl PatternLists {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::terraform::state::AlarmBlock;
+    use crate::terraform::state::NotificationBlock;
+
+    #[test]
+    fn the_configuration_of_a_state_writes_only_what_differs_from_the_defaults() {
+        let named = |name: &str| PipelineState {
+            name: Value::Value(name.to_owned()),
+            ..Default::default()
+        };
+        // (configuration, what configuration_of its defaulted state writes:
+        // the configuration itself, each argument being at no default)
+        let cases: Vec<PipelineState> = vec![
+            named("defaults-only"),
+            PipelineState {
+                fast_alerts: Value::Value(!DEFAULTS.fast_alerts),
+                secrets: string_list(&["prod/*".to_owned()]),
+                log_group: Value::Value(LogGroupBlock {
+                    retention_days: Value::Value(7),
+                }),
+                notification: Value::Value(NotificationBlock {
+                    emails: string_list(&["secops@example.com".to_owned()]),
+                    ..Default::default()
+                }),
+                kms: Value::Value(KmsBlock {
+                    deletion_window_days: Value::Value(7),
+                    ..Default::default()
+                }),
+                ..named("some-settings")
+            },
+            PipelineState {
+                alarm: Value::Value(AlarmBlock {
+                    threshold: Value::Value(5),
+                    ..Default::default()
+                }),
+                trail: Value::Value(TrailBlock {
+                    create: Value::Value(false),
+                    existing_log_group_name: Value::Value("/org/trail".to_owned()),
+                    ..Default::default()
+                }),
+                ..named("existing-trail")
+            },
+        ];
+        for config in cases {
+            let mut state = with_defaults(&config);
+            // Computed-only attributes are never written.
+            state.id = config.name.clone();
+            state.account_id = Value::Value("111122223333".to_owned());
+            state.region = Value::Value("us-east-1".to_owned());
+            state.tags_all = Value::Value(BTreeMap::new());
+            state.alarm_arn = Value::Value("arn:aws:cloudwatch:...".to_owned());
+            assert_eq!(configuration_of(&state), config, "{:?}", config.name);
+        }
+    }
 
     #[test]
     fn unknown_values_name_themselves() {

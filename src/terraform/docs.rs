@@ -9,7 +9,7 @@ use tf_provider::schema::{
 };
 
 use super::action::{test_alert_schema, ACTION_RULES};
-use super::schema::{pipeline_schema, provider_schema};
+use super::schema::{list_schema, pipeline_identity_schema, pipeline_schema, provider_schema};
 use super::validate::rules_for;
 
 /// The doc lines of the checks of one argument, by its path.
@@ -156,7 +156,46 @@ pub fn pipeline_page(examples: &[(&str, &str, String)]) -> String {
             );
         }
     }
-    out.push_str("\n## Import\n\n```sh\nterraform import secretmonitor_pipeline.prod prod-secrets\n```\n\nThe pipeline is found by its name in the provider's account and region. Settings that cannot be read back from AWS (`secrets`, `allowed_principals`, notification lists) come from your configuration at the next apply.\n");
+    out.push_str(&import_section());
+    out
+}
+
+/// The resource page's import section: by identity (with the configuration
+/// Terraform generates) and by ID.
+fn import_section() -> String {
+    let mut out = String::from("\n## Import\n\nBy identity (Terraform 1.12 and later), with the configuration written for you (Terraform 1.14 and later):\n\n```hcl\nimport {\n  to       = secretmonitor_pipeline.prod\n  identity = { name = \"prod\" }\n}\n```\n\n```sh\nterraform plan -generate-config-out=generated.tf\n```\n\nThe generated configuration holds only the arguments that differ from their defaults, and the subscribers the topic has; it plans with no changes against the imported state. The identity's attributes:\n\n");
+    for a in pipeline_identity_schema().attributes {
+        let kind = if a.required_for_import {
+            "Required"
+        } else {
+            "Optional"
+        };
+        let _ = writeln!(
+            out,
+            "- `{}` ({kind}, {}) {}",
+            a.name,
+            type_name(&a.attr_type),
+            a.description
+        );
+    }
+    out.push_str("\nBy ID:\n\n```sh\nterraform import secretmonitor_pipeline.prod prod-secrets\n```\n\nThe pipeline is found by its name in the provider's account and region. Settings that cannot be read back from AWS (`secrets`, `allowed_principals`, `tags`) come from your configuration at the next apply; a generated configuration leaves them out, so add them before applying it to a pipeline that has them.\n");
+    out
+}
+
+/// The example of the list resource page (checked by `terraform fmt` with
+/// the other examples): its path.
+pub const LIST_EXAMPLE: &str = "examples/query/pipelines.tfquery.hcl";
+
+/// The page of `list "secretmonitor_pipeline"`; `example` is the content of
+/// [`LIST_EXAMPLE`].
+pub fn list_page(example: &str) -> String {
+    let Schema { block, .. } = list_schema();
+    let mut out = String::from("# secretmonitor_pipeline (list resource)\n\n<!-- Generated from the list resource schema by `make docs`; edit src/terraform/schema.rs. -->\n\n");
+    let _ = writeln!(out, "{}\n", block.description.content);
+    out.push_str("Each result has the pipeline's identity (`account_id`, `region`, `name`) and a display name; with `include_resource = true`, the full state an import of it gives.\n\n");
+    let _ = writeln!(out, "## Example ({LIST_EXAMPLE})\n\n```hcl\n{example}```\n");
+    out.push_str("```sh\nterraform query\nterraform query -generate-config-out=generated.tf\n```\n\nThe second writes a `resource` and an `import` block for each pipeline found; `terraform apply` then imports them.\n\n## Arguments of `config`\n\n");
+    arguments(&mut out, &block, "list.", pipeline_rules);
     out
 }
 
@@ -222,8 +261,13 @@ mod tests {
                 (*title, *path, content)
             })
             .collect();
+        let list_example = std::fs::read_to_string(root().join(LIST_EXAMPLE)).expect(LIST_EXAMPLE);
         let pages = [
             (root().join("docs/index.md"), provider_page()),
+            (
+                root().join("docs/list-resources/pipeline.md"),
+                list_page(&list_example),
+            ),
             (
                 root().join("docs/resources/pipeline.md"),
                 pipeline_page(&examples),

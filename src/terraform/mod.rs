@@ -6,6 +6,7 @@ pub mod desired;
 pub mod diagnostics;
 pub mod docs;
 pub mod functions;
+pub mod list;
 pub mod plan;
 pub mod provider;
 pub mod resource;

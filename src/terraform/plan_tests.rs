@@ -286,6 +286,23 @@ fn an_unchanged_pipeline_plans_no_change() {
     assert_eq!(plan, prior);
 }
 
+/// Terraform takes an unknown identity only on create: an update's plan
+/// keeps the account and region of the state, whether or not the provider
+/// knows its region, and whatever changes.
+#[test]
+fn an_update_plans_a_known_identity() {
+    let prior = applied(&config("p"));
+    let mut changed = config("p");
+    changed.fast_alerts = Value::Value(false);
+    for region in [Some("us-east-1"), None] {
+        let plan = planned(&changed, Some(&prior), &BTreeMap::new(), region);
+        let identity = crate::terraform::state::PipelineIdentity::of(&plan);
+        assert_eq!(identity.account_id, Value::Value("000000000000".into()));
+        assert_eq!(identity.region, Value::Value("us-east-1".into()));
+        assert_eq!(identity.name, Value::Value("p".into()));
+    }
+}
+
 /// Growing into two stages makes a caller rule the first read rule: its
 /// ARN is not known until apply, and the rest of the state stays.
 #[test]

@@ -8,13 +8,16 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::Schema;
 use tf_provider::value::{self, Value, ValueEmpty};
-use tf_provider::{map, Action, Diagnostics, DynamicFunction, DynamicResource, Provider};
+use tf_provider::{
+    map, Action, Diagnostics, DynamicFunction, DynamicResource, ListResource, Provider,
+};
 
 use super::action::TestAlertAction;
 use super::functions::{
     EventPatternFunction, EventPatternMatchesFunction, FilterPatternFunction,
     PatternMatchesFunction,
 };
+use super::list::PipelineList;
 use super::plan::parse_duration;
 use super::resource::PipelineResource;
 use super::schema::provider_schema;
@@ -280,6 +283,14 @@ impl Provider for SecretMonitorProvider {
     fn get_actions(&self, _diags: &mut Diagnostics) -> Option<HashMap<String, Box<dyn Action>>> {
         let test_alert: Box<dyn Action> = Box::new(TestAlertAction::new(self.shared.clone()));
         Some(HashMap::from([("test_alert".to_owned(), test_alert)]))
+    }
+
+    fn get_list_resources(
+        &self,
+        _diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn ListResource>>> {
+        let pipelines: Box<dyn ListResource> = Box::new(PipelineList::new(self.shared.clone()));
+        Some(HashMap::from([("pipeline".to_owned(), pipelines)]))
     }
 
     fn get_functions(

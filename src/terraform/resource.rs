@@ -6,17 +6,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use tf_provider::schema::IdentitySchema;
 use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
-use tf_provider::{AttributePath, Diagnostics, Resource};
+use tf_provider::{AttributePath, Diagnostics, RawValue, Resource};
 
+use super::desired::configuration_of;
 use super::diagnostics::{aws_error, pipeline_error, report, Severity};
 use super::plan::{
     self, observed_of, planned, resolve_unknowns, spec_of, state_from, with_defaults,
 };
 use super::provider::Shared;
-use super::schema::pipeline_schema;
-use super::state::PipelineState;
+use super::schema::{pipeline_identity_schema, pipeline_schema};
+use super::state::{string_list, NotificationBlock, PipelineIdentity, PipelineState, Str};
 use super::validate::{validate, validate_merged_tags};
 use crate::aws::Clients;
 use crate::components::{trail, Observed, PipelineSpec, Recorder};
@@ -180,6 +182,144 @@ impl PipelineResource {
         resolve_unknowns(&mut state);
         Some(state)
     }
+}
+
+impl PipelineResource {
+    /// Import by ID and by identity: the pipeline named `name` in the
+    /// provider's account and region, read as the refresh after it reads it.
+    pub(crate) async fn import_named(
+        &self,
+        diags: &mut Diagnostics,
+        name: String,
+    ) -> Option<(PipelineState, ValueEmpty)> {
+        let clients = self.clients(diags)?;
+        match import_state(&clients, &name).await {
+            Ok(Imported::Found(state)) => Some((*state, ValueEmpty::Null)),
+            Ok(Imported::Absent { account_id, region }) => {
+                diags.root_error(
+                    "Cannot import",
+                    format!(
+                        "no component of a pipeline named {name:?} exists in account {account_id} region {region}"
+                    ),
+                );
+                None
+            }
+            Err(ImportError::Aws(err)) => {
+                aws_error(diags, &err);
+                None
+            }
+            Err(ImportError::Unknown(what)) => {
+                diags.root_error_short(format!("cannot import {name:?}: {what} is unknown"));
+                None
+            }
+        }
+    }
+}
+
+/// What an import found.
+pub(crate) enum Imported {
+    Found(Box<PipelineState>),
+    Absent { account_id: String, region: String },
+}
+
+pub(crate) enum ImportError {
+    Aws(crate::aws::AwsError),
+    Unknown(&'static str),
+}
+
+/// The state of the pipeline `name` as import gives it (and the listing's
+/// full object): the defaults, with what AWS reports, the notification read
+/// back from the topic's subscriptions and the tags merged as a plan would.
+/// Also how many of its parts were found.
+pub(crate) async fn import_census(
+    clients: &Clients,
+    name: &str,
+) -> Result<(PipelineState, pipeline::Census), ImportError> {
+    let config = PipelineState {
+        name: Value::Value(name.to_owned()),
+        ..Default::default()
+    };
+    let mut state = with_defaults(&config);
+    state.id = Value::Value(name.to_owned());
+    state.tags_all = plan::tags_all(&config, &clients.default_tags);
+    let spec = spec_of(&state, &clients.default_tags)
+        .map_err(|plan::Unknown(w)| ImportError::Unknown(w))?;
+    let names = pipeline::names_for(clients, &spec)
+        .await
+        .map_err(ImportError::Aws)?;
+    let census = pipeline::census(clients, &spec, &names, &Observed::default())
+        .await
+        .map_err(ImportError::Aws)?;
+    state.notification = notification_of(&census.observed);
+    let mut imported = state_from(&state, &spec, &census.observed);
+    resolve_unknowns(&mut imported);
+    Ok((imported, census))
+}
+
+async fn import_state(clients: &Clients, name: &str) -> Result<Imported, ImportError> {
+    let (state, census) = import_census(clients, name).await?;
+    if census.observed.nothing_exists() {
+        return Ok(Imported::Absent {
+            account_id: census.observed.account_id.unwrap_or_default(),
+            region: census.observed.region.unwrap_or_default(),
+        });
+    }
+    Ok(Imported::Found(Box::new(state)))
+}
+
+/// The `notification` block that subscribes what the topic has, so that the
+/// configuration generated from an import keeps its subscribers.
+fn notification_of(observed: &Observed) -> Value<NotificationBlock> {
+    let endpoints = |protocol: &str| {
+        let found: Vec<String> = observed
+            .subscriptions
+            .iter()
+            .filter(|s| s.protocol == protocol)
+            .map(|s| s.endpoint.clone())
+            .collect();
+        if found.is_empty() {
+            Value::Null
+        } else {
+            string_list(&found)
+        }
+    };
+    Value::Value(NotificationBlock {
+        emails: endpoints("email"),
+        sqs_queue_arns: endpoints("sqs"),
+        https_endpoints: endpoints("https"),
+    })
+}
+
+/// The account and region a configured provider serves.
+struct Served<'a> {
+    /// `None` when not asked for (the identity named no account).
+    account_id: Option<&'a str>,
+    region: &'a str,
+}
+
+impl Served<'_> {
+    /// An identity's account and region must be the provider's, when given.
+    fn admits(&self, account_id: &Str, region: &Str) -> Result<(), String> {
+        let wanted_account = account_id.as_ref_option().map(String::as_str);
+        let wanted_region = region.as_ref_option().map(String::as_str);
+        let other_account = wanted_account.is_some() && wanted_account != self.account_id;
+        let other_region = wanted_region.is_some_and(|r| r != self.region);
+        if !other_account && !other_region {
+            return Ok(());
+        }
+        Err(format!(
+            "the identity names account {} region {}, but this provider configuration serves account {} region {}; \
+             import through a provider configured for that account and region (a provider alias)",
+            wanted_account.unwrap_or("(any)"),
+            wanted_region.unwrap_or("(any)"),
+            self.account_id.unwrap_or("(not asked)"),
+            self.region,
+        ))
+    }
+}
+
+async fn logged_account(clients: &Clients) -> Result<String, crate::aws::AwsError> {
+    crate::aws::log::logged(crate::components::Component::Identity, clients.account_id()).await
 }
 
 fn requires_replace(prior: &PipelineState, planned: &PipelineState) -> Vec<AttributePath> {
@@ -360,42 +500,64 @@ impl Resource for PipelineResource {
         diags: &mut Diagnostics,
         id: String,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let config = PipelineState {
-            name: Value::Value(id.clone()),
-            ..Default::default()
+        self.import_named(diags, id).await
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(pipeline_identity_schema())
+    }
+
+    fn identity<'a>(&self, diags: &mut Diagnostics, state: &Self::State<'a>) -> Option<RawValue> {
+        RawValue::serialize(diags, &PipelineIdentity::of(state))
+    }
+
+    async fn import_identity<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        identity: RawValue,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let identity: PipelineIdentity = identity.deserialize(diags)?;
+        let Value::Value(name) = identity.name else {
+            diags.root_error_short("Cannot import: the identity's name is required");
+            return None;
         };
-        let mut state = with_defaults(&config);
-        state.id = Value::Value(id.clone());
-        // The read that follows an import fills in everything that exists.
         let clients = self.clients(diags)?;
-        let spec = spec_of(&state, &self.default_tags()).ok()?;
-        let names = match pipeline::names_for(&clients, &spec).await {
-            Ok(names) => names,
-            Err(err) => {
-                aws_error(diags, &err);
-                return None;
-            }
+        let region_served = identity
+            .region
+            .as_ref_option()
+            .is_none_or(|region| *region == clients.region);
+        let account = match identity.account_id.as_ref_option() {
+            // Asked for only when the identity names one to compare, and
+            // not when the region already differs.
+            Some(_) if region_served => match logged_account(&clients).await {
+                Ok(account) => Some(account),
+                Err(err) => {
+                    aws_error(diags, &err);
+                    return None;
+                }
+            },
+            _ => None,
         };
-        match pipeline::observe(&clients, &spec, &names, &Observed::default()).await {
-            Ok(observed) if observed.nothing_exists() => {
-                diags.root_error(
-                    "Cannot import",
-                    format!(
-                        "no component of a pipeline named {id:?} exists in account {} region {}",
-                        names.account_id, names.region
-                    ),
-                );
-                None
-            }
-            Ok(observed) => {
-                let mut imported = state_from(&state, &spec, &observed);
-                resolve_unknowns(&mut imported);
-                Some((imported, ValueEmpty::Null))
-            }
-            Err(err) => {
-                aws_error(diags, &err);
-                None
-            }
+        let served = Served {
+            account_id: account.as_deref(),
+            region: &clients.region,
+        };
+        if let Err(message) = served.admits(&identity.account_id, &identity.region) {
+            diags.root_error("Cannot import: another account or region", message);
+            return None;
         }
+        self.import_named(diags, name).await
+    }
+
+    fn generates_config(&self) -> bool {
+        true
+    }
+
+    fn generate_config<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        state: Self::State<'a>,
+    ) -> Option<Self::State<'a>> {
+        Some(configuration_of(&state))
     }
 }

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use tf_provider::schema::{
-    Attribute, AttributeConstraint, AttributeType, Block, Description, NestedBlock, Schema,
+    Attribute, AttributeConstraint, AttributeType, Block, Description, IdentityAttribute,
+    IdentitySchema, NestedBlock, Schema,
 };
 
 use AttributeConstraint::{Computed, Optional, OptionalComputed, Required};
@@ -353,6 +354,48 @@ pub fn pipeline_schema() -> Schema {
     Schema {
         version: 1,
         block: root,
+    }
+}
+
+/// The identity of `secretmonitor_pipeline`: a provider instance serves one
+/// account and region (as hashicorp/aws does), so `import { identity = ... }`
+/// needs the name alone.
+pub fn pipeline_identity_schema() -> IdentitySchema {
+    let attribute = |name: &str, required_for_import: bool, description: &str| IdentityAttribute {
+        name: name.to_owned(),
+        attr_type: AttributeType::String,
+        required_for_import,
+        optional_for_import: !required_for_import,
+        description: description.to_owned(),
+    };
+    IdentitySchema {
+        version: 0,
+        attributes: vec![
+            attribute("account_id", false, "Account the pipeline lives in. Default: the provider's account; another account is refused."),
+            attribute("region", false, "Region the pipeline lives in. Default: the provider's region; another region is refused."),
+            attribute("name", true, "The pipeline's name."),
+        ],
+    }
+}
+
+/// The `config` block of `list "secretmonitor_pipeline"`.
+pub fn list_schema() -> Schema {
+    Schema {
+        version: 0,
+        block: block(
+            &format!(
+                "Pipelines in the provider's account and region, found by the names their parts carry (the KMS key's \
+                 `secretmonitor:pipeline` tag, the log groups under `/secretmonitor/`, the `secretmonitor-` dashboards): \
+                 a pipeline with only some parts left is listed too, its display name saying how many were found. \
+                 The discovery makes at most {} paginated calls per listing API, then one read of each listed \
+                 pipeline (as import does) up to the query's `limit`.",
+                crate::discover::MAX_PAGES_PER_LISTING
+            ),
+            vec![(
+                "name_prefix",
+                string(Optional, "List only pipelines whose name starts with this."),
+            )],
+        ),
     }
 }
 

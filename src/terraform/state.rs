@@ -117,6 +117,28 @@ pub struct PipelineState {
     pub protections: Value<BTreeMap<String, Value<bool>>>,
 }
 
+/// The resource's identity (schema in `schema::pipeline_identity_schema`):
+/// what finds the pipeline again in AWS without its state.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PipelineIdentity {
+    #[serde(default)]
+    pub account_id: Str,
+    #[serde(default)]
+    pub region: Str,
+    #[serde(default)]
+    pub name: Str,
+}
+
+impl PipelineIdentity {
+    pub fn of(state: &PipelineState) -> Self {
+        Self {
+            account_id: state.account_id.clone(),
+            region: state.region.clone(),
+            name: state.name.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TrailBlock {
     #[serde(default)]

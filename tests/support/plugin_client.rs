@@ -655,6 +655,107 @@ impl PluginClient {
         }
         Ok((progress, None))
     }
+
+    pub async fn get_resource_identity_schemas(
+        &mut self,
+    ) -> Result<tfplugin6::get_resource_identity_schemas::Response, tonic::Status> {
+        self.provider
+            .get_resource_identity_schemas(tfplugin6::get_resource_identity_schemas::Request {})
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// UpgradeResourceIdentity of an identity stored as `json` at `version`.
+    pub async fn upgrade_resource_identity(
+        &mut self,
+        type_name: &str,
+        version: i64,
+        json: &str,
+    ) -> Result<tfplugin6::upgrade_resource_identity::Response, tonic::Status> {
+        let request = tfplugin6::upgrade_resource_identity::Request {
+            type_name: type_name.to_owned(),
+            version,
+            raw_identity: Some(tfplugin6::RawState {
+                json: json.as_bytes().to_vec(),
+                flatmap: Default::default(),
+            }),
+        };
+        self.provider
+            .upgrade_resource_identity(request)
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// ImportResourceState by identity (`import { identity = ... }`): no ID.
+    pub async fn import_resource_identity(
+        &mut self,
+        type_name: &str,
+        identity: &Val,
+    ) -> Result<tfplugin6::import_resource_state::Response, tonic::Status> {
+        let request = tfplugin6::import_resource_state::Request {
+            type_name: type_name.to_owned(),
+            id: String::new(),
+            identity: Some(tfplugin6::ResourceIdentityData {
+                identity_data: dynamic(identity),
+            }),
+        };
+        self.provider
+            .import_resource_state(request)
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    pub async fn generate_resource_config(
+        &mut self,
+        type_name: &str,
+        state: &Val,
+    ) -> Result<tfplugin6::generate_resource_config::Response, tonic::Status> {
+        let request = tfplugin6::generate_resource_config::Request {
+            type_name: type_name.to_owned(),
+            state: dynamic(state),
+        };
+        self.provider
+            .generate_resource_config(request)
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    pub async fn validate_list_resource_config(
+        &mut self,
+        type_name: &str,
+        config: &Val,
+    ) -> Result<Vec<Diagnostic>, tonic::Status> {
+        let request = tfplugin6::validate_list_resource_config::Request {
+            type_name: type_name.to_owned(),
+            config: dynamic(config),
+            include_resource_object: dynamic(&Val::Bool(false)),
+            limit: dynamic(&Val::Int(100)),
+        };
+        let response = self.provider.validate_list_resource_config(request).await?;
+        Ok(response.into_inner().diagnostics)
+    }
+
+    /// ListResource, read to the end of its stream.
+    pub async fn list_resource(
+        &mut self,
+        type_name: &str,
+        config: &Val,
+        include_resource_object: bool,
+        limit: i64,
+    ) -> Result<Vec<tfplugin6::list_resource::Event>, tonic::Status> {
+        let request = tfplugin6::list_resource::Request {
+            type_name: type_name.to_owned(),
+            config: dynamic(config),
+            include_resource_object,
+            limit,
+        };
+        let mut stream = self.provider.list_resource(request).await?.into_inner();
+        let mut events = Vec::new();
+        while let Some(event) = stream.message().await? {
+            events.push(event);
+        }
+        Ok(events)
+    }
 }
 
 impl ProviderProcess {

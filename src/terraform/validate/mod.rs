@@ -23,7 +23,7 @@ mod event_pattern;
 mod kms;
 mod lists;
 mod log_group;
-mod name;
+pub mod name;
 mod notification;
 mod rules;
 mod tags;

@@ -30,6 +30,25 @@ fn name_problem(name: &str) -> Option<String> {
     }
 }
 
+/// Why no pipeline name can start with `prefix`, if none can: the list
+/// resource's `name_prefix` is held to the characters a name allows.
+pub fn name_prefix_problem(prefix: &str) -> Option<String> {
+    if prefix.len() > MAX_NAME_LEN {
+        Some(format!(
+            "it is {} characters, longer than any pipeline name ({MAX_NAME_LEN})",
+            prefix.chars().count()
+        ))
+    } else if let Some(c) = prefix.chars().find(|c| !is_name_char(*c)) {
+        Some(format!(
+            "character {c:?} is not allowed in a pipeline name (lowercase letters, digits, hyphens)"
+        ))
+    } else if prefix.starts_with('-') || prefix.contains("--") {
+        Some("no pipeline name starts with a hyphen or has two adjacent ones".to_owned())
+    } else {
+        None
+    }
+}
+
 /// The name with every run of other characters turned into one hyphen.
 fn suggestion(name: &str) -> String {
     name.to_ascii_lowercase()
