@@ -84,10 +84,13 @@ async fn parts_are_grouped_by_pipeline_across_pages_and_listings() {
     assert!(second_page.contains("page-2"), "{second_page}");
 }
 
+/// Queues the answers of one case.
+type Script = fn(&FakeAws);
+
 #[tokio::test]
 async fn every_listing_stops_at_the_page_bound() {
-    // (listing whose pages never end, its operation)
-    let cases: [(fn(&FakeAws), &str); 2] = [
+    // (answers, the operation whose pages never end)
+    let cases: [(Script, &str); 2] = [
         (
             |fake| {
                 fake.on("GetResources", tagged_keys(&["alpha"], "more"));
