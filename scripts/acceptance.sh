@@ -181,6 +181,20 @@ for i in $(seq -w 0 19); do "$PY" scripts/aws_check.py leftovers "many-$i"; done
 rm -rf "$many"
 echo "    20 pipelines applied, planned clean and destroyed with nothing left"
 
+tf_minor="$("$TF" version -json | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["terraform_version"].split(".")[1])')"
+echo "==> Terraform 1.14+ features: the test-alert action (scripts/action_test.py), identity import and terraform query (scripts/identity_query_test.py), side by side"
+if [ "$tf_minor" -ge 14 ]; then
+  TF="$TF" "$PY" scripts/action_test.py >"$ROOT/.tools/action-test.txt" 2>&1 & action_pid=$!
+  TF="$TF" "$PY" scripts/identity_query_test.py >"$ROOT/.tools/identity-query-test.txt" 2>&1 & identity_pid=$!
+  action_code=0; wait "$action_pid" || action_code=$?
+  identity_code=0; wait "$identity_pid" || identity_code=$?
+  cat "$ROOT/.tools/action-test.txt" "$ROOT/.tools/identity-query-test.txt"
+  [ "$action_code" = 0 ] || { echo "FAIL: scripts/action_test.py (exit $action_code)"; exit 1; }
+  [ "$identity_code" = 0 ] || { echo "FAIL: scripts/identity_query_test.py (exit $identity_code)"; exit 1; }
+else
+  echo "    not this pass: $("$TF" version | head -1) has no actions or list resources; the Terraform 1.15 pass runs them"
+fi
+
 if [ "${E2E_TESTS:-1}" = 1 ]; then
   echo "==> detection end to end through the alarm and per-event paths, tamper alerts, verify_on_apply (scripts/e2e_detection.py)"
   TF="$TF" "$PY" scripts/e2e_detection.py | tee "$ROOT/.tools/e2e-summary.txt"
@@ -203,6 +217,10 @@ fi
 summary="$ROOT/.tools/test-summary.txt"
 echo "drift scenarios detected and healed ($("$TF" version | head -1)): $healed/${#scenarios[@]}" | tee -a "$summary"
 if [ "${FAULT_TESTS:-1}" = 1 ]; then tail -1 "$ROOT/.tools/fault-summary.txt" | tee -a "$summary"; fi
+if [ "$tf_minor" -ge 14 ]; then
+  tail -1 "$ROOT/.tools/action-test.txt" | tee -a "$summary"
+  tail -1 "$ROOT/.tools/identity-query-test.txt" | tee -a "$summary"
+fi
 if [ "${E2E_TESTS:-1}" = 1 ]; then
   grep -E "^(reads|tamper|median)" "$ROOT/.tools/e2e-summary.txt" | tee -a "$summary"
   grep -E "^(scale:|plan shows)" "$ROOT/.tools/e2e-scale-summary.txt" | tee -a "$summary"

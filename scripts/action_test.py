@@ -159,12 +159,14 @@ def excerpt(out, lines=25):
 
 
 FAILURES = []
+CHECKS = []
 
 
 def main():
     failures = FAILURES
 
     def check(ok, what, out=""):
+        CHECKS.append(what)
         print(f"{'ok' if ok else 'FAIL'}: {what}", flush=True)
         if not ok:
             failures.append(what)
@@ -240,7 +242,8 @@ def main():
         check(code == 0, "terraform destroy", out)
         sqs.delete_queue(QueueUrl=queue_url)
         ws.close()
-        print(f"action checks: {'all passed' if not failures else f'{len(failures)} failed'}", flush=True)
+        passed = len(CHECKS) - len(failures)
+        print(f"test-alert action: {passed}/{len(CHECKS)} checks passed", flush=True)
 
 
 if __name__ == "__main__":

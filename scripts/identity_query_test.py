@@ -75,9 +75,11 @@ def pipeline(name):
 
 
 failures = []
+checks = []
 
 
 def check(condition, what, detail=""):
+    checks.append(what)
     if condition:
         print(f"ok: {what}", flush=True)
     else:
@@ -305,5 +307,6 @@ list "secretmonitor_pipeline" "none" {
 
 if __name__ == "__main__":
     main()
-    print(f"identity and query: {'FAILED: ' + '; '.join(failures) if failures else 'all checks passed'}")
+    passed = len(checks) - len(failures)
+    print(f"identity and query: {passed}/{len(checks)} checks passed" + (f"; FAILED: {'; '.join(failures)}" if failures else ""))
     sys.exit(1 if failures else 0)
