@@ -70,115 +70,117 @@ pub async fn pipelines(clients: &Clients, name_prefix: &str) -> Result<Discovere
     Ok(discovered)
 }
 
+/// One page of a listing: the pipeline names it holds, and the token of the
+/// next page (none after the last).
+type Page = (Vec<String>, Option<String>);
+
+/// Reads `fetch`'s pages until the last or [`MAX_PAGES_PER_LISTING`],
+/// whichever comes first.
+async fn bounded_listing<F, Fut>(mut fetch: F) -> Result<Listing, AwsError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<Page, AwsError>>,
+{
+    let mut names = Vec::new();
+    let mut token: Option<String> = None;
+    for _ in 0..MAX_PAGES_PER_LISTING {
+        let (page_names, next) = fetch(token.take()).await?;
+        names.extend(page_names);
+        token = next;
+        if token.is_none() {
+            return Ok(Listing {
+                names,
+                truncated: false,
+            });
+        }
+    }
+    Ok(Listing {
+        names,
+        truncated: true,
+    })
+}
+
 /// The pipelines named by the owner tag of KMS keys (the tagging API filters
 /// by key, not by a value's prefix).
 async fn owner_tagged_keys(clients: &Clients) -> Result<Listing, AwsError> {
     use aws_sdk_resourcegroupstagging::types::TagFilter;
     let filter = TagFilter::builder().key(Names::KEY_OWNER_TAG).build();
-    let mut names = Vec::new();
-    let mut token: Option<String> = None;
-    for _ in 0..MAX_PAGES_PER_LISTING {
-        let page = clients
+    bounded_listing(|token| {
+        let request = clients
             .tagging
             .get_resources()
             .resource_type_filters("kms:key")
             .tag_filters(filter.clone())
-            .set_pagination_token(token.take())
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(Component::Key, "GetResources", "kms:key", e))?;
-        names.extend(
-            page.resource_tag_mapping_list()
+            .set_pagination_token(token);
+        async move {
+            let page = request
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(Component::Key, "GetResources", "kms:key", e))?;
+            let names = page
+                .resource_tag_mapping_list()
                 .iter()
                 .flat_map(|mapping| mapping.tags())
                 .filter(|tag| tag.key() == Names::KEY_OWNER_TAG)
-                .map(|tag| tag.value().to_owned()),
-        );
-        // The tagging API ends its pages with an empty token, not none.
-        token = page.pagination_token.filter(|t| !t.is_empty());
-        if token.is_none() {
-            return Ok(Listing {
-                names,
-                truncated: false,
-            });
+                .map(|tag| tag.value().to_owned())
+                .collect();
+            // The tagging API ends its pages with an empty token, not none.
+            Ok((names, page.pagination_token.filter(|t| !t.is_empty())))
         }
-    }
-    Ok(Listing {
-        names,
-        truncated: true,
     })
+    .await
 }
 
 async fn log_groups(clients: &Clients, name_prefix: &str) -> Result<Listing, AwsError> {
     let prefix = format!("{}{name_prefix}", Names::LOG_GROUP_ROOT);
-    let mut names = Vec::new();
-    let mut token: Option<String> = None;
-    for _ in 0..MAX_PAGES_PER_LISTING {
-        let page = clients
+    bounded_listing(|token| {
+        let request = clients
             .logs
             .describe_log_groups()
             .log_group_name_prefix(&prefix)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| {
-                AwsError::from_sdk(Component::LogGroup, "DescribeLogGroups", prefix.clone(), e)
+            .set_next_token(token);
+        let prefix = prefix.clone();
+        async move {
+            let page = request.send().await.map_err(|e| {
+                AwsError::from_sdk(Component::LogGroup, "DescribeLogGroups", prefix, e)
             })?;
-        names.extend(
-            page.log_groups()
+            let names = page
+                .log_groups()
                 .iter()
                 .filter_map(|group| group.log_group_name())
                 .filter_map(Names::pipeline_of_log_group)
-                .map(str::to_owned),
-        );
-        token = page.next_token;
-        if token.is_none() {
-            return Ok(Listing {
-                names,
-                truncated: false,
-            });
+                .map(str::to_owned)
+                .collect();
+            Ok((names, page.next_token))
         }
-    }
-    Ok(Listing {
-        names,
-        truncated: true,
     })
+    .await
 }
 
 async fn dashboards(clients: &Clients, name_prefix: &str) -> Result<Listing, AwsError> {
     let prefix = format!("{}{name_prefix}", Names::DASHBOARD_PREFIX);
-    let mut names = Vec::new();
-    let mut token: Option<String> = None;
-    for _ in 0..MAX_PAGES_PER_LISTING {
-        let page = clients
+    bounded_listing(|token| {
+        let request = clients
             .cloudwatch
             .list_dashboards()
             .dashboard_name_prefix(&prefix)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| {
-                AwsError::from_sdk(Component::Dashboard, "ListDashboards", prefix.clone(), e)
+            .set_next_token(token);
+        let prefix = prefix.clone();
+        async move {
+            let page = request.send().await.map_err(|e| {
+                AwsError::from_sdk(Component::Dashboard, "ListDashboards", prefix, e)
             })?;
-        names.extend(
-            page.dashboard_entries()
+            let names = page
+                .dashboard_entries()
                 .iter()
                 .filter_map(|entry| entry.dashboard_name())
                 .filter_map(Names::pipeline_of_dashboard)
-                .map(str::to_owned),
-        );
-        token = page.next_token;
-        if token.is_none() {
-            return Ok(Listing {
-                names,
-                truncated: false,
-            });
+                .map(str::to_owned)
+                .collect();
+            Ok((names, page.next_token))
         }
-    }
-    Ok(Listing {
-        names,
-        truncated: true,
     })
+    .await
 }
 
 #[cfg(test)]

@@ -223,7 +223,7 @@ pub const CALLS: &[Call] = &[
         "Resource Groups Tagging API",
         "GetResources",
         &["tag:GetResources"],
-        "finding a key whose alias was never made (a killed apply)",
+        "finding a key whose alias was never made (a killed apply); `terraform query`: pipelines by their key's owner tag",
     ),
     call(
         "IAM",
@@ -261,7 +261,7 @@ pub const CALLS: &[Call] = &[
         "CloudWatch Logs",
         "DescribeLogGroups",
         &["logs:DescribeLogGroups"],
-        "finding the log groups",
+        "finding the log groups; `terraform query`: pipelines by their log groups",
     ),
     call(
         "CloudWatch Logs",
@@ -376,6 +376,12 @@ pub const CALLS: &[Call] = &[
         "DeleteDashboards",
         &["cloudwatch:DeleteDashboards"],
         "destroy",
+    ),
+    call(
+        "CloudWatch",
+        "ListDashboards",
+        &["cloudwatch:ListDashboards"],
+        "`terraform query`: pipelines by their dashboard",
     ),
     call(
         "CloudWatch",
