@@ -92,10 +92,7 @@ impl ListResource for PipelineList {
         results: &ListResults,
     ) -> Option<()> {
         let config = list_config(diags, &config)?;
-        let Some(clients) = self.shared.clients() else {
-            diags.root_error_short("The secretmonitor provider is not configured");
-            return None;
-        };
+        let clients = self.shared.configured_clients(diags)?;
         let prefix = config
             .name_prefix
             .as_ref_option()

@@ -101,6 +101,16 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// The clients, or an error for Terraform when the provider has not been
+    /// configured yet.
+    pub fn configured_clients(&self, diags: &mut Diagnostics) -> Option<Arc<Clients>> {
+        let clients = self.clients();
+        if clients.is_none() {
+            diags.root_error_short("The secretmonitor provider is not configured");
+        }
+        clients
+    }
+
     pub fn clients(&self) -> Option<Arc<Clients>> {
         self.clients
             .read()

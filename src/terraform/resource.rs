@@ -34,11 +34,7 @@ impl PipelineResource {
     }
 
     fn clients(&self, diags: &mut Diagnostics) -> Option<Arc<Clients>> {
-        let clients = self.shared.clients();
-        if clients.is_none() {
-            diags.root_error_short("The secretmonitor provider is not configured");
-        }
-        clients
+        self.shared.configured_clients(diags)
     }
 
     fn parallelism(&self) -> Parallelism {
