@@ -4,7 +4,8 @@ after destroy are found here, not through the provider under test.
 
 Usage: aws_check.py leftovers NAME [ACCOUNT]
        aws_check.py drift NAME SCENARIO
-         (two-stage layout: caller-rule-deleted, scope-rule-pattern-edited,
+         (two-stage layout: caller-rule-deleted, caller-rule-targets-removed,
+          scope-rule-pattern-edited,
           scope-rule-targets-removed, pipeline-bus-deleted, chunk-filter-deleted,
           findings-filter-deleted, findings-group-deleted)
          (saved queries: saved-query-deleted, saved-query-edited)
@@ -379,6 +380,14 @@ def drift(name, scenario):
         events.remove_targets(Rule=rule, Ids=[t["Id"] for t in targets])
         events.delete_rule(Name=rule)
         print(f"deleted caller rule {rule}")
+    elif scenario == "caller-rule-targets-removed":
+        # The last caller rule: refresh finds caller rules by the ARN they
+        # target, not one by one, and must still see this one forward nowhere.
+        events = client("events")
+        rule = _first(caller_rules(name)[::-1], "caller rule forwarding to the pipeline bus")
+        targets = events.list_targets_by_rule(Rule=rule)["Targets"]
+        events.remove_targets(Rule=rule, Ids=[t["Id"] for t in targets])
+        print(f"removed the {len(targets)} target(s) of caller rule {rule}")
     elif scenario == "scope-rule-pattern-edited":
         events = client("events")
         rule = _first(bus_rules(name), f"rule on bus {pipeline_bus(name)}")

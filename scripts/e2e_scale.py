@@ -653,6 +653,7 @@ def check_deployed(outputs, planned, failures):
 # and the attribute the plan must name.
 DRIFT = [
     ("caller-rule-deleted", "event_patterns"),
+    ("caller-rule-targets-removed", "read_rule_alerts"),
     ("scope-rule-pattern-edited", "event_patterns"),
     ("scope-rule-targets-removed", "read_rule_alerts"),
     ("pipeline-bus-deleted", "event_bus_arn"),

@@ -485,7 +485,13 @@ pub const CALLS: &[Call] = &[
         "EventBridge",
         "ListTargetsByRule",
         &["events:ListTargetsByRule"],
-        "refresh",
+        "refresh (rules whose targets carry a message); apply and destroy",
+    ),
+    call(
+        "EventBridge",
+        "ListRuleNamesByTarget",
+        &["events:ListRuleNamesByTarget"],
+        "refresh (the caller rules, by the bus they forward to)",
     ),
     call(
         "EventBridge",

@@ -194,7 +194,19 @@ pub struct Call {
 #[derive(Debug, Default)]
 struct Script {
     answers: HashMap<String, VecDeque<Answer>>,
+    /// Answers for requests whose body contains a text, by operation: for
+    /// calls made concurrently, whose order is not fixed.
+    answers_if: HashMap<String, Vec<(String, VecDeque<Answer>)>>,
     calls: Vec<Call>,
+}
+
+/// The next answer of `queue`; its last is repeated.
+fn next_of(queue: &mut VecDeque<Answer>) -> Option<Answer> {
+    if queue.len() > 1 {
+        queue.pop_front()
+    } else {
+        queue.front().cloned()
+    }
 }
 
 /// The fake AWS. Clones share one script.
@@ -220,6 +232,19 @@ impl FakeAws {
             .entry(operation.to_owned())
             .or_default()
             .push_back(answer);
+        self
+    }
+
+    /// Queues `answer` for the calls of `operation` whose body contains
+    /// `text`; they take these answers before the ones [`Self::on`] queues.
+    pub fn on_if(&self, operation: &str, text: &str, answer: Answer) -> &Self {
+        let mut script = self.script();
+        let queues = script.answers_if.entry(operation.to_owned()).or_default();
+        match queues.iter_mut().find(|(t, _)| t == text) {
+            Some((_, queue)) => queue.push_back(answer),
+            None => queues.push((text.to_owned(), VecDeque::from([answer]))),
+        }
+        drop(script);
         self
     }
 
@@ -253,16 +278,20 @@ impl FakeAws {
             .unwrap_or_default();
         let operation = operation_of(request, &body);
         let mut script = self.script();
+        let matched = script
+            .answers_if
+            .get_mut(&operation)
+            .and_then(|queues| {
+                queues
+                    .iter_mut()
+                    .find(|(text, _)| body.contains(text.as_str()))
+            })
+            .and_then(|(_, queue)| next_of(queue));
         script.calls.push(Call {
             operation: operation.clone(),
             body,
         });
-        let queued = script.answers.get_mut(&operation);
-        let answer = match queued {
-            Some(queue) if queue.len() > 1 => queue.pop_front(),
-            Some(queue) => queue.front().cloned(),
-            None => None,
-        };
+        let answer = matched.or_else(|| script.answers.get_mut(&operation).and_then(next_of));
         match answer {
             Some(answer) => answer,
             // A call the test did not expect is the test's failure, named.

@@ -280,13 +280,14 @@ pub fn pipeline_schema() -> Schema {
                  `archive_blocks_public_access`, `archive_policy_in_place`, `topic_policy_in_place` (topic still \
                  encrypted, with our policy), `alarm_notifies_topic` (actions enabled, topic among them), `key_enabled` \
                  (created key only), `read_rule_alerts` and `tamper_rule_alerts` (every such rule in the state its events need, \
-                 with its targets: the topic with the pipeline's message, the pipeline's bus, the findings log group), \
+                 with its targets: the topic with the pipeline's message, the pipeline's bus, the findings log group; \
+                 a caller rule's target is checked by the bus it forwards to), \
                  `findings_policy_in_place` (with findings only: the findings log group's resource policy still lets \
                  the pipeline's rules, and only them, write to it), `dashboard_in_place` (the dashboard still \
-                 has the body the pipeline puts). A removed protection shows in the plan as this map changing back to `true`, \
-                 the pipeline's rules, and only them, write to it), `saved_queries_in_place` (every saved query in \
-                 `query_definition_names` is there once, with its generated text, on the trail's log group, and no other definition is in its folder). A removed protection shows in the plan as this map changing back to `true`, \
-                 and apply restores it.",
+                 has the body the pipeline puts), `saved_queries_in_place` (every saved query in \
+                 `query_definition_names` is there once, with its generated text, on the trail's log group, and no \
+                 other definition is in its folder). A removed protection shows in the plan as this map changing back \
+                 to `true`, and apply restores it.",
             )),
         ],
     );

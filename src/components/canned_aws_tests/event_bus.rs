@@ -71,6 +71,16 @@ fn rules_page(
     Answer::json(body)
 }
 
+/// What the body of a call on the pipeline's bus contains.
+fn on_the_pipeline_bus(world: &World) -> String {
+    format!("\"EventBusName\":\"{}\"", world.names.event_bus)
+}
+
+/// A ListRuleNamesByTarget page naming `rules`.
+fn rule_names(rules: &[&str]) -> Answer {
+    Answer::json(json!({ "RuleNames": rules }))
+}
+
 fn targets(targets: Vec<Value>) -> Answer {
     Answer::json(json!({ "Targets": targets }))
 }
@@ -264,11 +274,12 @@ async fn find_lists_both_buses_page_by_page_and_keeps_only_the_pipelines_rules()
             "ListRules",
             rules_page(&world, None, &[(&a, CALLER_A), (&tamper, "{}")], None),
         )
-        .on(
+        .on_if(
             "ListRules",
+            &on_the_pipeline_bus(&world),
             rules_page(&world, Some(&world.names.event_bus), &[(&s, SCOPE)], None),
         )
-        // Every rule lists every target it could want: each has its own.
+        // Every rule read whole lists every target it could want.
         .on(
             "ListTargetsByRule",
             targets(vec![
@@ -276,7 +287,8 @@ async fn find_lists_both_buses_page_by_page_and_keeps_only_the_pipelines_rules()
                 topic_target(&world, Rule::Reads),
                 findings_target(&world),
             ]),
-        );
+        )
+        .on("ListRuleNamesByTarget", rule_names(&[&a, &b]));
     let recorded = Observed {
         event_bus_arn: Some(bus_arn(&world)),
         ..Observed::default()
@@ -289,8 +301,8 @@ async fn find_lists_both_buses_page_by_page_and_keeps_only_the_pipelines_rules()
     assert_eq!(seen.read_rule_arn, Some(world.names.rule_arn(&a)));
     assert!(seen.reads_alerting);
     assert!(seen.tamper.is_some());
-    // Two pages of the default bus, then the pipeline's bus; the second
-    // page asked with the token; limit 100.
+    // The default bus in two pages, the second asked with the token, and
+    // the pipeline's bus beside it; limit 100.
     let calls = world.fake.calls();
     let listings: Vec<Value> = calls
         .iter()
@@ -298,20 +310,34 @@ async fn find_lists_both_buses_page_by_page_and_keeps_only_the_pipelines_rules()
         .map(body)
         .collect();
     assert_eq!(listings.len(), 3);
-    assert_eq!(listings[0]["NamePrefix"], "audit-");
-    assert_eq!(listings[0]["Limit"], 100);
-    assert_eq!(listings[1]["NextToken"], "page-2");
-    assert!(listings[0].get("EventBusName").is_none() && listings[1].get("EventBusName").is_none());
-    assert_eq!(listings[2]["EventBusName"], world.names.event_bus);
-    assert_eq!(listings[2]["NamePrefix"], "audit-reads-s-");
-    // Targets of our four rules only, the scope rule's on its bus.
-    assert_eq!(world.fake.count("ListTargetsByRule"), 4);
+    let (on_default, on_pipeline): (Vec<&Value>, Vec<&Value>) = listings
+        .iter()
+        .partition(|l| l.get("EventBusName").is_none());
+    assert_eq!(on_default.len(), 2);
+    assert_eq!(on_default[0]["NamePrefix"], "audit-");
+    assert_eq!(on_default[0]["Limit"], 100);
+    assert_eq!(on_default[1]["NextToken"], "page-2");
+    assert_eq!(on_pipeline[0]["EventBusName"], world.names.event_bus);
+    assert_eq!(on_pipeline[0]["NamePrefix"], "audit-reads-s-");
+    // Read whole: the rules whose targets carry a message (the scope rule,
+    // on its bus, and the tamper rule). The caller rules are found by the
+    // one ARN they target, in one listing.
+    assert_eq!(world.fake.count("ListTargetsByRule"), 2);
     let scope_targets = positions(&calls, "ListTargetsByRule", &s);
     assert_eq!(scope_targets.len(), 1);
     assert_eq!(
         body(&calls[scope_targets[0]])["EventBusName"],
         world.names.event_bus
     );
+    assert_eq!(positions(&calls, "ListTargetsByRule", &tamper).len(), 1);
+    let by_target: Vec<Value> = calls
+        .iter()
+        .filter(|c| c.operation == "ListRuleNamesByTarget")
+        .map(body)
+        .collect();
+    assert_eq!(by_target.len(), 1);
+    assert_eq!(by_target[0]["TargetArn"], bus_arn(&world));
+    assert!(by_target[0].get("EventBusName").is_none());
     assert!(positions(&calls, "ListTargetsByRule", stranger).is_empty());
 }
 
@@ -340,14 +366,16 @@ async fn a_missing_findings_target_or_a_scope_rule_on_the_wrong_bus_stops_the_ru
         world
             .fake
             .on("ListRules", rules_page(&world, None, &default, None))
-            .on(
+            .on_if(
                 "ListRules",
-                rules_page(&world, Some("bus"), &pipeline, None),
+                &on_the_pipeline_bus(&world),
+                rules_page(&world, Some(&world.names.event_bus), &pipeline, None),
             )
             .on(
                 "ListTargetsByRule",
                 targets(vec![bus_target(&world), topic_target(&world, Rule::Reads)]),
-            );
+            )
+            .on("ListRuleNamesByTarget", rule_names(&[&a, &b]));
         let recorded = Observed::default();
         let seen = event_rule::find(&world.ctx(), &recorded, &world.names.topic_arn())
             .await
@@ -381,7 +409,11 @@ async fn ensure_puts_only_missing_or_changed_rules_each_on_its_bus_without_targe
                 None,
             ),
         )
-        .on("ListRules", rules_page(&world, Some("bus"), &[], None))
+        .on_if(
+            "ListRules",
+            &on_the_pipeline_bus(&world),
+            rules_page(&world, Some(&world.names.event_bus), &[], None),
+        )
         .on("ListTargetsByRule", targets(vec![]))
         .on("PutRule", Answer::json(json!({ "RuleArn": "arn:put" })));
     let rec = Recorder::new(Observed {
@@ -474,9 +506,10 @@ async fn from_one_rule_to_two_stages_the_old_rule_goes_only_once_the_new_ones_al
                 None,
             ),
         )
-        .on(
+        .on_if(
             "ListRules",
-            rules_page(&world, Some("bus"), &[(&s, SCOPE)], None),
+            &on_the_pipeline_bus(&world),
+            rules_page(&world, Some(&world.names.event_bus), &[(&s, SCOPE)], None),
         )
         // Every rule has the old rule's topic target (the new ones none of
         // their own yet).
@@ -540,8 +573,9 @@ async fn from_two_stages_to_one_rule_the_staged_rules_go_then_the_bus() {
                 None,
             ),
         )
-        .on(
+        .on_if(
             "ListRules",
+            &on_the_pipeline_bus(&world),
             rules_page(&world, Some(&world.names.event_bus), &[(&s, SCOPE)], None),
         )
         .on("ListTargetsByRule", targets(vec![bus_target(&world)]));
@@ -599,9 +633,10 @@ async fn topic_targets_only_with_fast_alerts_and_findings_targets_only_with_find
         world
             .fake
             .on("ListRules", rules_page(&world, None, &[], None))
-            .on(
+            .on_if(
                 "ListRules",
-                rules_page(&world, Some("bus"), &[(&s, SCOPE)], None),
+                &on_the_pipeline_bus(&world),
+                rules_page(&world, Some(&world.names.event_bus), &[(&s, SCOPE)], None),
             )
             .on("ListTargetsByRule", targets(vec![]));
         done(&world);

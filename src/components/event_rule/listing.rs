@@ -1,10 +1,14 @@
 //! What exists of the pipeline's rules: one listing per bus, each rule with
 //! its targets, judged against what the layout wants.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use aws_sdk_eventbridge::types::{Rule as ListedRule, Target};
 use futures::{StreamExt, TryStreamExt};
 
-use super::wanted::{in_place, is_read_rule, read_targets, topic_target, wanted_reads, Bus};
+use super::wanted::{
+    in_place, is_read_rule, read_targets, topic_target, wanted_reads, Bus, Targets,
+};
 use super::{Rule, C, CONCURRENCY};
 use crate::aws::{codes, Absence, AwsError, MAX_PAGES};
 use crate::components::{Ctx, Named, Names, Observed, PipelineSpec};
@@ -14,7 +18,7 @@ use crate::components::{Ctx, Named, Names, Observed, PipelineSpec};
 pub struct Listed {
     pub bus: Bus,
     pub rule: ListedRule,
-    pub targets: Vec<Target>,
+    pub targets: Targets,
 }
 
 impl Listed {
@@ -124,44 +128,197 @@ pub(super) async fn list_targets(
     Ok(listed.map(|out| out.targets.unwrap_or_default()))
 }
 
-/// The pipeline's rules on the default bus and, when it may exist
-/// ([`crate::components::event_bus::may_exist`]), on its own bus, each with its
-/// targets (listed `CONCURRENCY` at a time). A rule deleted between the
-/// listings is left out. The buses are listed one after the other, so
-/// that the pages of each come in order.
-pub async fn list(ctx: &Ctx<'_>, recorded: &Observed) -> Result<Listing, AwsError> {
-    let default = list_bus(ctx, Bus::Default).await;
-    let pipeline = if crate::components::event_bus::may_exist(ctx, recorded) {
-        list_bus(ctx, Bus::Pipeline).await
-    } else {
-        Ok(None)
+/// The names of the rules on `bus` that target `arn` (100 a page, every
+/// page); none when the bus does not exist.
+async fn rules_targeting(ctx: &Ctx<'_>, bus: Bus, arn: &str) -> Result<Vec<String>, AwsError> {
+    let mut found = Vec::new();
+    let mut next = None;
+    for _ in 0..MAX_PAGES {
+        let page = ctx
+            .clients
+            .events
+            .list_rule_names_by_target()
+            .target_arn(arn)
+            .set_event_bus_name(bus.name(ctx.names))
+            .limit(100)
+            .set_next_token(next)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk(C, "ListRuleNamesByTarget", arn, e))
+            .found_if(&[codes::events::RESOURCE_NOT_FOUND])?;
+        let Some(page) = page else {
+            return Ok(found);
+        };
+        found.extend(page.rule_names.unwrap_or_default());
+        next = page.next_token;
+        if next.is_none() {
+            return Ok(found);
+        }
+    }
+    Err(AwsError::new(
+        C,
+        "ListRuleNamesByTarget",
+        arn,
+        format!("{MAX_PAGES} pages listed without reaching the end of the listing"),
+    ))
+}
+
+/// How much of each rule's targets a listing reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// The rules only: putting rules and deleting them need no targets.
+    Rules,
+    /// Every target of every rule, one `ListTargetsByRule` each: what
+    /// `PutTargets` and `RemoveTargets` are decided from.
+    Targets,
+}
+
+/// The pipeline's rules on the default bus and its own bus, both listed at
+/// once; `None` for the pipeline's bus when it does not exist or cannot
+/// ([`crate::components::event_bus::may_exist`]).
+async fn list_buses(
+    ctx: &Ctx<'_>,
+    recorded: &Observed,
+) -> Result<(Vec<ListedRule>, Option<Vec<ListedRule>>), AwsError> {
+    let pipeline = async {
+        if crate::components::event_bus::may_exist(ctx, recorded) {
+            list_bus(ctx, Bus::Pipeline).await
+        } else {
+            Ok(None)
+        }
     };
-    let default = default?.unwrap_or_default();
-    let pipeline = pipeline?;
-    let bus_exists = pipeline.is_some();
-    let rules: Vec<(Bus, ListedRule)> = default
+    let (default, pipeline) = tokio::join!(list_bus(ctx, Bus::Default), pipeline);
+    Ok((default?.unwrap_or_default(), pipeline?))
+}
+
+fn on_buses(
+    default: Vec<ListedRule>,
+    pipeline: Option<Vec<ListedRule>>,
+) -> impl Iterator<Item = (Bus, ListedRule)> {
+    default
         .into_iter()
         .map(|r| (Bus::Default, r))
-        .chain(
-            pipeline
-                .unwrap_or_default()
-                .into_iter()
-                .map(|r| (Bus::Pipeline, r)),
-        )
-        .collect();
-    let listed: Vec<Option<Listed>> = futures::stream::iter(rules)
-        .map(|(bus, rule)| async move {
-            let name = rule.name().unwrap_or_default().to_owned();
+        .chain(pipeline.into_iter().flatten().map(|r| (Bus::Pipeline, r)))
+}
+
+/// The pipeline's rules on both buses, each with its targets when
+/// `reading` asks for them (listed `CONCURRENCY` at a time). A rule deleted
+/// between the listings is left out.
+pub async fn list(
+    ctx: &Ctx<'_>,
+    recorded: &Observed,
+    reading: Reading,
+) -> Result<Listing, AwsError> {
+    let (default, pipeline) = list_buses(ctx, recorded).await?;
+    let bus_exists = pipeline.is_some();
+    let rules = on_buses(default, pipeline);
+    let rules = match reading {
+        Reading::Rules => rules
+            .map(|(bus, rule)| Listed {
+                bus,
+                rule,
+                targets: Targets::Unread,
+            })
+            .collect(),
+        Reading::Targets => {
+            let listed: Vec<Option<Listed>> = futures::stream::iter(rules)
+                .map(|(bus, rule)| async move {
+                    let name = rule.name().unwrap_or_default().to_owned();
+                    let targets = list_targets(ctx, bus, &name).await?;
+                    Ok::<_, AwsError>(targets.map(|targets| Listed {
+                        bus,
+                        rule,
+                        targets: Targets::Listed(targets),
+                    }))
+                })
+                .buffered(CONCURRENCY)
+                .try_collect()
+                .await?;
+            listed.into_iter().flatten().collect()
+        }
+    };
+    Ok(Listing { rules, bus_exists })
+}
+
+/// How many targets refresh reads at once. Every EventBridge API but
+/// PutEvents is limited to 50 requests a second by default ("All other API
+/// requests", EventBridge quotas), and a refresh makes fewer than that: its
+/// full reads are of the rules that notify (at most the 30 wildcard rules
+/// the pipeline's bus allows) and the tamper rule, beside two `ListRules`
+/// and one `ListRuleNamesByTarget` per forwarding target.
+const REFRESH_READS: usize = 16;
+
+/// The listing refresh judges, in two rounds at most: the rules of both
+/// buses, the targets of every rule whose wanted targets carry a message
+/// (the rules that notify, the tamper rule) read whole, and the rules
+/// that only forward (the caller rules) found by `ListRuleNamesByTarget`
+/// on the ARN they target, all at once. The names are known from the
+/// layout, so no call waits for the listing of the rules. A rule the
+/// layout no longer has is listed without its targets.
+pub async fn list_for_refresh(
+    ctx: &Ctx<'_>,
+    recorded: &Observed,
+    topic_arn: &str,
+) -> Result<Listing, AwsError> {
+    let (spec, names) = (ctx.spec, ctx.names);
+    let mut whole: Vec<(Bus, String)> = vec![(Bus::Default, names.tamper_rule.clone())];
+    let mut by_arn: BTreeMap<(Bus, String), BTreeSet<String>> = BTreeMap::new();
+    for rule in wanted_reads(spec, names) {
+        let targets = read_targets(spec, names, &rule, topic_arn)?;
+        if targets.iter().all(|t| t.input_transformer().is_none()) {
+            for t in &targets {
+                by_arn
+                    .entry((rule.bus, t.arn().to_owned()))
+                    .or_default()
+                    .insert(rule.name.clone());
+            }
+        } else {
+            whole.push((rule.bus, rule.name));
+        }
+    }
+    let read_whole = futures::stream::iter(whole)
+        .map(|(bus, name)| async move {
             let targets = list_targets(ctx, bus, &name).await?;
-            Ok::<_, AwsError>(targets.map(|targets| Listed { bus, rule, targets }))
+            Ok::<_, AwsError>(((bus, name), targets))
         })
-        .buffered(CONCURRENCY)
-        .try_collect()
-        .await?;
-    Ok(Listing {
-        rules: listed.into_iter().flatten().collect(),
-        bus_exists,
-    })
+        .buffer_unordered(REFRESH_READS)
+        .try_collect::<Vec<_>>();
+    let read_by_arn = futures::future::try_join_all(by_arn.keys().map(|(bus, arn)| async move {
+        let rules = rules_targeting(ctx, *bus, arn).await?;
+        Ok::<_, AwsError>((*bus, arn.clone(), rules))
+    }));
+    let (buses, whole, found) = tokio::join!(list_buses(ctx, recorded), read_whole, read_by_arn);
+    let ((default, pipeline), whole, found) = (buses?, whole?, found?);
+    let whole: BTreeMap<(Bus, String), Option<Vec<Target>>> = whole.into_iter().collect();
+    let mut targeting: BTreeMap<(Bus, String), BTreeSet<String>> = BTreeMap::new();
+    for (bus, arn, rules) in found {
+        for rule in rules {
+            targeting
+                .entry((bus, rule))
+                .or_default()
+                .insert(arn.clone());
+        }
+    }
+    let bus_exists = pipeline.is_some();
+    let rules = on_buses(default, pipeline)
+        .filter_map(|(bus, rule)| {
+            let key = (bus, rule.name().unwrap_or_default().to_owned());
+            let targets = match whole.get(&key) {
+                // Deleted between the listings: left out, as `list` does.
+                Some(None) => return None,
+                Some(Some(targets)) => Targets::Listed(targets.clone()),
+                None if by_arn
+                    .iter()
+                    .any(|((on, _), rules)| *on == bus && rules.contains(&key.1)) =>
+                {
+                    Targets::Arns(targeting.remove(&key).unwrap_or_default())
+                }
+                None => Targets::Unread,
+            };
+            Some(Listed { bus, rule, targets })
+        })
+        .collect();
+    Ok(Listing { rules, bus_exists })
 }
 
 /// What refresh learns of the pipeline's rules.
@@ -267,7 +424,7 @@ pub async fn find(
     recorded: &Observed,
     topic_arn: &str,
 ) -> Result<RulesObservation, AwsError> {
-    let listing = list(ctx, recorded).await?;
+    let listing = list_for_refresh(ctx, recorded, topic_arn).await?;
     observe(ctx.spec, ctx.names, topic_arn, &listing)
 }
 

@@ -45,9 +45,12 @@ use crate::pattern::event::{
 mod listing;
 mod wanted;
 
-pub use listing::{find, list, observe, Listed, Listing, RuleObservation, RulesObservation};
+pub use listing::{
+    find, list, list_for_refresh, observe, Listed, Listing, Reading, RuleObservation,
+    RulesObservation,
+};
 use wanted::{read_targets, same_target, topic_target};
-pub use wanted::{wanted_reads, Bus, ReadRule};
+pub use wanted::{wanted_reads, Bus, ReadRule, Targets};
 
 pub(super) const C: Component = Component::EventRules;
 pub(super) const TARGETS: Component = Component::RuleTargets;
@@ -215,7 +218,7 @@ pub async fn ensure(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), AwsError> {
     };
     let reads = async {
         let wanted = wanted_reads(ctx.spec, ctx.names);
-        let listing = list(ctx, &recorded).await?;
+        let listing = list(ctx, &recorded, Reading::Rules).await?;
         let state = Rule::Reads.state();
         let to_put: Vec<ReadRule> = wanted
             .iter()
@@ -257,7 +260,7 @@ pub async fn ensure_targets(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), Pipelin
         rec.require(TARGETS, "event bus ARN", |o| o.event_bus_arn.clone())?;
     }
     let recorded = rec.snapshot();
-    let listing = list(ctx, &recorded).await?;
+    let listing = list(ctx, &recorded, Reading::Targets).await?;
     let wanted = wanted_reads(ctx.spec, ctx.names);
     // Every wanted rule with the targets it must have and those it has.
     let mut work: Vec<(Bus, String, Vec<Target>, Vec<Target>)> = Vec::new();
@@ -265,7 +268,7 @@ pub async fn ensure_targets(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), Pipelin
         let targets = read_targets(ctx.spec, ctx.names, rule, &topic)?;
         let has = listing
             .find(rule.bus, &rule.name)
-            .map(|l| l.targets.clone())
+            .map(|l| l.targets.listed().to_vec())
             .unwrap_or_default();
         work.push((rule.bus, rule.name.clone(), targets, has));
     }
@@ -474,7 +477,12 @@ async fn delete_rule(ctx: &Ctx<'_>, bus: Bus, name: &str) -> Result<(), AwsError
 /// A listed rule's targets (EventBridge refuses to delete a rule that has
 /// any), then the rule.
 async fn delete_listed(ctx: &Ctx<'_>, listed: &Listed) -> Result<(), AwsError> {
-    let ids = listed.targets.iter().map(|t| t.id().to_owned()).collect();
+    let ids = listed
+        .targets
+        .listed()
+        .iter()
+        .map(|t| t.id().to_owned())
+        .collect();
     remove_targets(ctx, listed.bus, listed.name(), ids).await?;
     delete_rule(ctx, listed.bus, listed.name()).await
 }
@@ -486,6 +494,7 @@ async fn delete_listed(ctx: &Ctx<'_>, listed: &Listed) -> Result<(), AwsError> {
 async fn on_ours<F>(
     ctx: &Ctx<'_>,
     rec: &Recorder,
+    reading: Reading,
     action: impl Fn(Listed) -> F,
 ) -> Result<Deleted, AwsError>
 where
@@ -493,15 +502,16 @@ where
 {
     let recorded = rec.snapshot();
     let rules: Vec<Listed> = if super::event_bus::may_exist(ctx, &recorded) {
-        list(ctx, &recorded).await?.rules
+        list(ctx, &recorded, reading).await?.rules
     } else {
         let known = |name: &str, ids: &[&str]| Listed {
             bus: Bus::Default,
             rule: ListedRule::builder().name(name).build(),
-            targets: ids
-                .iter()
-                .filter_map(|id| Target::builder().id(*id).arn("-").build().ok())
-                .collect(),
+            targets: Targets::Listed(
+                ids.iter()
+                    .filter_map(|id| Target::builder().id(*id).arn("-").build().ok())
+                    .collect(),
+            ),
         };
         let read_ids: &[&str] = if ctx.spec.detection.findings {
             &[TARGET_ID, FINDINGS_TARGET]
@@ -544,7 +554,8 @@ pub const PART: PartDef = PartDef {
         .boxed()
     }),
     delete: |ctx, rec| {
-        on_ours(ctx, rec, move |l| async move {
+        // The targets went first (`TARGETS_PART`): only the rules are needed.
+        on_ours(ctx, rec, Reading::Rules, move |l| async move {
             delete_rule(ctx, l.bus, l.name()).await
         })
         .boxed()
@@ -582,8 +593,13 @@ pub const TARGETS_PART: PartDef = PartDef {
     // Read with the rules: a rule alerts only with its targets.
     find: None,
     delete: |ctx, rec| {
-        on_ours(ctx, rec, move |l| async move {
-            let ids = l.targets.iter().map(|t| t.id().to_owned()).collect();
+        on_ours(ctx, rec, Reading::Targets, move |l| async move {
+            let ids = l
+                .targets
+                .listed()
+                .iter()
+                .map(|t| t.id().to_owned())
+                .collect();
             remove_targets(ctx, l.bus, l.name(), ids).await
         })
         .boxed()

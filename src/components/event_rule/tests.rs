@@ -153,6 +153,14 @@ pub(super) fn listed_rule(
         .build()
 }
 
+/// The targets of a listed rule, as read whole.
+fn whole(listed: &mut Listed) -> &mut Vec<Target> {
+    match &mut listed.targets {
+        Targets::Listed(targets) => targets,
+        other => panic!("targets read whole, not {other:?}"),
+    }
+}
+
 /// Everything each wanted rule must have, as listed.
 fn in_place_listing(spec: &PipelineSpec, names: &Names) -> Listing {
     let topic = names.topic_arn();
@@ -167,7 +175,7 @@ fn in_place_listing(spec: &PipelineSpec, names: &Names) -> Listing {
                 &rule.pattern,
                 Rule::Reads.state(),
             ),
-            targets: read_targets(spec, names, &rule, &topic).expect("builds"),
+            targets: Targets::Listed(read_targets(spec, names, &rule, &topic).expect("builds")),
         })
         .collect();
     Listing {
@@ -246,7 +254,44 @@ fn read_rules_alert_only_when_every_wanted_rule_is_in_its_state_with_its_targets
             "caller forwards nowhere",
             Box::new(move |l| {
                 let at = caller(l);
-                l.rules[at].targets.clear();
+                whole(&mut l.rules[at]).clear();
+            }),
+            false,
+        ),
+        (
+            "caller found targeting the bus by ARN (refresh)",
+            Box::new(move |l| {
+                let at = caller(l);
+                l.rules[at].targets = Targets::Arns([names.event_bus_arn()].into());
+            }),
+            true,
+        ),
+        (
+            "caller found by ARN targeting something else",
+            Box::new(move |l| {
+                let at = caller(l);
+                l.rules[at].targets =
+                    Targets::Arns(["arn:aws:sqs:us-east-1:1:q".to_owned()].into());
+            }),
+            false,
+        ),
+        (
+            "a message wanted, only ARNs known",
+            Box::new(move |l| {
+                let at = scope(l);
+                let arns = whole(&mut l.rules[at])
+                    .iter()
+                    .map(|t| t.arn().to_owned())
+                    .collect();
+                l.rules[at].targets = Targets::Arns(arns);
+            }),
+            false,
+        ),
+        (
+            "targets not read",
+            Box::new(move |l| {
+                let at = caller(l);
+                l.rules[at].targets = Targets::Unread;
             }),
             false,
         ),
@@ -254,7 +299,7 @@ fn read_rules_alert_only_when_every_wanted_rule_is_in_its_state_with_its_targets
             "findings target removed",
             Box::new(move |l| {
                 let at = scope(l);
-                l.rules[at].targets.retain(|t| t.id() != FINDINGS_TARGET);
+                whole(&mut l.rules[at]).retain(|t| t.id() != FINDINGS_TARGET);
             }),
             false,
         ),
@@ -262,7 +307,7 @@ fn read_rules_alert_only_when_every_wanted_rule_is_in_its_state_with_its_targets
             "message edited",
             Box::new(move |l| {
                 let at = scope(l);
-                for t in &mut l.rules[at].targets {
+                for t in whole(&mut l.rules[at]) {
                     if t.id() == TARGET_ID {
                         *t = Target::builder()
                             .id(TARGET_ID)
@@ -284,7 +329,7 @@ fn read_rules_alert_only_when_every_wanted_rule_is_in_its_state_with_its_targets
             "a stranger's extra target",
             Box::new(move |l| {
                 let at = scope(l);
-                l.rules[at].targets.push(
+                whole(&mut l.rules[at]).push(
                     Target::builder()
                         .id("theirs")
                         .arn("arn:aws:sqs:us-east-1:111122223333:q")
@@ -332,7 +377,7 @@ fn refresh_records_the_rules_in_layout_order_then_stale_ones_with_patterns_norma
         listing.rules.push(Listed {
             bus: Bus::Default,
             rule: listed_rule(&names, Bus::Default, &name, SINGLE, Rule::Reads.state()),
-            targets: Vec::new(),
+            targets: Targets::Unread,
         });
     }
     let seen = observe(&spec, &names, &topic, &listing).expect("judged");
@@ -399,7 +444,7 @@ fn the_tamper_rule_alerts_only_in_its_state_with_our_message() {
                     "{}",
                     state.clone(),
                 ),
-                targets,
+                targets: Targets::Listed(targets),
             }],
             bus_exists: false,
         };

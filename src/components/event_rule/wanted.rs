@@ -1,6 +1,8 @@
 //! The read rules the layout wants: where each lives, what it matches and
 //! which targets it must have.
 
+use std::collections::BTreeSet;
+
 use aws_sdk_eventbridge::types::{InputTransformer, RuleState, Target};
 
 use super::{Rule, BUS_TARGET, FINDINGS_TARGET, TARGETS, TARGET_ID};
@@ -167,11 +169,47 @@ pub(super) fn same_target(wanted: &Target, listed: &Target) -> bool {
 pub(super) fn in_place(
     state: Option<&RuleState>,
     want: &RuleState,
-    targets: &[Target],
+    targets: &Targets,
     wanted: &[Target],
 ) -> bool {
-    state == Some(want)
-        && wanted
-            .iter()
-            .all(|w| targets.iter().any(|t| same_target(w, t)))
+    state == Some(want) && targets.hold(wanted)
+}
+
+/// What a listing knows of one rule's targets.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Targets {
+    /// Not read: the caller needed the rules only.
+    Unread,
+    /// Every target, as `ListTargetsByRule` returns them.
+    Listed(Vec<Target>),
+    /// Which of the ARNs refresh asked `ListRuleNamesByTarget` about the rule
+    /// targets. Refresh reads this way the rules whose wanted targets carry
+    /// no message (the caller rules), so their number costs listings, not
+    /// one call each.
+    Arns(BTreeSet<String>),
+}
+
+impl Targets {
+    /// Whether these hold every `wanted` target: the same id, ARN and
+    /// message when every target was read; the same ARN when only ARNs
+    /// were (a message wanted can then not be confirmed).
+    pub fn hold(&self, wanted: &[Target]) -> bool {
+        match self {
+            Targets::Unread => false,
+            Targets::Listed(listed) => wanted
+                .iter()
+                .all(|w| listed.iter().any(|t| same_target(w, t))),
+            Targets::Arns(arns) => wanted
+                .iter()
+                .all(|w| w.input_transformer().is_none() && arns.contains(w.arn())),
+        }
+    }
+
+    /// The targets as read; none unless every target was.
+    pub fn listed(&self) -> &[Target] {
+        match self {
+            Targets::Listed(listed) => listed,
+            Targets::Unread | Targets::Arns(_) => &[],
+        }
+    }
 }
