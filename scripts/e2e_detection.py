@@ -269,7 +269,7 @@ def dashboard_data(cw, logs, alarm, log_group, since):
 def main():
     started = time.monotonic()
     iam, sts, sqs, sm, cw = client("iam"), client("sts"), client("sqs"), client("secretsmanager"), client("cloudwatch")
-    logs, trail_api = client("logs"), client("cloudtrail")
+    logs, trail_api, events = client("logs"), client("cloudtrail"), client("events")
     account = sts.get_caller_identity()["Account"]
     topic_arn = f"arn:aws:sns:{REGION}:{account}:{NAME}-alerts"
     log(f"LocalStack at {ENDPOINT}, account {account}")
@@ -316,6 +316,7 @@ def main():
         ("DisableAlarmActions", lambda: cw.disable_alarm_actions(AlarmNames=[ALARM_NAME])),
         ("DeleteMetricFilter", lambda: logs.delete_metric_filter(
             logGroupName=aws_check.log_group(NAME), filterName=f"{NAME}-secret-access")),
+        ("DisableRule", lambda: events.disable_rule(Name=f"{NAME}-secret-reads")),
         ("StopLogging", lambda: trail_api.stop_logging(Name=NAME)),
     ]
     failures = []

@@ -36,7 +36,7 @@ HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
 
 # botocore service names (CloudWatch is "cloudwatch"; its eventSource is
 # monitoring.amazonaws.com, from the endpoint prefix).
-RECORDED_SERVICES = frozenset({"secretsmanager", "cloudtrail", "cloudwatch", "logs", "sns", "kms"})
+RECORDED_SERVICES = frozenset({"secretsmanager", "cloudtrail", "cloudwatch", "logs", "sns", "kms", "events"})
 
 # Operations that CloudTrail records as data events (not logged by a trail's
 # default, management-only selectors, and not sent to EventBridge as management
@@ -45,6 +45,8 @@ DATA_EVENTS = {
     "logs": {"PutLogEvents", "GetLogEvents", "FilterLogEvents", "GetLogRecord", "StartLiveTail", "GetLogObject"},
     "cloudwatch": {"PutMetricData", "GetMetricData", "GetMetricStatistics", "GetMetricWidgetImage", "ListMetrics"},
     "sns": {"Publish", "PublishBatch"},
+    # PutEvents is a data event of an event bus in CloudTrail.
+    "events": {"PutEvents", "PutPartnerEvents"},
 }
 
 # readOnly: CloudTrail marks reads true. Decided by operation name; KMS's

@@ -82,15 +82,17 @@ impl PlanNames {
     /// content for the reason [`Self::metric_filter_at`] gives. The single
     /// rule of a small pipeline keeps `read_rule`.
     pub fn staged_rule(&self, stage: char, pattern: &str) -> String {
-        format!("{}-reads-{stage}-{}", self.trail, content_id(pattern))
+        format!("{}{}", self.staged_prefix(stage), content_id(pattern))
+    }
+
+    /// What every name [`Self::staged_rule`] gives for `stage` starts with.
+    pub fn staged_prefix(&self, stage: char) -> String {
+        format!("{}-reads-{stage}-", self.trail)
     }
 
     /// Whether `name` is a rule [`Self::staged_rule`] names for `stage`.
     pub fn is_staged_rule(&self, stage: char, name: &str) -> bool {
-        name.strip_prefix(self.trail.as_str())
-            .and_then(|rest| rest.strip_prefix("-reads-"))
-            .and_then(|rest| rest.strip_prefix(stage))
-            .and_then(|rest| rest.strip_prefix('-'))
+        name.strip_prefix(self.staged_prefix(stage).as_str())
             .is_some_and(is_content_id)
     }
 

@@ -48,7 +48,7 @@ mod tests;
 pub use event::{
     event_fitting_entries, read_alert_pattern, tamper_calls, tamper_pattern, AnythingBut,
     EventPattern, EventPatternError, KeyTarget, Matcher, Node, TamperCalls, TamperTargets,
-    TrailTarget, CLOUDTRAIL_DETAIL_TYPE, DEFAULT_EVENT_PATTERN_MAX_LEN, EVENT_PATTERN_API_MAX_LEN,
+    ReadRulesTarget, TrailTarget, CLOUDTRAIL_DETAIL_TYPE, DEFAULT_EVENT_PATTERN_MAX_LEN, EVENT_PATTERN_API_MAX_LEN,
     SECRETS_MANAGER_SOURCE,
 };
 pub use filter::ast::{

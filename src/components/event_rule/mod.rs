@@ -39,7 +39,8 @@ use super::{
 };
 use crate::aws::{codes, Absence, AwsError};
 use crate::pattern::event::{
-    read_alert_pattern, tamper_pattern, EventPattern, KeyTarget, TamperTargets, TrailTarget,
+    read_alert_pattern, tamper_pattern, EventPattern, KeyTarget, ReadRulesTarget, TamperTargets,
+    TrailTarget,
 };
 
 mod listing;
@@ -157,7 +158,12 @@ pub fn with_tamper_targets<T>(
     let key_id = key
         .and_then(|arn| arn.rsplit('/').next())
         .unwrap_or_default();
+    let (callers, scopes) = (names.plan.staged_prefix('c'), names.plan.staged_prefix('s'));
     use_targets(&TamperTargets {
+        read_rules: ReadRulesTarget {
+            single: &names.read_rule,
+            staged_prefixes: [&callers, &scopes],
+        },
         trail: spec.trail.create.then_some(TrailTarget {
             name: &names.trail,
             arn: &trail_arn,

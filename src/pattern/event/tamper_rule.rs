@@ -15,6 +15,18 @@ pub struct TamperTargets<'a> {
     pub topic_arn: &'a str,
     /// `None` when the user brought their own key.
     pub key: Option<KeyTarget<'a>>,
+    pub read_rules: ReadRulesTarget<'a>,
+}
+
+/// The pipeline's read rules, which `DisableRule` would blind: the single
+/// rule by its name, the staged rules by the prefix each stage's names
+/// start with. Only `DisableRule` is watched: the pipeline's own updates
+/// put, retarget and delete read rules (a new layout's rules go in, the
+/// old ones out), but never disable one.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadRulesTarget<'a> {
+    pub single: &'a str,
+    pub staged_prefixes: [&'a str; 2],
 }
 
 /// The pipeline's trail: calls may name it by name or by ARN.
@@ -111,6 +123,20 @@ pub fn tamper_calls(targets: &TamperTargets) -> Vec<TamperCalls> {
         events: &["Unsubscribe"],
         parameter: "subscriptionArn",
         targets: vec![Matcher::Prefix(format!("{}:", targets.topic_arn))],
+    });
+    let mut rules = exacts(&[targets.read_rules.single]);
+    rules.extend(
+        targets
+            .read_rules
+            .staged_prefixes
+            .iter()
+            .map(|prefix| Matcher::Prefix((*prefix).to_owned())),
+    );
+    calls.push(TamperCalls {
+        event_source: "events.amazonaws.com",
+        events: &["DisableRule"],
+        parameter: "name",
+        targets: rules,
     });
     if let Some(key) = targets.key {
         calls.push(TamperCalls {

@@ -8,7 +8,7 @@ use super::corpus::{assert_verdicts, config, strings, Case, Config, CASES, CONFI
 use super::pattern_input;
 use crate::pattern::{
     generate, read_alert_pattern, tamper_pattern, AnythingBut, EventPattern, KeyTarget, Matcher,
-    Node, PatternError, PatternInput, TamperTargets, TrailTarget, DEFAULT_EVENT_PATTERN_MAX_LEN,
+    Node, PatternError, PatternInput, ReadRulesTarget, TamperTargets, TrailTarget, DEFAULT_EVENT_PATTERN_MAX_LEN,
     EVENT_PATTERN_API_MAX_LEN,
 };
 
@@ -515,6 +515,9 @@ const TOPIC: &str = "arn:aws:sns:us-east-1:111122223333:x-alerts";
 const KEY_ID: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
 const KEY_ARN: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const ALIAS: &str = "alias/secretmonitor-prod";
+const READ_RULE: &str = "prod-secret-reads";
+const CALLER_RULES: &str = "prod-reads-c-";
+const SCOPE_RULES: &str = "prod-reads-s-";
 
 fn full_targets() -> TamperTargets<'static> {
     TamperTargets {
@@ -530,6 +533,10 @@ fn full_targets() -> TamperTargets<'static> {
             arn: KEY_ARN,
             alias: ALIAS,
         }),
+        read_rules: ReadRulesTarget {
+            single: READ_RULE,
+            staged_prefixes: [CALLER_RULES, SCOPE_RULES],
+        },
     }
 }
 
@@ -594,6 +601,13 @@ fn tamper_cases() -> Vec<(&'static str, Value, bool)> {
         ("ScheduleKeyDeletion", call("kms", "ScheduleKeyDeletion", json!({"keyId": KEY_ARN, "pendingWindowInDays": 7})), true),
         ("ScheduleKeyDeletion, another key", call("kms", "ScheduleKeyDeletion", json!({"keyId": "ffffffff-12ab-34cd-56ef-1234567890ab"})), false),
         ("EnableKey is harmless", call("kms", "EnableKey", json!({"keyId": KEY_ID})), false),
+        ("DisableRule, the single read rule", call("events", "DisableRule", json!({"name": READ_RULE})), true),
+        ("DisableRule, a caller rule", call("events", "DisableRule", json!({"name": "prod-reads-c-0a1b2c3d"})), true),
+        ("DisableRule, a scope rule on its bus", call("events", "DisableRule", json!({"name": "prod-reads-s-0a1b2c3d", "eventBusName": "prod-secret-reads"})), true),
+        ("DisableRule, another pipeline's rule", call("events", "DisableRule", json!({"name": "prod-2-secret-reads"})), false),
+        ("DisableRule, a name extending the single rule", call("events", "DisableRule", json!({"name": "prod-secret-reads-2"})), false),
+        ("EnableRule is harmless", call("events", "EnableRule", json!({"name": READ_RULE})), false),
+        ("DeleteRule is the pipeline's own update", call("events", "DeleteRule", json!({"name": "prod-reads-c-0a1b2c3d"})), false),
         ("right call and name, wrong service", call("sns", "DeleteLogGroup", json!({"logGroupName": GROUP})), false),
         ("no request parameters", call("logs", "DeleteLogGroup", Value::Null), false),
     ]
@@ -637,7 +651,7 @@ fn tamper_pattern_without_trail_or_key() {
         !text.contains("cloudtrail.amazonaws.com") && !text.contains("kms.amazonaws.com"),
         "{text}"
     );
-    assert_eq!(p.any_of().len(), 4);
+    assert_eq!(p.any_of().len(), 5);
     for (what, event, expected) in tamper_cases() {
         let service = event["source"].as_str().unwrap();
         let expected = expected && service != "aws.cloudtrail" && service != "aws.kms";
@@ -657,6 +671,7 @@ fn tamper_pattern_json() {
             {"detail": {"eventSource": ["monitoring.amazonaws.com"], "eventName": ["DeleteAlarms", "DisableAlarmActions"], "requestParameters": {"alarmNames": [ALARM]}}},
             {"detail": {"eventSource": ["sns.amazonaws.com"], "eventName": ["DeleteTopic", "SetTopicAttributes"], "requestParameters": {"topicArn": [TOPIC]}}},
             {"detail": {"eventSource": ["sns.amazonaws.com"], "eventName": ["Unsubscribe"], "requestParameters": {"subscriptionArn": [{"prefix": format!("{TOPIC}:")}]}}},
+            {"detail": {"eventSource": ["events.amazonaws.com"], "eventName": ["DisableRule"], "requestParameters": {"name": [READ_RULE, {"prefix": CALLER_RULES}, {"prefix": SCOPE_RULES}]}}},
             {"detail": {"eventSource": ["kms.amazonaws.com"], "eventName": ["DisableKey", "ScheduleKeyDeletion"], "requestParameters": {"keyId": [KEY_ID, ALIAS, KEY_ARN]}}},
         ]
     });

@@ -13,7 +13,7 @@ use crate::pattern::insights::{
     QueryInput, Stats, Text, PLACEHOLDER, QUERY_NAME_MAX_LEN, QUERY_STRING_MAX_LEN,
 };
 use crate::pattern::layout::filter_layout;
-use crate::pattern::{KeyTarget, PatternInput, TamperTargets, TrailTarget};
+use crate::pattern::{KeyTarget, PatternInput, ReadRulesTarget, TamperTargets, TrailTarget};
 
 const UNAUTHORISED: usize = 0;
 const OF_SECRET: usize = 1;
@@ -40,6 +40,10 @@ fn targets() -> TamperTargets<'static> {
             arn: "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
             alias: "alias/secretmonitor-prod",
         }),
+        read_rules: ReadRulesTarget {
+            single: "prod-secret-reads",
+            staged_prefixes: ["prod-reads-c-", "prod-reads-s-"],
+        },
     }
 }
 
