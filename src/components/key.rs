@@ -120,9 +120,18 @@ impl Lookup {
         }
         let key_id = lookup_id(recorded, &spec.name);
         let by_alias = recorded.kms_key_arn.is_none();
-        let (found, through_alias) = match find(clients, &key_id).await {
-            Ok(None) if by_alias => (find_unaliased(clients, &spec.name).await, false),
-            found => (found, by_alias),
+        let (found, through_alias) = if by_alias {
+            // Both look-ups at once: a create finds no alias, and would
+            // otherwise wait one more round trip for the tagged key.
+            let (aliased, unaliased) =
+                tokio::join!(find(clients, &key_id), find_unaliased(clients, &spec.name));
+            match aliased {
+                Ok(None) => (unaliased, false),
+                // The tagged key is not needed then, nor its look-up's error.
+                aliased => (aliased, true),
+            }
+        } else {
+            (find(clients, &key_id).await, false)
         };
         Some(Self {
             key_id,

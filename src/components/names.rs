@@ -87,7 +87,12 @@ impl PlanNames {
 
     /// What every name [`Self::staged_rule`] gives for `stage` starts with.
     pub fn staged_prefix(&self, stage: char) -> String {
-        format!("{}-reads-{stage}-", self.trail)
+        format!("{}{stage}-", self.staged_rules_prefix())
+    }
+
+    /// What every staged rule's name starts with, of either stage.
+    pub fn staged_rules_prefix(&self) -> String {
+        format!("{}-reads-", self.trail)
     }
 
     /// Whether `name` is a rule [`Self::staged_rule`] names for `stage`.

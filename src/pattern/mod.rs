@@ -47,9 +47,9 @@ mod tests;
 
 pub use event::{
     event_fitting_entries, read_alert_pattern, tamper_calls, tamper_pattern, AnythingBut,
-    EventPattern, EventPatternError, KeyTarget, Matcher, Node, TamperCalls, TamperTargets,
-    ReadRulesTarget, TrailTarget, CLOUDTRAIL_DETAIL_TYPE, DEFAULT_EVENT_PATTERN_MAX_LEN, EVENT_PATTERN_API_MAX_LEN,
-    SECRETS_MANAGER_SOURCE,
+    EventPattern, EventPatternError, KeyTarget, Matcher, Node, ReadRulesTarget, TamperCalls,
+    TamperTargets, TrailTarget, CLOUDTRAIL_DETAIL_TYPE, DEFAULT_EVENT_PATTERN_MAX_LEN,
+    EVENT_PATTERN_API_MAX_LEN, SECRETS_MANAGER_SOURCE,
 };
 pub use filter::ast::{
     AstError, CmpOp, Expr, Field, FieldCond, FilterPattern, Literal, Number, Pattern, Segment,

@@ -53,6 +53,11 @@ async fn a_recorded_key_pending_deletion_is_rescued_and_a_retired_one_replaced()
                 "DescribeKey",
                 Answer::json_error("NotFoundException", "Alias is not found."),
             )
+            // Looked up beside the alias; no key is tagged without one here.
+            .on(
+                "GetResources",
+                Answer::json(json!({ "ResourceTagMappingList": [], "PaginationToken": "" })),
+            )
             .on(
                 "CancelKeyDeletion",
                 Answer::json(json!({ "KeyId": pending })),

@@ -158,11 +158,11 @@ pub fn with_tamper_targets<T>(
     let key_id = key
         .and_then(|arn| arn.rsplit('/').next())
         .unwrap_or_default();
-    let (callers, scopes) = (names.plan.staged_prefix('c'), names.plan.staged_prefix('s'));
+    let staged = names.plan.staged_rules_prefix();
     use_targets(&TamperTargets {
         read_rules: ReadRulesTarget {
             single: &names.read_rule,
-            staged_prefixes: [&callers, &scopes],
+            staged_prefix: &staged,
         },
         trail: spec.trail.create.then_some(TrailTarget {
             name: &names.trail,
@@ -266,8 +266,13 @@ pub async fn ensure_targets(ctx: &Ctx<'_>, rec: &Recorder) -> Result<(), Pipelin
         rec.require(TARGETS, "event bus ARN", |o| o.event_bus_arn.clone())?;
     }
     let recorded = rec.snapshot();
-    let listing = list(ctx, &recorded, Reading::Targets).await?;
     let wanted = wanted_reads(ctx.spec, ctx.names);
+    let early: Vec<(Bus, String)> = wanted
+        .iter()
+        .map(|w| (w.bus, w.name.clone()))
+        .chain([(Bus::Default, ctx.names.tamper_rule.clone())])
+        .collect();
+    let listing = listing::list_with_targets_of(ctx, &recorded, &early).await?;
     // Every wanted rule with the targets it must have and those it has.
     let mut work: Vec<(Bus, String, Vec<Target>, Vec<Target>)> = Vec::new();
     for rule in &wanted {

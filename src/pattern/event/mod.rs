@@ -26,5 +26,6 @@ pub use model::{
 };
 pub use read_rule::{event_fitting_entries, read_alert_pattern};
 pub use tamper_rule::{
-    tamper_calls, tamper_pattern, KeyTarget, ReadRulesTarget, TamperCalls, TamperTargets, TrailTarget,
+    tamper_calls, tamper_pattern, KeyTarget, ReadRulesTarget, TamperCalls, TamperTargets,
+    TrailTarget,
 };

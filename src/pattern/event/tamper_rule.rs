@@ -19,14 +19,15 @@ pub struct TamperTargets<'a> {
 }
 
 /// The pipeline's read rules, which `DisableRule` would blind: the single
-/// rule by its name, the staged rules by the prefix each stage's names
-/// start with. Only `DisableRule` is watched: the pipeline's own updates
+/// rule by its name, the staged rules of both stages by the prefix their
+/// names start with (one prefix, not one per stage: the tamper pattern must
+/// fit the default quota with the longest name). Only `DisableRule` is watched: the pipeline's own updates
 /// put, retarget and delete read rules (a new layout's rules go in, the
 /// old ones out), but never disable one.
 #[derive(Debug, Clone, Copy)]
 pub struct ReadRulesTarget<'a> {
     pub single: &'a str,
-    pub staged_prefixes: [&'a str; 2],
+    pub staged_prefix: &'a str,
 }
 
 /// The pipeline's trail: calls may name it by name or by ARN.
@@ -125,13 +126,7 @@ pub fn tamper_calls(targets: &TamperTargets) -> Vec<TamperCalls> {
         targets: vec![Matcher::Prefix(format!("{}:", targets.topic_arn))],
     });
     let mut rules = exacts(&[targets.read_rules.single]);
-    rules.extend(
-        targets
-            .read_rules
-            .staged_prefixes
-            .iter()
-            .map(|prefix| Matcher::Prefix((*prefix).to_owned())),
-    );
+    rules.push(Matcher::Prefix(targets.read_rules.staged_prefix.to_owned()));
     calls.push(TamperCalls {
         event_source: "events.amazonaws.com",
         events: &["DisableRule"],

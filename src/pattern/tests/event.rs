@@ -8,8 +8,8 @@ use super::corpus::{assert_verdicts, config, strings, Case, Config, CASES, CONFI
 use super::pattern_input;
 use crate::pattern::{
     generate, read_alert_pattern, tamper_pattern, AnythingBut, EventPattern, KeyTarget, Matcher,
-    Node, PatternError, PatternInput, ReadRulesTarget, TamperTargets, TrailTarget, DEFAULT_EVENT_PATTERN_MAX_LEN,
-    EVENT_PATTERN_API_MAX_LEN,
+    Node, PatternError, PatternInput, ReadRulesTarget, TamperTargets, TrailTarget,
+    DEFAULT_EVENT_PATTERN_MAX_LEN, EVENT_PATTERN_API_MAX_LEN,
 };
 
 fn pattern_for(c: &Config) -> EventPattern {
@@ -516,8 +516,7 @@ const KEY_ID: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
 const KEY_ARN: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const ALIAS: &str = "alias/secretmonitor-prod";
 const READ_RULE: &str = "prod-secret-reads";
-const CALLER_RULES: &str = "prod-reads-c-";
-const SCOPE_RULES: &str = "prod-reads-s-";
+const STAGED_RULES: &str = "prod-reads-";
 
 fn full_targets() -> TamperTargets<'static> {
     TamperTargets {
@@ -535,7 +534,7 @@ fn full_targets() -> TamperTargets<'static> {
         }),
         read_rules: ReadRulesTarget {
             single: READ_RULE,
-            staged_prefixes: [CALLER_RULES, SCOPE_RULES],
+            staged_prefix: STAGED_RULES,
         },
     }
 }
@@ -671,7 +670,7 @@ fn tamper_pattern_json() {
             {"detail": {"eventSource": ["monitoring.amazonaws.com"], "eventName": ["DeleteAlarms", "DisableAlarmActions"], "requestParameters": {"alarmNames": [ALARM]}}},
             {"detail": {"eventSource": ["sns.amazonaws.com"], "eventName": ["DeleteTopic", "SetTopicAttributes"], "requestParameters": {"topicArn": [TOPIC]}}},
             {"detail": {"eventSource": ["sns.amazonaws.com"], "eventName": ["Unsubscribe"], "requestParameters": {"subscriptionArn": [{"prefix": format!("{TOPIC}:")}]}}},
-            {"detail": {"eventSource": ["events.amazonaws.com"], "eventName": ["DisableRule"], "requestParameters": {"name": [READ_RULE, {"prefix": CALLER_RULES}, {"prefix": SCOPE_RULES}]}}},
+            {"detail": {"eventSource": ["events.amazonaws.com"], "eventName": ["DisableRule"], "requestParameters": {"name": [READ_RULE, {"prefix": STAGED_RULES}]}}},
             {"detail": {"eventSource": ["kms.amazonaws.com"], "eventName": ["DisableKey", "ScheduleKeyDeletion"], "requestParameters": {"keyId": [KEY_ID, ALIAS, KEY_ARN]}}},
         ]
     });

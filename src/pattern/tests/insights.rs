@@ -42,7 +42,7 @@ fn targets() -> TamperTargets<'static> {
         }),
         read_rules: ReadRulesTarget {
             single: "prod-secret-reads",
-            staged_prefixes: ["prod-reads-c-", "prod-reads-s-"],
+            staged_prefix: "prod-reads-",
         },
     }
 }
