@@ -209,38 +209,22 @@ pub async fn list(
     recorded: &Observed,
     reading: Reading,
 ) -> Result<Listing, AwsError> {
+    if reading == Reading::Targets {
+        return list_with_targets_of(ctx, recorded, &[]).await;
+    }
     let (default, pipeline) = list_buses(ctx, recorded).await?;
     let bus_exists = pipeline.is_some();
-    let rules = on_buses(default, pipeline);
-    let rules = match reading {
-        Reading::Rules => rules
-            .map(|(bus, rule)| Listed {
-                bus,
-                rule,
-                targets: Targets::Unread,
-            })
-            .collect(),
-        Reading::Targets => {
-            let listed: Vec<Option<Listed>> = futures::stream::iter(rules)
-                .map(|(bus, rule)| async move {
-                    let name = rule.name().unwrap_or_default().to_owned();
-                    let targets = list_targets(ctx, bus, &name).await?;
-                    Ok::<_, AwsError>(targets.map(|targets| Listed {
-                        bus,
-                        rule,
-                        targets: Targets::Listed(targets),
-                    }))
-                })
-                .buffered(CONCURRENCY)
-                .try_collect()
-                .await?;
-            listed.into_iter().flatten().collect()
-        }
-    };
+    let rules = on_buses(default, pipeline)
+        .map(|(bus, rule)| Listed {
+            bus,
+            rule,
+            targets: Targets::Unread,
+        })
+        .collect();
     Ok(Listing { rules, bus_exists })
 }
 
-/// What [`list`] with [`Reading::Targets`] gives, but the targets of the
+/// Every rule with all its targets ([`Reading::Targets`]); the targets of the
 /// `early` rules (the ones the layout wants, whose names are known) are read
 /// beside the listing of the rules, so putting targets waits one round
 /// trip, not two. Only the rules the listing finds beyond them (those the
