@@ -23,3 +23,40 @@ pub use retry::{retry_while, RetryPolicy};
 /// long before (a page holds 50 names), unless an endpoint keeps answering
 /// with another page; that becomes an error rather than an endless loop.
 pub const MAX_PAGES: usize = 100;
+
+/// One page of a listing: its items and the token of the next page (none
+/// after the last); `None` when what is listed does not exist.
+pub type Page<T> = Option<(Vec<T>, Option<String>)>;
+
+/// Every page of a listing, read one after the other until the last, at
+/// most [`MAX_PAGES`]; `None` when `fetch` finds that what is listed does
+/// not exist. `fetch` is given the token of the page to read.
+pub async fn all_pages<T, F, Fut>(
+    component: Component,
+    operation: &'static str,
+    resource: &str,
+    mut fetch: F,
+) -> Result<Option<Vec<T>>, AwsError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<Page<T>, AwsError>>,
+{
+    let mut items = Vec::new();
+    let mut token = None;
+    for _ in 0..MAX_PAGES {
+        let Some((page, next)) = fetch(token.take()).await? else {
+            return Ok(None);
+        };
+        items.extend(page);
+        token = next;
+        if token.is_none() {
+            return Ok(Some(items));
+        }
+    }
+    Err(AwsError::new(
+        component,
+        operation,
+        resource,
+        format!("{MAX_PAGES} pages listed without reaching the end of the listing"),
+    ))
+}

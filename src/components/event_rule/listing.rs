@@ -10,7 +10,7 @@ use super::wanted::{
     in_place, is_read_rule, read_targets, topic_target, wanted_reads, Bus, Targets,
 };
 use super::{Rule, C, CONCURRENCY};
-use crate::aws::{codes, Absence, AwsError, MAX_PAGES};
+use crate::aws::{all_pages, codes, Absence, AwsError};
 use crate::components::{Ctx, Named, Names, Observed, PipelineSpec};
 
 /// One of the pipeline's rules as listed, with its targets.
@@ -62,16 +62,14 @@ pub(super) async fn list_bus(ctx: &Ctx<'_>, bus: Bus) -> Result<Option<Vec<Liste
     let names = ctx.names;
     let prefix = match bus {
         Bus::Default => default_prefix(names),
-        Bus::Pipeline => format!("{}-reads-s-", names.plan.trail),
+        Bus::Pipeline => names.plan.staged_prefix('s'),
     };
     let ours = |name: &str| match bus {
         Bus::Default => name == names.tamper_rule || is_read_rule(names, bus, name),
         Bus::Pipeline => is_read_rule(names, bus, name),
     };
-    let mut found: Vec<ListedRule> = Vec::new();
-    let mut next = None;
-    for _ in 0..MAX_PAGES {
-        let page = ctx
+    let listed = all_pages(C, "ListRules", &prefix, |token| {
+        let request = ctx
             .clients
             .events
             .list_rules()
@@ -80,15 +78,20 @@ pub(super) async fn list_bus(ctx: &Ctx<'_>, bus: Bus) -> Result<Option<Vec<Liste
             .set_name_prefix((!prefix.is_empty()).then(|| prefix.clone()))
             .set_event_bus_name(bus.name(names))
             .limit(100)
-            .set_next_token(next)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(C, "ListRules", &prefix, e))
-            .found_if(&[codes::events::RESOURCE_NOT_FOUND])?;
-        let Some(page) = page else {
-            return Ok(None);
-        };
-        for rule in page.rules.unwrap_or_default() {
+            .set_next_token(token);
+        async {
+            let page = request
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(C, "ListRules", &prefix, e))
+                .found_if(&[codes::events::RESOURCE_NOT_FOUND])?;
+            Ok(page.map(|page| (page.rules.unwrap_or_default(), page.next_token)))
+        }
+    })
+    .await?;
+    Ok(listed.map(|rules| {
+        let mut found: Vec<ListedRule> = Vec::new();
+        for rule in rules {
             let Some(name) = rule.name() else { continue };
             // Other pipelines' rules share the prefix, and a page boundary
             // that moves may list one rule twice.
@@ -96,17 +99,8 @@ pub(super) async fn list_bus(ctx: &Ctx<'_>, bus: Bus) -> Result<Option<Vec<Liste
                 found.push(rule);
             }
         }
-        next = page.next_token;
-        if next.is_none() {
-            return Ok(Some(found));
-        }
-    }
-    Err(AwsError::new(
-        C,
-        "ListRules",
-        &prefix,
-        format!("{MAX_PAGES} pages listed without reaching the end of the listing"),
-    ))
+        found
+    }))
 }
 
 /// The rule's targets; `None` when the rule does not exist (any more).
@@ -131,36 +125,26 @@ pub(super) async fn list_targets(
 /// The names of the rules on `bus` that target `arn` (100 a page, every
 /// page); none when the bus does not exist.
 async fn rules_targeting(ctx: &Ctx<'_>, bus: Bus, arn: &str) -> Result<Vec<String>, AwsError> {
-    let mut found = Vec::new();
-    let mut next = None;
-    for _ in 0..MAX_PAGES {
-        let page = ctx
+    let listed = all_pages(C, "ListRuleNamesByTarget", arn, |token| {
+        let request = ctx
             .clients
             .events
             .list_rule_names_by_target()
             .target_arn(arn)
             .set_event_bus_name(bus.name(ctx.names))
             .limit(100)
-            .set_next_token(next)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk(C, "ListRuleNamesByTarget", arn, e))
-            .found_if(&[codes::events::RESOURCE_NOT_FOUND])?;
-        let Some(page) = page else {
-            return Ok(found);
-        };
-        found.extend(page.rule_names.unwrap_or_default());
-        next = page.next_token;
-        if next.is_none() {
-            return Ok(found);
+            .set_next_token(token);
+        async move {
+            let page = request
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk(C, "ListRuleNamesByTarget", arn, e))
+                .found_if(&[codes::events::RESOURCE_NOT_FOUND])?;
+            Ok(page.map(|page| (page.rule_names.unwrap_or_default(), page.next_token)))
         }
-    }
-    Err(AwsError::new(
-        C,
-        "ListRuleNamesByTarget",
-        arn,
-        format!("{MAX_PAGES} pages listed without reaching the end of the listing"),
-    ))
+    })
+    .await?;
+    Ok(listed.unwrap_or_default())
 }
 
 /// How much of each rule's targets a listing reads.
